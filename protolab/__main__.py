@@ -1,0 +1,3 @@
+from protolab.cli.app import main
+
+main()

@@ -1,0 +1,115 @@
+"""The root `protolab` app: it only composes the command groups.
+
+Error convention (one place for every command): bad input -> exit 2 and ONE
+line on stderr; a failed check -> exit 1; success -> 0. `--debug` anywhere on
+the command line shows the traceback as well.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from protolab import __version__
+from protolab.cli import beacon, pcap, replicate, tls, tour
+from protolab.errors import BadInput, ProtolabError
+
+try:  # Typer >= 0.29 vendors Click; its exceptions are the ones raised
+    from typer._click import exceptions as click
+    from typer.exceptions import Abort
+except ImportError:  # pragma: no cover - older Typer uses Click itself
+    from click import exceptions as click
+    from click.exceptions import Abort
+
+
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+class ProtolabGroup(TyperGroup):
+    """Runs the command non-standalone and turns every failure into one stderr line + exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra: Any):
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv
+        try:
+            rv = super().main(args=argv, prog_name=prog_name or "protolab", complete_var=complete_var,
+                              standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except click.NoArgsIsHelpError as exc:
+            # `protolab beacon` alone: show the group's help, as --help would.
+            sys.stdout.write(exc.ctx.get_help() + "\n")
+            code = 0
+        except click.UsageError as exc:
+            hint = f" (try '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            code = self._report(f"{_one_line(exc.format_message())}{hint}", 2, debug)
+        except click.ClickException as exc:
+            code = self._report(_one_line(exc.format_message()), exc.exit_code, debug)
+        except Abort:
+            code = self._report("aborted", 130, debug)
+        except ProtolabError as exc:
+            code = self._report(_one_line(str(exc)) or type(exc).__name__, exc.exit_code, debug)
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            code = self._report(f"{exc.strerror}: {exc.filename}", BadInput.exit_code, debug)
+        except KeyboardInterrupt:
+            code = self._report("interrupted", 130, debug)
+        except BrokenPipeError:
+            code = 0  # `protolab ... | head` closed the pipe: not an error
+        except Exception as exc:  # a bug: still one line, the traceback with --debug
+            code = self._report(f"internal error: {type(exc).__name__}: {_one_line(str(exc))}"
+                                " (run again with --debug for the traceback)", 1, debug)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    @staticmethod
+    def _report(message: str, code: int, debug: bool) -> int:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        sys.stderr.write(f"error: {message}\n")
+        sys.stderr.flush()
+        return code
+
+
+app = typer.Typer(
+    cls=ProtolabGroup,
+    name="protolab",
+    help="A command-line protocol lab: see how protocols work, byte by byte and event by event.\n\n"
+         "Example: protolab tour",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # plain Click help: keeps `protolab --help` from importing rich
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"protolab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+) -> None:
+    """A command-line protocol lab: see how protocols work, byte by byte and event by event."""
+
+
+app.add_typer(beacon.app, name="beacon")
+app.add_typer(tls.app, name="tls")
+app.add_typer(replicate.app, name="replicate")
+app.add_typer(pcap.app, name="pcap")
+app.command(name="tour", help=tour.HELP)(tour.tour)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,50 @@
+"""Consoles that honour NO_COLOR and non-TTY output.
+
+Built on each call (not at import) because tests and pipes swap sys.stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from rich.console import Console
+
+
+def _no_color() -> bool:
+    # https://no-color.org: any non-empty value disables colour.
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def is_tty(stream=None) -> bool:
+    stream = stream or sys.stdout
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def stdout_console() -> Console:
+    tty = is_tty(sys.stdout)
+    return Console(
+        file=sys.stdout,
+        force_terminal=tty,
+        no_color=_no_color() or not tty,
+        color_system="auto" if tty and not _no_color() else None,
+        highlight=False,
+        # Piped output is read by people later (less, files): do not squeeze it into 80 columns.
+        width=None if tty else int(os.environ.get("COLUMNS", "120")),
+        soft_wrap=not tty,
+    )
+
+
+def stderr_console() -> Console:
+    tty = is_tty(sys.stderr)
+    return Console(
+        file=sys.stderr,
+        force_terminal=tty,
+        no_color=_no_color() or not tty,
+        color_system="auto" if tty and not _no_color() else None,
+        highlight=False,
+        soft_wrap=True,
+    )
