@@ -1,0 +1,98 @@
+"""Key exchange and signatures: RSA key transport, ECDHE on the three groups, the five signature schemes,
+the seeded lab identity; everything seeded is reproducible."""
+
+import random
+import subprocess
+
+import pytest
+from cryptography import x509
+
+from protolab.errors import BadInput, MalformedData
+from protolab.tls import kx
+from protolab.tls.suites import GROUPS, SIGNATURE_SCHEMES, lookup_group
+
+
+@pytest.fixture(scope="module")
+def rsa_identity():
+    return kx.lab_identity("rsa", 0)
+
+
+def test_rsa_key_transport(rsa_identity):
+    key = rsa_identity.key
+    pms = kx.make_pre_master(random.Random(1))
+    assert len(pms) == 48 and pms[:2] == b"\x03\x03"
+    enc = kx.rsa_encrypt_pre_master(key.public_key(), pms, random.Random(2))
+    assert enc == kx.rsa_encrypt_pre_master(key.public_key(), pms, random.Random(2))  # seeded padding
+    assert enc != kx.rsa_encrypt_pre_master(key.public_key(), pms, random.Random(3))
+    assert kx.rsa_decrypt_pre_master(key, enc) == pms
+    other = kx.seeded_rsa_key(5, bits=1024)
+    assert kx.rsa_decrypt_pre_master(other, enc) is None  # wrong key: nothing usable
+
+
+@pytest.mark.parametrize("name", ["x25519", "secp256r1", "secp384r1"])
+def test_ecdhe_both_sides_agree(name):
+    group = lookup_group(name)
+    a = kx.generate_ephemeral(group, random.Random(1))
+    b = kx.generate_ephemeral(group, random.Random(2))
+    assert len(a.public) == group.public_len
+    assert kx.generate_ephemeral(group, random.Random(1)).public == a.public  # seeded
+    secret = kx.shared_secret(a, b.public)
+    assert secret == kx.shared_secret(b, a.public) and len(secret) == group.field_len
+    d = kx.ecdhe_derivation(a, b.public, "client")
+    assert d.kind == "asymmetric" and d.output == secret
+    with pytest.raises(MalformedData):
+        kx.shared_secret(a, b.public[:-1])
+    with pytest.raises(MalformedData):
+        kx.decode_public(group, b"\x04" + bytes(group.public_len - 1) if name != "x25519" else bytes(31))
+
+
+def test_x25519_low_order_point_rejected():
+    a = kx.generate_ephemeral(GROUPS[0x001D], random.Random(1))
+    with pytest.raises(MalformedData, match="key agreement failed"):
+        kx.shared_secret(a, bytes(32))
+
+
+@pytest.mark.parametrize("code", sorted(SIGNATURE_SCHEMES))
+def test_signature_schemes(code, rsa_identity):
+    scheme = SIGNATURE_SCHEMES[code]
+    ident = rsa_identity if scheme.key == "rsa" else kx.lab_identity("ecdsa", 0)
+    data = b"server key exchange params"
+    sig = kx.sign(scheme, ident.key, data, random.Random(4))
+    assert sig == kx.sign(scheme, ident.key, data, random.Random(4))  # reproducible: seeded salt / RFC 6979
+    pub = ident.cert.public_key()
+    assert kx.verify(scheme, pub, data, sig)
+    assert not kx.verify(scheme, pub, data + b"!", sig)
+    assert not kx.verify(scheme, pub, data, sig[:-1] + bytes([sig[-1] ^ 1]))
+
+
+def test_sign_with_wrong_key_type(rsa_identity):
+    with pytest.raises(BadInput):
+        kx.sign(SIGNATURE_SCHEMES[0x0403], rsa_identity.key, b"x", random.Random(0))
+
+
+def test_seeded_rsa_key_is_reproducible():
+    a, b = kx.seeded_rsa_key(9, bits=1024), kx.seeded_rsa_key(9, bits=1024)
+    assert a.private_numbers() == b.private_numbers()
+    assert a.key_size == 1024
+    assert kx.seeded_rsa_key(10, bits=1024).public_key().public_numbers().n != a.public_key().public_numbers().n
+
+
+def test_lab_identity_certificate(rsa_identity, tmp_path, tool):
+    cert = rsa_identity.cert
+    assert rsa_identity.kind == "rsa" and rsa_identity.key.key_size == 2048
+    assert cert.subject == cert.issuer
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in san.get_values_for_type(x509.DNSName)
+    cert.verify_directly_issued_by(cert)  # self-signed signature checks out
+    assert kx.load_identity(rsa_identity.cert_pem, rsa_identity.key_pem).cert == cert
+    ecdsa = kx.lab_identity("ecdsa", 0)
+    ecdsa.cert.verify_directly_issued_by(ecdsa.cert)
+    # openssl agrees key and certificate belong together
+    (tmp_path / "c.pem").write_bytes(rsa_identity.cert_pem)
+    out = subprocess.run([tool("openssl"), "x509", "-in", str(tmp_path / "c.pem"), "-noout", "-subject"],
+                         capture_output=True, text=True, check=True)
+    assert "CN=localhost" in out.stdout.replace(" ", "")
+    with pytest.raises(BadInput, match="does not belong"):
+        kx.load_identity(rsa_identity.cert_pem, ecdsa.key_pem)
+    with pytest.raises(BadInput):
+        kx.load_private_key(b"garbage")
