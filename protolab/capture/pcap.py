@@ -1,0 +1,113 @@
+"""Classic pcap: the 24-byte file header, then (record header, bytes) pairs.
+
+Theory of operation: the magic number says the byte order and the timestamp resolution (microseconds or
+nanoseconds; the "modified" Kuznetzov variant has 8 more bytes per record header). The link-type word's
+upper bits may carry the FCS length (split by protolab.capture.linktypes). The walker then loops over
+record headers with one precompiled struct; a record longer than MAX_CAPLEN stops the walk (as tshark
+does) before anything is allocated for it; a cut-short last record or stray trailing bytes end the walk
+with one warning and every complete record kept.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from protolab.capture.linktypes import split_linktype_word
+from protolab.capture.reader import MAX_CAPLEN, Interface
+
+
+@dataclass(frozen=True)
+class Magic:
+    frac_to_ns: int      # multiply the sub-second field by this to get nanoseconds
+    header_len: int      # bytes in each record header
+    precision: str
+
+
+# Keyed by the magic as it reads in little-endian order; the big-endian files read as the byte-swapped value.
+MAGICS = {
+    0xA1B2C3D4: Magic(1000, 16, "microseconds"),
+    0xA1B23C4D: Magic(1, 16, "nanoseconds"),
+    0xA1B2CD34: Magic(1000, 24, "microseconds"),  # "modified" pcap (Kuznetzov patches)
+}
+FILE_HEADER_LEN = 24
+
+
+def open_walker(cap, window):
+    """Read the file header into `cap`; return the record walker, or None when this is not pcap."""
+    buf = window.buf
+    if len(buf) < 4:
+        return None
+    for endian in "<>":
+        magic = MAGICS.get(struct.unpack_from(endian + "I", buf, 0)[0])
+        if magic is not None:
+            break
+    else:
+        return None
+    cap.format, cap.byte_order, cap.precision = "pcap", "little" if endian == "<" else "big", magic.precision
+    if not window.fill(FILE_HEADER_LEN):
+        cap.warn(f"the file header is cut short ({window.remaining()} of {FILE_HEADER_LEN} bytes): no records")
+        return _no_records
+    major, minor, _zone, _sigfigs, snaplen, word = struct.unpack_from(endian + "HHiIII", window.buf, 4)
+    cap.version, cap.snaplen = f"{major}.{minor}", snaplen
+    linktype, fcs_len = split_linktype_word(word)
+    cap.interfaces.append(Interface(0, linktype, snaplen, fcs_len, 10**9 // magic.frac_to_ns,
+                                    linktype_word=word))
+    window.pos = FILE_HEADER_LEN
+
+    def walk(with_data: bool):
+        yield from _walk(cap, window, endian, magic, snaplen, with_data)
+
+    return walk
+
+
+def _no_records(with_data: bool):
+    return iter(())
+
+
+def _walk(cap, w, endian: str, magic: Magic, snaplen: int, with_data: bool):
+    hlen = magic.header_len
+    unpack = struct.Struct(endian + "IIII").unpack_from
+    frac_ns = magic.frac_to_ns
+    limit = max(MAX_CAPLEN, min(snaplen, 16 * MAX_CAPLEN))
+    over_snaplen = longer_than_wire = 0
+    number = 0
+    buf, pos, end = w.buf, w.pos, len(w.buf)
+    while True:
+        if end - pos < hlen:
+            w.pos = pos
+            if not w.fill(hlen):
+                left = w.remaining()
+                if left:
+                    cap.warn(f"{left} stray byte(s) after the last complete record (frame {number}) ignored: "
+                             "the file appears cut short in a record header")
+                break
+            buf, pos, end = w.buf, w.pos, len(w.buf)
+        sec, frac, caplen, orig_len = unpack(buf, pos)
+        if caplen > limit:
+            cap.warn(f"record {number + 1} claims {caplen} captured bytes (more than the {limit} allowed): "
+                     f"stopped reading there, {number} frames kept")
+            break
+        start = pos + hlen
+        nxt = start + caplen
+        if nxt > end:
+            w.pos = pos
+            if not w.fill(hlen + caplen):
+                cap.warn(f"the last record (frame {number + 1}) is cut short: {w.remaining() - hlen} of {caplen} "
+                         f"bytes present; {number} complete frames kept")
+                break
+            buf, pos, end = w.buf, w.pos, len(w.buf)
+            start = pos + hlen
+            nxt = start + caplen
+        number += 1
+        if caplen > snaplen and snaplen:
+            over_snaplen += 1
+        if caplen > orig_len:
+            longer_than_wire += 1
+        pos = nxt
+        yield 0, sec * 1_000_000_000 + frac * frac_ns, caplen, orig_len, buf[start:nxt] if with_data else None
+    w.pos = pos if w.buf is buf else w.pos
+    if over_snaplen:
+        cap.warn(f"{over_snaplen} record(s) longer than the snaplen {snaplen} (kept)")
+    if longer_than_wire:
+        cap.warn(f"{longer_than_wire} record(s) with more captured bytes than the original length (kept)")

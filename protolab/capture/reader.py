@@ -1,0 +1,191 @@
+"""Open a capture file (pcap or pcapng, either byte order, gzipped or not) and stream its packets.
+
+Theory of operation: `open_capture` sniffs the first bytes (gzip magic, then the pcap or pcapng magic) and
+builds a `Capture` around a format walker (protolab.capture.pcap / .pcapng). A walker is a generator over
+the records of the file that yields `(interface, timestamp_ns, caplen, orig_len, data)` tuples; it reads
+through a `Window` (protolab.capture.stream), so memory stays at one chunk plus one record whatever the file
+size. Problems met on the way (a cut-short last record, trailing bytes, absurd lengths) end or skip what
+they must, are recorded once in `Capture.warnings`, and never raise: what was read is kept. Only a file
+that is not a capture at all raises `BadInput`.
+
+Two ways to walk: iterating the Capture yields `Packet` objects (with the bytes); `tally()` is the fast
+path for `pcap info` that only reads the record headers and skips the bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from protolab.capture.linktypes import linktype_name
+from protolab.capture.stream import open_stream
+from protolab.errors import BadInput
+
+MAX_CAPLEN = 262144  # tshark's standard maximum packet size: larger records are refused, not allocated
+
+
+@dataclass(slots=True)
+class Packet:
+    number: int          # 1-based, as tshark's frame.number
+    timestamp_ns: int    # nanoseconds since the epoch
+    linktype: int        # link type, FCS bits masked off
+    fcs_len: int         # FCS bytes at the end per the link-type word / if_fcslen (0 when unknown)
+    data: bytes          # bytes as captured
+    orig_len: int        # length on the wire
+    interface: int = 0   # interface id (0 for pcap)
+
+
+@dataclass
+class Interface:
+    id: int
+    linktype: int
+    snaplen: int
+    fcs_len: int = 0
+    ticks_per_second: int = 1_000_000
+    offset_ns: int = 0       # pcapng if_tsoffset
+    name: str = ""
+    linktype_word: int = 0   # the raw word (pcap) with its FCS bits, for reporting
+    packets: int = 0
+
+    @property
+    def linktype_name(self) -> str:
+        return linktype_name(self.linktype)
+
+
+@dataclass
+class Tally:
+    """What the fast path counts: enough for `pcap info` without decoding a single frame."""
+
+    packets: int = 0
+    data_bytes: int = 0          # sum of captured lengths
+    wire_bytes: int = 0          # sum of original lengths
+    truncated: int = 0           # records shorter than on the wire (caplen < orig_len)
+    first_ns: int | None = None  # earliest timestamp
+    last_ns: int | None = None   # latest timestamp
+    in_order: bool = True        # timestamps never go backwards
+    min_caplen: int | None = None
+    max_caplen: int | None = None
+
+
+class Capture:
+    """An open capture file. Iterate for packets; `tally()` for counts; use as a context manager."""
+
+    def __init__(self, path, progress: Callable[[int], None] | None = None):
+        self.path = str(path)
+        try:
+            self.size = os.path.getsize(path)
+            self._window, self._raw, self.compressed = open_stream(path, progress)
+        except FileNotFoundError:
+            raise BadInput(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise BadInput(f"{path}: is a directory, not a capture file") from None
+        except PermissionError:
+            raise BadInput(f"{path}: permission denied") from None
+        self.warnings: list[str] = []
+        self.interfaces: list[Interface] = []
+        self.format = ""
+        self.byte_order = ""          # "little" | "big"
+        self.version = ""
+        self.precision = ""           # pcap: "microseconds" | "nanoseconds"; pcapng: per interface
+        self.snaplen = 0
+        self.application = ""         # pcapng shb_userappl
+        self._used = False
+        try:
+            self._walker = self._detect()
+        except BadInput:
+            self.close()
+            raise
+
+    def _detect(self):
+        from protolab.capture import pcap, pcapng
+
+        w = self._window
+        w.fill(64)
+        head = w.buf[:4]
+        for module in (pcap, pcapng):
+            walker = module.open_walker(self, w)
+            if walker is not None:
+                return walker
+        what = "a gzip stream that holds no" if self.compressed else "not a"
+        shown = head.hex() if head else "empty file"
+        raise BadInput(f"{self.path}: {what} pcap or pcapng capture (starts with {shown})")
+
+    # -- walking -------------------------------------------------------------------------------------
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def _records(self, with_data: bool):
+        if self._used:
+            raise RuntimeError("a Capture can be walked once; open it again")  # programming error
+        self._used = True
+        yield from self._walker(with_data)
+        if self._window.error:
+            self.warn(self._window.error)
+
+    def __iter__(self) -> Iterator[Packet]:
+        number = 0
+        interfaces = self.interfaces
+        for iface, ts, _caplen, orig_len, data in self._records(True):
+            number += 1
+            info = interfaces[iface]
+            info.packets += 1
+            yield Packet(number, ts, info.linktype, info.fcs_len, data, orig_len, iface)
+
+    def tally(self) -> Tally:
+        """Walk the whole file reading record headers only (the fast path)."""
+        t = Tally()
+        count = data_bytes = wire_bytes = truncated = 0
+        first = last = prev = None
+        lo = hi = None
+        in_order = True
+        per_iface: dict[int, int] = {}
+        for iface, ts, caplen, orig_len, _ in self._records(False):
+            count += 1
+            data_bytes += caplen
+            wire_bytes += orig_len
+            if caplen < orig_len:
+                truncated += 1
+            per_iface[iface] = per_iface.get(iface, 0) + 1
+            if prev is None:
+                first = last = ts
+                lo = hi = caplen
+            else:
+                if ts < prev:
+                    in_order = False
+                if ts < first:
+                    first = ts
+                if ts > last:
+                    last = ts
+                if caplen < lo:
+                    lo = caplen
+                if caplen > hi:
+                    hi = caplen
+            prev = ts
+        for iface, n in per_iface.items():
+            self.interfaces[iface].packets = n
+        t.packets, t.data_bytes, t.wire_bytes, t.truncated = count, data_bytes, wire_bytes, truncated
+        t.first_ns, t.last_ns, t.in_order, t.min_caplen, t.max_caplen = first, last, in_order, lo, hi
+        return t
+
+    # -- lifetime -------------------------------------------------------------------------------------
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
+
+    def __enter__(self) -> Capture:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_capture(path, progress: Callable[[int], None] | None = None) -> Capture:
+    """Open `path` (pcap/pcapng, .gz transparently). BadInput when it is not a capture.
+
+    `progress(nbytes)` is called as the file is read, with the number of bytes of the file (compressed
+    bytes for .gz) consumed since the last call.
+    """
+    return Capture(path, progress)

@@ -1,0 +1,90 @@
+"""A forward-only byte window over a (possibly gzipped) file: the one place the readers touch the file.
+
+Theory of operation: readers walk records with struct.unpack_from over `buf` starting at `pos`. When the
+next record does not fit in what is left of the window, they call `fill(n)`, which keeps the unread tail,
+appends at least one chunk from the file and resets `pos` to 0. The window therefore never holds more than
+one chunk plus one record, and every record length is checked against a limit BEFORE `fill` is asked for
+it, so a lying length field cannot make us allocate gigabytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Callable
+from typing import BinaryIO
+
+CHUNK = 1 << 20  # 1 MiB: big enough to amortise the Python loop, small enough for constant memory
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class Window:
+    __slots__ = ("buf", "pos", "_f", "_raw", "_base", "eof", "error", "_progress", "_raw_seen")
+
+    def __init__(self, f: BinaryIO, raw: BinaryIO, progress: Callable[[int], None] | None = None):
+        self.buf = b""
+        self.pos = 0
+        self._f = f            # what we read bytes from (the gzip stream or the file itself)
+        self._raw = raw        # the file on disk, for progress in bytes of the file
+        self._base = 0         # stream offset of buf[0]
+        self.eof = False
+        self.error: str | None = None  # a decompression problem met at the end of the stream
+        self._progress = progress
+        self._raw_seen = 0
+
+    def remaining(self) -> int:
+        return len(self.buf) - self.pos
+
+    def tell(self) -> int:
+        """Offset in the (decompressed) stream of the next unread byte."""
+        return self._base + self.pos
+
+    def fill(self, need: int) -> bool:
+        """Make `need` bytes available from `pos`; False when the stream ends first (the tail stays)."""
+        have = len(self.buf) - self.pos
+        if have >= need:
+            return True
+        if self.eof:
+            return False
+        parts = [self.buf[self.pos:]]
+        want = max(need - have, CHUNK)
+        while have < need:
+            try:
+                data = self._f.read(want)
+            except (EOFError, OSError, zlib.error) as exc:  # truncated or corrupt gzip stream
+                self.error = f"compressed stream ends badly ({exc})"
+                data = b""
+            if not data:
+                self.eof = True
+                break
+            parts.append(data)
+            have += len(data)
+            want = max(need - have, 0) or CHUNK
+            if have >= need:
+                break
+        self._base += self.pos
+        self.buf = b"".join(parts)
+        self.pos = 0
+        self._report()
+        return have >= need
+
+    def _report(self) -> None:
+        if self._progress is None:
+            return
+        try:
+            now = self._raw.tell()
+        except (OSError, ValueError):
+            return
+        if now > self._raw_seen:
+            self._progress(now - self._raw_seen)
+            self._raw_seen = now
+
+
+def open_stream(path, progress: Callable[[int], None] | None = None) -> tuple[Window, BinaryIO, bool]:
+    """Open a file for reading, transparently gunzipping it. Returns (window, raw file, compressed)."""
+    raw = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the Capture that owns it
+    head = raw.read(2)
+    raw.seek(0)
+    if head == GZIP_MAGIC:
+        return Window(gzip.GzipFile(fileobj=raw, mode="rb"), raw, progress), raw, True
+    return Window(raw, raw, progress), raw, False

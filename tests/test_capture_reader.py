@@ -1,0 +1,159 @@
+"""The capture reader against tshark on every shared capture, and on files editcap/mergecap make."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import struct
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from protolab.capture.linklayer import locate
+from protolab.capture.reader import open_capture
+from protolab.capture.writer import LINKTYPE_ETHERNET, LINKTYPE_RADIOTAP, PcapngWriter, PcapWriter
+from protolab.errors import BadInput
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+def shared_captures() -> list[Path]:
+    wifi = sorted((SHARED / "wifi" / "captures").glob("*.*ap"))
+    tls = sorted(p for p in (SHARED / "tls").rglob("*") if p.suffix in (".pcap", ".pcapng", ".cap"))
+    return wifi + tls
+
+
+def tshark_frames(tshark: str, path: Path) -> int:
+    out = subprocess.run([tshark, "-r", str(path), "--disable-protocol", "ALL", "--enable-protocol", "frame",
+                          "-T", "fields", "-e", "frame.number"], capture_output=True, text=True, timeout=60).stdout
+    numbers = out.split()
+    return int(numbers[-1]) if numbers else 0
+
+
+@pytest.fixture(scope="module")
+def tshark_counts():
+    tshark = shutil.which("tshark")
+    files = shared_captures()
+    if not tshark or not files:
+        return None
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(files, pool.map(lambda p: tshark_frames(tshark, p), files), strict=True))
+
+
+def read_all(path):
+    with open_capture(path) as cap:
+        packets = list(cap)
+        return cap, packets
+
+
+def test_every_shared_capture_reads_with_tsharks_frame_count(tool, shared, tshark_counts):
+    tool("tshark")
+    shared("wifi/captures")
+    shared("tls")
+    assert len(tshark_counts) >= 18
+    for path, expected in tshark_counts.items():
+        cap, packets = read_all(path)
+        assert len(packets) == expected, path.name
+        assert [p.number for p in packets[:3]] == list(range(1, min(3, expected) + 1))
+        with open_capture(path) as again:
+            assert again.tally().packets == expected
+
+
+def test_cut_short_and_trailing_byte_are_one_warning_each(shared):
+    cap, packets = read_all(shared("wifi/captures/aircrack__pmkid-not-recognized.cap"))
+    assert len(packets) == 20056
+    assert len(cap.warnings) == 1 and "cut short" in cap.warnings[0]
+    cap, packets = read_all(shared("wifi/captures/scapy__bad_rsn_parsing_overrides_ssid.pcap"))
+    assert len(packets) == 1 and len(cap.warnings) == 1 and "stray byte" in cap.warnings[0]
+
+
+def test_timestamps_and_linktypes_match_tshark(tool, shared):
+    path = shared("wifi/captures/aircrack__wpa3-psk.pcap")
+    out = subprocess.run([tool("tshark"), "-r", str(path), "-T", "fields", "-e", "frame.time_epoch",
+                          "-e", "frame.len", "-e", "frame.cap_len"], capture_output=True, text=True).stdout
+    rows = [line.split("\t") for line in out.splitlines()]
+    cap, packets = read_all(path)
+    assert cap.interfaces[0].linktype == 127
+    for pkt, (epoch, wire, caplen) in zip(packets, rows, strict=True):
+        sec, frac = epoch.split(".")
+        assert pkt.timestamp_ns == int(sec) * 10**9 + int(frac.ljust(9, "0"))
+        assert (pkt.orig_len, len(pkt.data)) == (int(wire), int(caplen))
+
+
+def test_not_a_capture_is_bad_input(tmp_path):
+    for name, content in [("text.pcap", b"hello world, not a capture\n"), ("empty.pcap", b""),
+                          ("junk.gz", gzip.compress(b"not a capture either"))]:
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(BadInput, match="pcap or pcapng"):
+            open_capture(tmp_path / name)
+    with pytest.raises(BadInput, match="no such file"):
+        open_capture(tmp_path / "missing.pcap")
+
+
+def test_fcs_bits_of_the_linktype_word(tmp_path):
+    for word, fcs in [(0x24000069, 4), (0x30000069, 0), (0x69, 0)]:
+        path = tmp_path / f"{word:x}.pcap"
+        with PcapWriter(path, linktype=word) as w:
+            w.write(b"\x80\x00" + bytes(30), 5)
+        cap, packets = read_all(path)
+        assert (packets[0].linktype, packets[0].fcs_len) == (105, fcs)
+
+
+def test_absurd_caplen_does_not_allocate(tmp_path):
+    path = tmp_path / "absurd.pcap"
+    with PcapWriter(path, linktype=LINKTYPE_ETHERNET) as w:
+        w.write(bytes(60), 1)
+    with open(path, "ab") as f:
+        f.write(struct.pack("<IIII", 2, 0, 0xFFFFFFF0, 0xFFFFFFF0) + bytes(100))
+    cap, packets = read_all(path)
+    assert len(packets) == 1
+    assert len(cap.warnings) == 1 and "4294967280" in cap.warnings[0]
+
+
+def test_pcapng_big_endian_nanoseconds_several_interfaces(tmp_path):
+    path = tmp_path / "be.pcapng"
+    with PcapngWriter(path, endian=">") as w:
+        eth = w.add_interface(LINKTYPE_ETHERNET, tsresol=9, name="eth0")
+        rt = w.add_interface(LINKTYPE_RADIOTAP, tsresol=6, name="mon0")
+        w.write(bytes(60), 1_600_000_000_123_456_789, interface=eth)
+        w.write(bytes(8) + b"\x80\x00" + bytes(22), 1_600_000_001_000_001_000, interface=rt)
+    cap, packets = read_all(path)
+    assert (cap.format, cap.byte_order) == ("pcapng", "big")
+    assert [(p.interface, p.linktype) for p in packets] == [(0, 1), (1, 127)]
+    assert packets[0].timestamp_ns == 1_600_000_000_123_456_789
+    assert packets[1].timestamp_ns == 1_600_000_001_000_001_000
+    assert [i.name for i in cap.interfaces] == ["eth0", "mon0"]
+
+
+def test_editcap_and_mergecap_files(tool, shared, tmp_path):
+    editcap, mergecap = tool("editcap"), tool("mergecap")
+    wifi = shared("wifi/captures")
+    eth = shared("tls/openssl/tls13.pcap")
+    made = {}
+    ng = tmp_path / "induction.pcapng"
+    subprocess.run([editcap, "-F", "pcapng", str(wifi / "thiagosmith__wpa-Induction.pcap"), str(ng)], check=True)
+    made[ng] = 1093
+    nsec = tmp_path / "nsec.pcap"
+    subprocess.run([editcap, "-F", "nsecpcap", str(eth), str(nsec)], check=True)
+    made[nsec] = 19
+    merged = tmp_path / "merged.pcapng"
+    subprocess.run([mergecap, "-F", "pcapng", "-w", str(merged), str(eth), str(wifi / "aircrack__wpa.cap"),
+                    str(wifi / "aircrack__n-02.cap")], check=True)
+    made[merged] = 19 + 13 + 218
+    gz = tmp_path / "merged.pcapng.gz"
+    gz.write_bytes(gzip.compress(merged.read_bytes()))
+    made[gz] = 250
+    for path, expected in made.items():
+        cap, packets = read_all(path)
+        assert len(packets) == expected, path.name
+        assert cap.warnings == []
+    cap, packets = read_all(merged)
+    assert sorted({p.linktype for p in packets}) == [1, 105, 119]
+    assert {locate(p.linktype, p.data).kind for p in packets} == {"ipv4", "802.11"}
+    cap_ns, packets_ns = read_all(nsec)
+    cap_us, packets_us = read_all(eth)
+    assert cap_ns.precision == "nanoseconds"
+    assert [p.timestamp_ns for p in packets_ns] == [p.timestamp_ns for p in packets_us]
+    assert [p.data for p in packets_ns] == [p.data for p in packets_us]
