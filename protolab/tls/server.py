@@ -1,0 +1,233 @@
+"""The sans-I/O TLS server: TLS 1.2 (RSA key transport or ECDHE, extended master secret on/off) and TLS 1.3.
+
+Theory of operation: the server waits for a ClientHello, picks version, suite and group from its own
+preference list (Config) among what the client offers, then answers with its whole flight at once:
+
+  TLS 1.2   WAIT_CH --(ServerHello, Certificate, [ServerKeyExchange: ECDHE], ServerHelloDone)-->
+            WAIT_CKE -> WAIT_CCS -> WAIT_FIN --(check client Finished; send CCS, Finished)--> CONNECTED
+  TLS 1.3   WAIT_CH --(ServerHello, [CCS], {EncryptedExtensions, Certificate, CertificateVerify, Finished})-->
+            WAIT_FIN --(check client Finished)--> CONNECTED          ({...}: under the handshake keys)
+
+Asymmetric work on the server: signing (ServerKeyExchange in 1.2 ECDHE, CertificateVerify in 1.3) and either
+decrypting the RSA-encrypted pre-master secret or an ECDHE key agreement. HelloRetryRequest is not
+implemented: the client must send a key share for a group the server accepts.
+"""
+
+from __future__ import annotations
+
+from protolab.tls import extensions as x
+from protolab.tls import messages as m
+from protolab.tls.client import CV_CONTEXT_SERVER
+from protolab.tls.engine import CCS, CONNECTED, Endpoint, TlsFailure
+from protolab.tls.records import CHANGE_CIPHER_SPEC, Record
+from protolab.tls.steps import ASYMMETRIC, NOTE, SYMMETRIC
+
+# Signature schemes the server may use, by key type and version, in preference order.
+SCHEME_PREFERENCE = {
+    ("rsa", m.TLS13): [0x0804, 0x0805],
+    ("rsa", m.TLS12): [0x0804, 0x0401, 0x0805, 0x0501],
+    ("ecdsa", m.TLS13): [0x0403],
+    ("ecdsa", m.TLS12): [0x0403],
+}
+
+
+class TlsServer(Endpoint):
+    role = "server"
+    TRANSITIONS = {
+        "WAIT_CH": {m.CLIENT_HELLO: "on_client_hello"},
+        "WAIT_CKE": {m.CLIENT_KEY_EXCHANGE: "on_client_key_exchange"},
+        "WAIT_CCS": {CCS: "on_ccs"},
+        "WAIT_FIN": {m.FINISHED: "on_finished"},
+        CONNECTED: {m.KEY_UPDATE: "on_key_update"},
+    }
+
+    def __init__(self, config, rng=None):
+        super().__init__(config, rng)
+        if config.identity is None:
+            raise ValueError("a TlsServer needs config.identity (key + certificate)")
+        self.state = "WAIT_CH"
+
+    # ---- negotiation -------------------------------------------------------------------------------
+    def _choose(self, ch: m.ClientHello) -> None:
+        sv = x.find(ch.extensions, x.SUPPORTED_VERSIONS)
+        theirs = sv.value if sv is not None else ([m.TLS12] if ch.legacy_version >= m.TLS12 else [])
+        version = next((v for v in sorted(self.config.versions, reverse=True) if v in theirs), None)
+        if version is None:
+            raise TlsFailure("no protocol version in common (client offers "
+                             + ", ".join(f"0x{v:04x}" for v in theirs) + ")", 70, "version negotiation")
+        self.version = version
+        kind = self.config.identity.kind
+        groups_ext = x.find(ch.extensions, x.SUPPORTED_GROUPS)
+        their_groups = groups_ext.value if groups_ext is not None else [g.code for g in self.config.groups]
+        shares = {e.group: e.key_exchange for e in (x.find(ch.extensions, x.KEY_SHARE).value
+                                                    if x.find(ch.extensions, x.KEY_SHARE) else [])}
+        if version == m.TLS13:
+            self.group = next((g for g in self.config.groups if g.code in shares), None)
+            if self.group is None:
+                raise TlsFailure("the client sent no key share for a group this server accepts ("
+                                 + ", ".join(g.name for g in self.config.groups) + "); HelloRetryRequest is not "
+                                 "implemented", 40, "group negotiation")
+            self.client_share = shares[self.group.code]
+        else:
+            self.group = next((g for g in self.config.groups if g.code in their_groups), None)
+        for suite in self.config.suites:
+            if suite.code not in ch.cipher_suites or suite.version != version:
+                continue
+            if version == m.TLS12 and (suite.auth != kind or (suite.kx == "ecdhe" and self.group is None)):
+                continue
+            self.suite = suite
+            break
+        else:
+            raise TlsFailure("no cipher suite in common with the client (server accepts "
+                             + ", ".join(s.openssl for s in self.config.suites) + f" with a {kind.upper()} key)",
+                             40, "suite negotiation")
+        sigs = x.find(ch.extensions, x.SIGNATURE_ALGORITHMS)
+        offered = sigs.value if sigs is not None else [0x0401]
+        prefs = SCHEME_PREFERENCE[(kind, version)]
+        self.scheme_code = next((s for s in prefs if s in offered), None)
+        if self.scheme_code is None:
+            raise TlsFailure("no signature scheme in common with the client", 40, "signature negotiation")
+
+    def on_client_hello(self, ch: m.ClientHello) -> str:
+        self.client_random = ch.random
+        self.client_hello = ch
+        self._choose(ch)
+        self.server_random = self.rng.randbytes(32)
+        if self.version == m.TLS13:
+            return self._flight13(ch)
+        self.ems = self.config.ems and x.find(ch.extensions, x.EXTENDED_MASTER_SECRET) is not None
+        exts = []
+        if x.find(ch.extensions, x.RENEGOTIATION_INFO) is not None or 0x00FF in ch.cipher_suites:
+            exts.append(x.Extension(x.RENEGOTIATION_INFO, b""))
+        if self.ems:
+            exts.append(x.Extension(x.EXTENDED_MASTER_SECRET))
+        if self.suite.kx == "ecdhe" and x.find(ch.extensions, x.EC_POINT_FORMATS_EXT) is not None:
+            exts.append(x.Extension(x.EC_POINT_FORMATS_EXT, [0]))
+        sh = m.ServerHello(m.TLS12, self.server_random, self.rng.randbytes(32), self.suite.code, 0, exts)
+        self.send_handshake(sh, f"server random, chosen suite {self.suite.name}")
+        self.step(NOTE, "negotiated", detail=f"TLS 1.2, {self.suite.name}, key exchange {self.suite.kx.upper()}, "
+                                             f"extended master secret {'on' if self.ems else 'off'}")
+        self.send_handshake(m.Certificate12([self.config.identity.cert_der]),
+                            "the server's certificate: its public key and who vouches for it")
+        if self.suite.kx == "ecdhe":
+            self._send_server_key_exchange()
+        self.send_handshake(m.ServerHelloDone())
+        return "WAIT_CKE"
+
+    def _sign(self, title: str, data: bytes) -> bytes:
+        from protolab.tls.keyschedule import Derivation
+        from protolab.tls.kx import sign
+        from protolab.tls.suites import SIGNATURE_SCHEMES
+
+        scheme = SIGNATURE_SCHEMES[self.scheme_code]
+        key = self.config.identity.key
+        sig = sign(scheme, key, data, self.rng)
+        bits = getattr(key, "key_size", 0) or key.curve.key_size
+        self.derived(f"{title} signature", [Derivation(
+            f"{title} signature", f"{scheme.name} sign with the server's private key", {"signed data": data}, sig,
+            f"{self.config.identity.kind.upper()}-{bits} private-key signature", ASYMMETRIC)], ASYMMETRIC,
+            "proves the holder of the certificate's private key sent this")
+        return sig
+
+    def _send_server_key_exchange(self) -> None:
+        from protolab.tls.kx import generate_ephemeral
+
+        self.eph = generate_ephemeral(self.group, self.rng)
+        self.secrets["server ephemeral private key"] = self.eph.private_bytes
+        ske = m.ServerKeyExchangeECDHE(3, self.group.code, self.eph.public, self.scheme_code, b"")
+        ske.signature = self._sign("ServerKeyExchange", self.client_random + self.server_random + ske.params())
+        self.send_handshake(ske, f"the server's ephemeral {self.group.name} public key, signed")
+
+    # ---- TLS 1.2 -----------------------------------------------------------------------------------
+    def on_client_key_exchange(self, cke) -> str:
+        from protolab.tls import kx
+        from protolab.tls.keyschedule import Derivation
+        from protolab.tls.prf import derive_tls12
+
+        if self.suite.kx == "rsa":
+            key = self.config.identity.key
+            pms = kx.rsa_decrypt_pre_master(key, cke.encrypted_pre_master)
+            good = pms is not None and pms[:2] == self.client_hello.legacy_version.to_bytes(2, "big")
+            if not good:  # RFC 5246 7.4.7.1: carry on with a random secret; Finished will fail
+                pms = kx.make_pre_master(self.rng)
+            self.derived("pre-master secret, decrypted with the server's RSA private key", [Derivation(
+                "pre_master_secret", "RSAES-PKCS1-v1_5 decrypt with the server's private key",
+                {"encrypted pre-master": cke.encrypted_pre_master}, pms, f"RSA-{key.key_size} private-key decryption",
+                ASYMMETRIC)], ASYMMETRIC, "the private key opens what the client sealed" if good else
+                "decryption failed: continuing with a random pre-master secret (no padding oracle)")
+        else:
+            d = kx.ecdhe_derivation(self.eph, cke.public, "server")
+            self.derived(f"{self.group.name} ECDHE shared secret = pre-master secret", [d], ASYMMETRIC,
+                         "server private key x client public share: the same secret as the client's")
+            pms = d.output
+        session_hash = self.hash_now() if self.ems else None
+        self.tls12 = derive_tls12(self.suite, pms, self.client_random, self.server_random, session_hash)
+        self.derived("master secret and key block", self.tls12.derivations, SYMMETRIC,
+                     "PRF (HMAC) over the pre-master secret" + (" and the session hash (EMS)" if self.ems else ""))
+        self.log_secret("CLIENT_RANDOM", self.tls12.master)
+        self._pending12()
+        return "WAIT_CCS"
+
+    def on_ccs(self) -> str:
+        self.read_prot, self.pending_read = self.pending_read, None
+        return "WAIT_FIN"
+
+    def on_finished(self, fin: m.Finished) -> str:
+        if self.version == m.TLS12:
+            self._check_finished12(fin)
+            self.send_change_cipher_spec()
+            self._send_finished12()
+            return CONNECTED
+        from protolab.tls.keyschedule import verify_data_matches
+
+        start = len(self.ks.derivations)
+        expected = self.ks.verify_data("client", self.ks.client_handshake_traffic_secret, self.hash_before())
+        self.derived("expected client Finished verify_data", self.ks.derivations[start:], SYMMETRIC)
+        self._ks_mark = len(self.ks.derivations)
+        ok = verify_data_matches(expected, fin.verify_data)
+        self.check("client Finished", ok, "verify_data matches: same keys, same transcript" if ok else
+                   "verify_data mismatch (handshake altered or different keys)", SYMMETRIC, 51, "Finished check")
+        self._install13("application", b"", self.ks.client_application_traffic_secret, write=False)
+        return CONNECTED
+
+    # ---- TLS 1.3 -----------------------------------------------------------------------------------
+    def _flight13(self, ch: m.ClientHello) -> str:
+        from protolab.tls.keyschedule import KeySchedule
+        from protolab.tls.kx import ecdhe_derivation, generate_ephemeral
+
+        self.eph = generate_ephemeral(self.group, self.rng)
+        self.secrets["server ephemeral private key"] = self.eph.private_bytes
+        sh = m.ServerHello(m.TLS12, self.server_random, ch.session_id, self.suite.code, 0, [
+            x.Extension(x.SUPPORTED_VERSIONS, m.TLS13),
+            x.Extension(x.KEY_SHARE, x.KeyShareEntry(self.group.code, self.eph.public))])
+        self.send_handshake(sh, f"server random, {self.suite.name}, the server's {self.group.name} key share")
+        self.step(NOTE, "negotiated", detail=f"TLS 1.3, {self.suite.name}, ECDHE {self.group.name}")
+        if ch.session_id:  # middlebox compatibility mode (RFC 8446 D.4)
+            self._out += Record(CHANGE_CIPHER_SPEC, m.TLS12, b"\x01").encode()
+        d = ecdhe_derivation(self.eph, self.client_share, "server")
+        self.derived(f"{self.group.name} ECDHE shared secret", [d], ASYMMETRIC,
+                     "server private key x client public share: the secret never travels")
+        self.ks = KeySchedule.for_suite(self.suite)
+        self.ks.handshake(d.output, self.hash_now())
+        self._install13("handshake", self.ks.server_handshake_traffic_secret,
+                        self.ks.client_handshake_traffic_secret)
+        self.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", self.ks.client_handshake_traffic_secret)
+        self.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", self.ks.server_handshake_traffic_secret)
+        self.send_handshake(m.EncryptedExtensions([]), "from here on, everything is encrypted")
+        self.send_handshake(m.Certificate13(b"", [m.CertificateEntry(self.config.identity.cert_der, [])]))
+        sig = self._sign("CertificateVerify", CV_CONTEXT_SERVER + self.hash_now())
+        self.send_handshake(m.CertificateVerify(self.scheme_code, sig))
+        start = len(self.ks.derivations)
+        vd = self.ks.verify_data("server", self.ks.server_handshake_traffic_secret, self.hash_now())
+        self.derived("server Finished verify_data", self.ks.derivations[start:], SYMMETRIC)
+        self._ks_mark = len(self.ks.derivations)
+        self.send_handshake(m.Finished(vd))
+        self.ks.master(self.hash_now())
+        self._install13("application", self.ks.server_application_traffic_secret, b"", read=False)
+        self.log_secret("CLIENT_TRAFFIC_SECRET_0", self.ks.client_application_traffic_secret)
+        self.log_secret("SERVER_TRAFFIC_SECRET_0", self.ks.server_application_traffic_secret)
+        self.log_secret("EXPORTER_SECRET", self.ks.exporter_master_secret)
+        return "WAIT_FIN"
+
+    def on_key_update(self, msg) -> str:
+        raise TlsFailure("KeyUpdate is not implemented by the lab engines", 10, "handshake state")
