@@ -1,0 +1,247 @@
+"""Beacon spec -> radiotap + 802.11 beacon frames, crafted with Scapy.
+
+Theory of operation: `element_layers(spec, ...)` lists the Scapy element layers in the order of
+802.11-2020 Table 9-32 (SSID, rates, DS, CF, TIM, country, power constraint, ERP, extended rates, RSN,
+BSS load, RM capabilities, mobility domain, HT, extended capabilities, VHT, HE, vendor elements last).
+A train of N beacons differs only in TSF timestamp, sequence number and TIM (DTIM count cycles, the
+multicast bit on DTIMs), so Scapy builds one frame per distinct TIM and the train patches timestamp and
+sequence number into copies of those bytes: same bytes as building every frame with Scapy, much faster.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from protolab.annotate import FieldSpan
+from protolab.wifi.channels import center_channel, frequency, secondary_above
+from protolab.wifi.spec import BeaconSpec, resolve
+
+# Rates in 500 kb/s units; 0x80 marks a basic rate.
+RATES_24 = ([0x82, 0x84, 0x8B, 0x96, 0x0C, 0x12, 0x18, 0x24], [0x30, 0x48, 0x60, 0x6C])
+RATES_OFDM = ([0x8C, 0x12, 0x98, 0x24, 0xB0, 0x48, 0x60, 0x6C], [])
+# WMM AC parameters hostapd uses by default: (aci, aifsn, ecw_min, ecw_max, txop in 32 us)
+WMM_DEFAULTS = [(0, 3, 4, 10, 0), (1, 7, 4, 10, 0), (2, 2, 3, 4, 94), (3, 2, 2, 3, 47)]
+COUNTRY_TRIPLETS = {"2.4": [(1, 13, 20)], "5": [(36, 4, 23), (52, 4, 23), (100, 12, 30), (149, 5, 30)],
+                    "6": [(1, 59, 23)]}
+BASE_TIME_NS = 1_700_000_000 * 10**9  # fixed pcap start time: same spec, same bytes
+FCS_OFFSET_IN_HEADER = 22  # sequence control within the 802.11 header
+TU_US = 1024
+
+
+@dataclass
+class BuiltBeacon:
+    frame: bytes                 # radiotap + 802.11 beacon
+    timestamp_ns: int            # pcap time
+    tsf: int
+    sequence: int
+    dtim_count: int
+    radiotap_len: int
+    spans: list[FieldSpan] = field(default_factory=list)
+
+
+def capability_word(spec: BeaconSpec) -> int:
+    bits = [0]  # ESS
+    if spec.profile.privacy:
+        bits.append(4)
+    if spec.band == "2.4":
+        bits += [5, 10]  # short preamble, short slot time
+    if spec.spectrum_mgmt:
+        bits.append(8)
+    if spec.uapsd and spec.wmm:
+        bits.append(11)
+    if spec.rrm:
+        bits.append(12)
+    return sum(1 << b for b in bits)
+
+
+def tim_bitmap(aids: tuple[int, ...]) -> tuple[int, bytes]:
+    """(bitmap offset field N1/2, partial virtual bitmap) for buffered association ids."""
+    if not aids:
+        return 0, b"\x00"
+    n1 = (min(aids) // 8) & ~1
+    n2 = max(aids) // 8
+    bitmap = bytearray(n2 - n1 + 1)
+    for aid in aids:
+        bitmap[aid // 8 - n1] |= 1 << (aid % 8)
+    return n1 // 2, bytes(bitmap)
+
+
+def _rsn_caps(mfp: str) -> tuple[int, int]:
+    return {"off": (0, 0), "capable": (1, 0), "required": (1, 1)}[mfp]
+
+
+def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
+    from scapy.layers.dot11 import (
+        AKMSuite,
+        Dot11Elt,
+        Dot11EltCountry,
+        Dot11EltCountryConstraintTriplet,
+        Dot11EltDSSSet,
+        Dot11EltHEOperation,
+        Dot11EltHTCapabilities,
+        Dot11EltHTOperation,
+        Dot11EltMicrosoftWPA,
+        Dot11EltRates,
+        Dot11EltRSN,
+        Dot11EltVendorSpecific,
+        Dot11EltVHTOperation,
+        Dot11HE6GOperationInfo,
+        Dot11VHTOperationInfo,
+        RSNCipherSuite,
+    )
+
+    from protolab.wifi import layers as L
+
+    band, profile = spec.band, spec.profile
+    out = []
+    ssid = spec.ssid if spec.hidden == "no" else (b"" if spec.hidden == "empty" else b"\x00" * len(spec.ssid))
+    out.append(Dot11Elt(ID=0, info=ssid))
+    rates, ext_rates = RATES_24 if band == "2.4" else RATES_OFDM
+    out.append(Dot11EltRates(ID=1, rates=rates))
+    if band != "6":
+        out.append(Dot11EltDSSSet(channel=spec.channel))
+    if spec.cf:
+        out.append(L.Dot11EltCFParams(cfp_count=0, cfp_period=1, cfp_max_duration=0, cfp_dur_remaining=0))
+    offset, bitmap = tim_bitmap(spec.buffered_aids)
+    out.append(L.Dot11EltTIM(dtim_count=dtim_count, dtim_period=spec.dtim_period, bitmap_offset=offset,
+                             multicast=int(multicast), partial_virtual_bitmap=bitmap))
+    if spec.country:
+        triplets = [Dot11EltCountryConstraintTriplet(first_channel_number=a, num_channels=b, mtp=c)
+                    for a, b, c in COUNTRY_TRIPLETS[band]]
+        out.append(Dot11EltCountry(country_string=spec.country.encode() + b" ", descriptors=triplets))
+    if spec.power_constraint is not None:
+        out.append(L.Dot11EltPowerConstraint(power_constraint=spec.power_constraint))
+    if band == "2.4":
+        out.append(L.Dot11EltERPBits())
+    if ext_rates:
+        out.append(Dot11EltRates(ID=50, rates=ext_rates))
+    pairwise = spec.effective_pairwise
+    if profile.rsn_akms:
+        mfpc, mfpr = _rsn_caps(spec.effective_mfp)
+        # An explicit length leaves out the optional PMKID list and group management cipher (Scapy adds
+        # them when the length is left to compute).
+        out.append(Dot11EltRSN(len=12 + 4 * len(pairwise) + 4 * len(profile.rsn_akms),
+                               group_cipher_suite=RSNCipherSuite(cipher=profile.group),
+                               pairwise_cipher_suites=[RSNCipherSuite(cipher=c) for c in pairwise],
+                               akm_suites=[AKMSuite(suite=a) for a in profile.rsn_akms],
+                               mfp_capable=mfpc, mfp_required=mfpr))
+    if spec.bss_load is not None:
+        stations, util, capacity = spec.bss_load
+        out.append(L.Dot11EltBSSLoad(station_count=stations, channel_utilization=util,
+                                     available_admission_capacity=capacity))
+    if spec.rrm:  # link measurement, neighbour report, beacon passive/active/table
+        out.append(L.Dot11EltRMEnabledCapabilities(rm_capabilities=bytes([0x73, 0, 0, 0, 0])))
+    if spec.mobility_domain is not None:
+        out.append(L.Dot11EltMobilityDomain(mdid=spec.mobility_domain, ft_over_ds=1))
+    if spec.ht:
+        forty = spec.width >= 40
+        out.append(Dot11EltHTCapabilities(Supported_Channel_Width=int(forty), Short_GI_20Mhz=1,
+                                          Short_GI_40Mhz=int(forty), SM_Power_Save=3, Max_A_MPDU_Length_Exponent=3,
+                                          Min_MPDCU_Start_Spacing=0, RX_MSC_Bitmask=0xFFFF, TX_MCS_Set_Defined=1))
+        out.append(Dot11EltHTOperation(primary_channel=spec.channel, channel_width=int(forty),
+                                       secondary_channel_offset=(1 if secondary_above(band, spec.channel) else 3)
+                                       if forty else 0))
+    if spec.ht or spec.he or spec.bss_transition:
+        ext = bytearray(8)
+        if spec.bss_transition:
+            ext[2] |= 0x08  # bit 19
+        out.append(L.Dot11EltExtCapabilities(extended_capabilities=bytes(ext)))
+    if spec.vht:
+        width_code = 1 if spec.width >= 80 else 0
+        center0 = center_channel(band, spec.channel, min(spec.width, 80)) if spec.width >= 80 else 0
+        center1 = center_channel(band, spec.channel, 160) if spec.width == 160 else 0
+        out.append(L.Dot11EltVHTCapabilities(supported_width_set=int(spec.width == 160), short_gi_80=1,
+                                             short_gi_160=int(spec.width == 160), max_ampdu_exponent=7,
+                                             rx_mcs_map=0xFFFA, tx_mcs_map=0xFFFA))
+        out.append(Dot11EltVHTOperation(
+            VHT_Operation_Info=Dot11VHTOperationInfo(channel_width=width_code, channel_center0=center0,
+                                                     channel_center1=center1),
+            mcs_set=[0, 3, 3, 3, 3, 3, 3, 3]))
+    if spec.he:
+        widths = 0
+        if band == "2.4" and spec.width >= 40:
+            widths |= 0b1
+        if band != "2.4":
+            widths |= 0b10 | (0b100 if spec.width == 160 else 0)
+        extra = b"\xfa\xff\xfa\xff" if spec.width == 160 else b""
+        out.append(L.Dot11EltHECapabilities(len=1 + 6 + 11 + 4 + len(extra), ext_ID=35, htc_he=1,
+                                            channel_width_set=widths, mcs_160_and_80p80=extra))
+        op = dict(len=7, ext_ID=36, default_pe_duration=4, txop_duration_rts_threshold=1023,
+                  bss_color=1 + spec.seed % 63, basic_he_mcs_and_nss_set=[0, 3, 3, 3, 3, 3, 3, 3])
+        if band == "6":
+            code = {20: 0, 40: 1, 80: 2, 160: 3}[spec.width]
+            ccfs0 = center_channel(band, spec.channel, min(spec.width, 80))
+            ccfs1 = center_channel(band, spec.channel, 160) if spec.width == 160 else 0
+            op.update(len=12, six_g_op_info_present=1, he_6g_operation_info=Dot11HE6GOperationInfo(
+                primary_channel=spec.channel, channel_width=code, channel_center0=ccfs0, channel_center1=ccfs1,
+                minimum_rate=6))
+        out.append(Dot11EltHEOperation(**op))
+        if band == "6":
+            out.append(L.Dot11EltHE6GHzCapabilities(len=3, ext_ID=59, max_ampdu_exponent=7, max_mpdu_length=2,
+                                                    sm_power_save=3))
+    if profile.wpa_akms:
+        out.append(Dot11EltMicrosoftWPA(group_cipher_suite=RSNCipherSuite(oui=0x0050F2, cipher=profile.group),
+                                        pairwise_cipher_suites=[RSNCipherSuite(oui=0x0050F2, cipher=c)
+                                                                for c in pairwise],
+                                        akm_suites=[AKMSuite(oui=0x0050F2, suite=a) for a in profile.wpa_akms]))
+    if spec.wmm:
+        out.append(L.Dot11EltWMM(subtype=1, uapsd=int(spec.uapsd), ac_parameters=[
+            L.WMMACParameters(aci=a, aifsn=n, ecw_min=lo, ecw_max=hi, txop_limit=t)
+            for a, n, lo, hi, t in WMM_DEFAULTS]))
+    for raw in spec.vendor:
+        out.append(Dot11EltVendorSpecific(oui=int.from_bytes(raw[:3], "big"), info=raw[3:]))
+    return out
+
+
+def _radiotap(spec: BeaconSpec):
+    from scapy.layers.dot11 import RadioTap
+
+    freq = frequency(spec.band, spec.channel)
+    flags = 0x00A0 if spec.band == "2.4" else 0x0140  # CCK+2 GHz / OFDM+5 GHz
+    rate = 1 if spec.band == "2.4" else 6  # Mb/s: the lowest basic rate
+    return RadioTap(present="Flags+Rate+Channel+dBm_AntSignal", Flags=0, Rate=rate, ChannelFrequency=freq,
+                    ChannelFlags=flags, dBm_AntSignal=spec.signal_dbm)
+
+
+def build_one(spec: BeaconSpec, dtim_count: int, multicast: bool, tsf: int = 0, sequence: int = 0) -> bytes:
+    from scapy.layers.dot11 import Dot11
+
+    from protolab.wifi.layers import Dot11BeaconNamed
+
+    pkt = _radiotap(spec) / Dot11(type=0, subtype=8, addr1="ff:ff:ff:ff:ff:ff", addr2=spec.bssid,
+                                  addr3=spec.bssid, SC=(sequence & 0xFFF) << 4) / Dot11BeaconNamed(
+        timestamp=tsf, beacon_interval=spec.beacon_interval, cap=capability_word(spec))
+    for element in element_layers(spec, dtim_count, multicast):
+        pkt = pkt / element
+    return bytes(pkt)
+
+
+def build_train(spec: BeaconSpec) -> list[BuiltBeacon]:
+    """The spec's `count` beacons as an AP sends them (see the module docstring)."""
+    spec = resolve(spec)
+    templates: dict[tuple[int, bool], bytes] = {}
+    out = []
+    interval_us = spec.beacon_interval * TU_US
+    for i in range(spec.count):
+        dtim_count = (spec.dtim_count - i) % spec.dtim_period
+        multicast = spec.multicast_buffered and dtim_count == 0
+        key = (dtim_count, multicast)
+        if key not in templates:
+            templates[key] = build_one(spec, dtim_count, multicast)
+        frame = bytearray(templates[key])
+        rt_len = frame[2] | frame[3] << 8
+        tsf = spec.tsf_start + i * interval_us
+        seq = (spec.seq_start + i) & 0xFFF
+        struct.pack_into("<H", frame, rt_len + FCS_OFFSET_IN_HEADER, seq << 4)
+        struct.pack_into("<Q", frame, rt_len + 24, tsf & 0xFFFF_FFFF_FFFF_FFFF)
+        out.append(BuiltBeacon(bytes(frame), BASE_TIME_NS + i * interval_us * 1000, tsf, seq, dtim_count, rt_len))
+    return out
+
+
+def write_pcap(beacons: list[BuiltBeacon], target) -> None:
+    from protolab.capture.writer import LINKTYPE_RADIOTAP, PcapWriter
+
+    with PcapWriter(target, linktype=LINKTYPE_RADIOTAP) as writer:
+        for beacon in beacons:
+            writer.write(beacon.frame, beacon.timestamp_ns)

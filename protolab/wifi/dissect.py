@@ -1,0 +1,318 @@
+"""`beacon dissect`: every field of every beacon, decoded by Scapy (+ layers.py), tagged with its role.
+
+Theory of operation: the capture is read by protolab.capture (streaming, any link type); frames.classify
+finds the 802.11 frame. Scapy decodes the header (Dot11) and fixed fields (our Dot11BeaconNamed). The
+elements are split by their own id/length bytes FIRST, and each one is then decoded by Scapy on its own
+bytes only, so a lying length inside one element can never spill into the next and overwrite a field
+already decoded (the failure of Scapy issue #2683, reproduced by the shared capture
+scapy__bad_rsn_parsing_overrides_ssid.pcap). An element whose length runs past the frame is marked
+malformed and shown raw; everything before it stays as decoded. A body too short for what it announces
+(the registry's struct-level digest fails on it) is marked malformed too, with whatever Scapy made of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from protolab.errors import BadInput
+from protolab.wifi.elements import ElementKind, kind_of
+from protolab.wifi.fixedfields import CAPABILITY_BITS, FIXED_FIELDS, HEADER_FIELDS, RADIO_FIELDS
+from protolab.wifi.frames import BODY_START, HEADER_LEN, classify, mac
+from protolab.wifi.roles import DISCOVERY
+
+
+@dataclass
+class Field:
+    name: str
+    value: Any
+    role: str
+    shown: str = ""
+
+
+@dataclass
+class Element:
+    offset: int          # in the 802.11 frame
+    id: int
+    ext_id: int | None
+    name: str
+    length: int          # the length byte
+    role: str
+    fields: list[Field] = field(default_factory=list)
+    raw: bytes = b""     # the body
+    malformed: str = ""  # why, when it is
+    layer: str = ""      # the Scapy layer that decoded it
+
+    def get(self, name: str, default=None):
+        for f in self.fields:
+            if f.name == name:
+                return f.value
+        return default
+
+
+@dataclass
+class Beacon:
+    frame: int
+    time_ns: int
+    radio: list[Field] = field(default_factory=list)
+    header: list[Field] = field(default_factory=list)
+    fixed: list[Field] = field(default_factory=list)
+    elements: list[Element] = field(default_factory=list)
+    malformed: bool = False
+    length: int = 0
+    raw: bytes = field(default=b"", metadata={"json_skip": True})
+
+    def value(self, section: str, name: str, default=None):
+        for f in getattr(self, section):
+            if f.name == name:
+                return f.value
+        return default
+
+    def element(self, key: int | str, ext: int | None = None) -> Element | None:
+        for e in self.elements:
+            if (e.id == key and (ext is None or e.ext_id == ext)) or e.name == key:
+                return e
+        return None
+
+
+@dataclass
+class Dissection:
+    file: str
+    frames: int = 0
+    beacons: list[Beacon] = field(default_factory=list)
+    not_counted: dict[str, int] = field(default_factory=dict)  # dmg-beacon, other 802.11, not-802.11
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---- Scapy values -> JSON-able values -----------------------------------------------------------
+
+def _plain(fld, pkt, value):
+    """A Scapy field value as plain data (ints, strings, lists, dicts) and its display text."""
+    from scapy.fields import FlagsField
+    from scapy.packet import Packet
+
+    from protolab.wifi.layers import BitNamesField
+
+    if isinstance(value, Packet):
+        return _layer_dict(value), value.summary()
+    if isinstance(value, list):
+        items = [_layer_dict(v) if isinstance(v, Packet) else _scalar(v) for v in value]
+        return items, ", ".join(_shown(fld, pkt, v) for v in value) if value and not isinstance(
+            value[0], Packet) else f"{len(value)} item(s)"
+    if isinstance(fld, BitNamesField):
+        return fld.set_bits(value), fld.i2repr(pkt, value)
+    if isinstance(fld, FlagsField):
+        return [n for i, n in enumerate(fld.names) if int(value) >> i & 1], str(value)
+    return _scalar(value), _shown(fld, pkt, value)
+
+
+def _shown(fld, pkt, value) -> str:
+    try:
+        inner = getattr(fld, "field", None)
+        return str((inner or fld).i2repr(pkt, value))
+    except Exception:  # a repr that chokes on odd values: the plain value is still there
+        return repr(value)
+
+
+def _scalar(value):
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).hex()
+    if isinstance(value, (int, str, float, bool)) or value is None:
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _present_fields(pkt):
+    from scapy.fields import ConditionalField
+
+    for fld in pkt.fields_desc:
+        if isinstance(fld, ConditionalField) and not fld._evalcond(pkt):
+            continue
+        yield getattr(fld, "fld", fld)
+
+
+def _layer_dict(pkt) -> dict:
+    return {f.name: _plain(f, pkt, pkt.getfieldval(f.name))[0] for f in _present_fields(pkt)}
+
+
+SKIP = {"ID", "len", "ext_ID"}
+
+
+def _ssid_text(body: bytes) -> str:
+    if not body or not any(body):
+        return f"<hidden, {len(body)} bytes>"
+    try:
+        text = body.decode("utf-8")
+        if text.isprintable():
+            return text
+    except UnicodeDecodeError:
+        pass
+    return "".join(chr(b) if 32 <= b < 127 and b != 0x5C else f"\\x{b:02x}" for b in body)
+
+
+def _element_fields(kind: ElementKind, layer) -> list[Field]:
+    if kind.eid == 0:
+        body = bytes(layer.info or b"")
+        return [Field("ssid", body.hex(), kind.role, _ssid_text(body))]
+    out = []
+    for fld in _present_fields(layer):
+        if fld.name in SKIP:
+            continue
+        value, shown = _plain(fld, layer, layer.getfieldval(fld.name))
+        out.append(Field(fld.name, value, kind.role_of(fld.name), shown))
+    return out
+
+
+def decode_element(eid: int, body: bytes, offset: int, length: int) -> Element:
+    from scapy.layers.dot11 import Dot11Elt
+    from scapy.packet import NoPayload, Padding, Raw
+
+    import protolab.wifi.layers  # noqa: F401  (registers our layers)
+
+    kind = kind_of(eid, body)
+    elt = Element(offset, eid, body[0] if eid == 255 and body else None, kind.name, length, kind.role, raw=body)
+    if kind.digest is not None:
+        try:
+            kind.digest(body, {})
+        except (IndexError, ValueError) as exc:
+            elt.malformed = f"body too short for its contents ({exc})"
+    try:
+        layer = Dot11Elt(bytes([eid, len(body)]) + body)
+    except Exception as exc:  # Scapy gave up: keep the raw bytes
+        elt.malformed = elt.malformed or f"Scapy could not decode it: {type(exc).__name__}"
+        return elt
+    elt.layer = type(layer).__name__
+    elt.fields = _element_fields(kind, layer)
+    rest = layer.payload
+    if not isinstance(rest, NoPayload):
+        leftover = bytes(rest.load) if isinstance(rest, (Raw, Padding)) else bytes(rest)
+        if leftover:
+            elt.fields.append(Field("undecoded", leftover.hex(), kind.role, f"{len(leftover)} byte(s) not decoded"))
+    return elt
+
+
+def split_elements(frame: bytes, start: int = BODY_START) -> list[tuple[int, int, int, bool]]:
+    """(offset, id, length, runs_past_end) for each element of a frame body."""
+    out, i, n = [], start, len(frame)
+    while i + 2 <= n:
+        eid, length = frame[i], frame[i + 1]
+        past = i + 2 + length > n
+        out.append((i, eid, length, past))
+        if past:
+            break
+        i += 2 + length
+    if i < n and (not out or not out[-1][3]) and i + 2 > n:
+        out.append((i, frame[i], 0, True))  # a lone trailing byte: an element cut after its id
+    return out
+
+
+# ---- sections ---------------------------------------------------------------------------------------
+
+def _radio_fields(rt) -> list[Field]:
+    if rt is None:
+        return []
+    values = [("frequency", rt.freq_mhz, f"{rt.freq_mhz} MHz" if rt.freq_mhz else "unknown"),
+              ("band", rt.band, rt.band or "unknown"),
+              ("channel", rt.channel, str(rt.channel) if rt.channel else "unknown"),
+              ("signal", rt.signal_dbm, f"{rt.signal_dbm} dBm" if rt.signal_dbm is not None else "unknown"),
+              ("rate", rt.rate_mbps, f"{rt.rate_mbps} Mb/s" if rt.rate_mbps else "unknown"),
+              ("fcs", rt.fcs_at_end, ("FCS at end" + (" (bad)" if rt.bad_fcs else "")) if rt.fcs_at_end
+               else "no FCS")]
+    return [Field(n, v, RADIO_FIELDS[n].role, s) for n, v, s in values]
+
+
+def _header_fields(frame: bytes) -> list[Field]:
+    from scapy.layers.dot11 import Dot11
+
+    hdr = Dot11(frame[:HEADER_LEN])
+    fc = frame[0] | frame[1] << 8
+    flags = [n for i, n in enumerate(hdr.get_field("FCfield").names) if frame[1] >> i & 1]
+    seq = int(hdr.SC or 0)
+    vals = [("frame control", fc, f"0x{fc:04x}: type {hdr.type} subtype {hdr.subtype} flags {flags or 'none'}"),
+            ("duration", int(hdr.ID or 0), f"{int(hdr.ID or 0)} us"),
+            ("receiver", hdr.addr1, str(hdr.addr1)), ("transmitter", hdr.addr2, str(hdr.addr2)),
+            ("bssid", hdr.addr3, str(hdr.addr3)),
+            ("sequence", seq >> 4, f"sequence {seq >> 4}, fragment {seq & 15}")]
+    return [Field(n, v, HEADER_FIELDS[n].role, s) for n, v, s in vals]
+
+
+def uptime_text(tsf_us: int) -> str:
+    seconds, us = divmod(tsf_us, 1_000_000)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return (f"{days} d " if days else "") + f"{hours:02d}:{minutes:02d}:{secs:02d}.{us:06d} of AP uptime"
+
+
+def _fixed_fields(frame: bytes) -> list[Field]:
+    from protolab.wifi.layers import Dot11BeaconNamed
+
+    fixed = Dot11BeaconNamed(frame[HEADER_LEN:BODY_START])
+    cap = int(fixed.cap)
+    interval = int(fixed.beacon_interval)
+    out = [Field("timestamp", int(fixed.timestamp), FIXED_FIELDS["timestamp"].role,
+                 f"{int(fixed.timestamp)} us = {uptime_text(int(fixed.timestamp))}"),
+           Field("beacon interval", interval, FIXED_FIELDS["beacon interval"].role,
+                 f"{interval} TU = {interval * 1.024:g} ms"),
+           Field("capabilities", cap, FIXED_FIELDS["capabilities"].role, f"0x{cap:04x}: {fixed.cap}")]
+    out += [Field(f"cap.{c.name}", bool(cap >> c.bit & 1), c.role, c.meaning) for c in CAPABILITY_BITS]
+    return out
+
+
+def dissect_frame(frame: bytes, number: int = 1, time_ns: int = 0, radiotap=None) -> Beacon:
+    """One 802.11 beacon frame (no radio header, no FCS) -> Beacon."""
+    beacon = Beacon(number, time_ns, radio=_radio_fields(radiotap), length=len(frame), raw=frame)
+    if len(frame) < HEADER_LEN:
+        beacon.malformed = True
+        beacon.header = [Field("frame control", frame[:2].hex(), DISCOVERY, "header cut short")]
+        return beacon
+    beacon.header = _header_fields(frame)
+    if len(frame) < BODY_START:
+        beacon.malformed = True
+        return beacon
+    beacon.fixed = _fixed_fields(frame)
+    for offset, eid, length, past in split_elements(frame):
+        body = frame[offset + 2:offset + 2 + length]
+        if past:
+            kind = kind_of(eid, body)
+            beacon.elements.append(Element(offset, eid, None, kind.name, length, kind.role, raw=body,
+                                           malformed=f"length {length} runs past the end of the frame "
+                                                     f"({len(frame) - offset - 2} byte(s) left)"))
+            beacon.malformed = True
+            break
+        element = decode_element(eid, body, offset, length)
+        beacon.malformed |= bool(element.malformed)
+        beacon.elements.append(element)
+    return beacon
+
+
+def dissect_file(path: str | Path, frame: int | None = None, bssid: str | None = None,
+                 limit: int | None = None) -> Dissection:
+    from protolab.capture.reader import open_capture
+
+    result = Dissection(str(path))
+    want_bssid = bssid.lower() if bssid else None
+    with open_capture(path) as cap:
+        for pkt in cap:
+            result.frames += 1
+            if frame is not None and pkt.number != frame:
+                if pkt.number > frame:
+                    break
+                continue
+            located = classify(pkt)
+            if located.kind != "beacon":
+                result.not_counted[located.kind] = result.not_counted.get(located.kind, 0) + 1
+                continue
+            if want_bssid and mac(located.frame[16:22]) != want_bssid:
+                continue
+            result.beacons.append(dissect_frame(located.frame, pkt.number, pkt.timestamp_ns, located.radiotap))
+            if limit is not None and len(result.beacons) >= limit:
+                break
+        result.warnings = list(cap.warnings)
+    if frame is not None and not result.beacons:
+        raise BadInput(f"frame {frame} of {path} is not a beacon (or there is no such frame)")
+    return result

@@ -1,0 +1,51 @@
+"""From a capture record to the 802.11 beacon bytes: shared by dissect and survey.
+
+`classify(pkt)` peels the link layer (protolab.capture.linklayer) and says what the 802.11 frame is:
+"beacon" (type 0 subtype 8), "dmg-beacon" (802.11ad, type 3 subtype 0: not counted as a beacon), "other"
+(any other 802.11 frame), or the link layer's own kind when it is not 802.11 at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from protolab.capture.linklayer import locate
+from protolab.capture.radiotap import Radiotap
+
+HEADER_LEN = 24
+FIXED_LEN = 12
+BODY_START = HEADER_LEN + FIXED_LEN
+
+
+@dataclass
+class Located80211:
+    kind: str                 # "beacon" | "dmg-beacon" | "other" | "not-802.11" | "malformed"
+    frame: bytes = b""        # the 802.11 frame, FCS removed
+    offset: int = 0           # where it starts in the record
+    radiotap: Radiotap | None = None
+    fcs: bytes = b""
+
+
+def frame_kind(frame: bytes) -> str:
+    if len(frame) < 2:
+        return "malformed"
+    fc = frame[0]
+    ftype, subtype = fc >> 2 & 3, fc >> 4
+    if ftype == 0 and subtype == 8:
+        return "beacon"
+    if ftype == 3 and subtype == 0:
+        return "dmg-beacon"
+    return "other"
+
+
+def classify(pkt) -> Located80211:
+    loc = locate(pkt.linktype, pkt.data, pkt.fcs_len)
+    if loc.kind != "802.11":
+        return Located80211("not-802.11" if loc.kind != "malformed" else "malformed", radiotap=loc.radiotap)
+    end = len(pkt.data) - loc.fcs_len if loc.fcs_len and len(pkt.data) - loc.fcs_len >= loc.offset else len(pkt.data)
+    frame = pkt.data[loc.offset:end]
+    return Located80211(frame_kind(frame), frame, loc.offset, loc.radiotap, pkt.data[end:])
+
+
+def mac(b: bytes) -> str:
+    return ":".join(f"{x:02x}" for x in b)

@@ -1,0 +1,340 @@
+"""BeaconSpec: everything `beacon build` needs, from CLI options, a TOML file or a hostapd.conf subset.
+
+A spec is plain data. `resolve(spec)` fills the seeded defaults (BSSID, TSF start) and checks it;
+build.py turns a resolved spec into frames; dissect.py's `spec_from_beacon` turns a dissected frame back
+into a spec, and the round-trip test checks both directions agree. Fields marked compare=False are
+properties of the train (seed, count, start values), not of the beacon, and do not take part in `==`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from protolab.errors import BadInput
+
+BANDS = ("2.4", "5", "6")
+WIDTHS = (20, 40, 80, 160)
+HIDDEN = ("no", "empty", "zeros")
+
+
+@dataclass(frozen=True)
+class SecurityProfile:
+    name: str
+    title: str
+    privacy: bool
+    rsn_akms: tuple[int, ...] = ()   # empty: no RSN element
+    wpa_akms: tuple[int, ...] = ()   # empty: no WPA1 vendor element
+    group: int = 4                   # group cipher (CCMP-128)
+    pairwise: tuple[int, ...] = (4,)
+    mfp: str = "off"                 # off | capable | required
+    hostapd: tuple[int, str] = (0, "")  # wpa=, wpa_key_mgmt=
+
+
+PROFILES: dict[str, SecurityProfile] = {p.name: p for p in [
+    SecurityProfile("open", "open (no protection)", False),
+    SecurityProfile("wep", "WEP (privacy bit only)", True),
+    SecurityProfile("wpa", "WPA (vendor element, TKIP, PSK)", True, wpa_akms=(2,), group=2, pairwise=(2,),
+                    hostapd=(1, "WPA-PSK")),
+    SecurityProfile("wpa2-personal", "WPA2-Personal (CCMP, PSK)", True, rsn_akms=(2,), hostapd=(2, "WPA-PSK")),
+    SecurityProfile("wpa2-enterprise", "WPA2-Enterprise (CCMP, 802.1X)", True, rsn_akms=(1,),
+                    hostapd=(2, "WPA-EAP")),
+    SecurityProfile("wpa3-personal", "WPA3-Personal (SAE, MFP required)", True, rsn_akms=(8,), mfp="required",
+                    hostapd=(2, "SAE")),
+    SecurityProfile("wpa3-transition", "WPA3 transition (PSK + SAE, MFP capable)", True, rsn_akms=(2, 8),
+                    mfp="capable", hostapd=(2, "WPA-PSK SAE")),
+    SecurityProfile("owe", "OWE (enhanced open, MFP required)", True, rsn_akms=(18,), mfp="required",
+                    hostapd=(2, "OWE")),
+]}
+MFP_MODES = ("off", "capable", "required")
+CIPHER_NAMES = {"CCMP": 4, "CCMP-128": 4, "TKIP": 2, "GCMP": 8, "GCMP-128": 8, "GCMP-256": 9, "CCMP-256": 10}
+
+
+@dataclass
+class BeaconSpec:
+    ssid: bytes = b"protolab"
+    hidden: str = "no"                 # no | empty (zero-length SSID) | zeros (zero-filled, same length)
+    bssid: str | None = None           # None: seeded random, locally administered
+    band: str = "2.4"
+    channel: int = 6
+    width: int = 20
+    beacon_interval: int = 100         # TU
+    dtim_period: int = 2
+    security: str = "wpa2-personal"
+    pairwise: tuple[int, ...] = ()     # empty: the profile's
+    mfp: str = ""                      # empty: the profile's
+    country: str | None = None         # two letters (802.11d)
+    spectrum_mgmt: bool = False        # 802.11h: capability bit + power constraint element
+    power_constraint: int | None = None
+    bss_load: tuple[int, int, int] | None = None  # stations, channel utilisation /255, admission capacity
+    ht: bool = True
+    vht: bool = False
+    he: bool = False
+    wmm: bool = True
+    uapsd: bool = False
+    cf: bool = False                   # CF parameter set (PCF, legacy)
+    mobility_domain: int | None = None  # 802.11r MDID
+    rrm: bool = False                  # 802.11k (RM enabled capabilities + neighbour report)
+    bss_transition: bool = False       # 802.11v (extended capabilities bit 19)
+    vendor: tuple[bytes, ...] = ()     # raw vendor elements: OUI (3 bytes) + data
+    buffered_aids: tuple[int, ...] = field(default=(), compare=False)
+    multicast_buffered: bool = field(default=False, compare=False)
+    dtim_count: int = field(default=0, compare=False)  # of the first beacon of the train
+    signal_dbm: int = field(default=-42, compare=False)
+    tsf_start: int | None = field(default=None, compare=False)  # None: seeded
+    seq_start: int = field(default=0, compare=False)
+    count: int = field(default=1, compare=False)
+    seed: int = field(default=1, compare=False)
+
+    @property
+    def profile(self) -> SecurityProfile:
+        return PROFILES[self.security]
+
+    @property
+    def effective_pairwise(self) -> tuple[int, ...]:
+        return self.pairwise or self.profile.pairwise
+
+    @property
+    def effective_mfp(self) -> str:
+        return self.mfp or self.profile.mfp
+
+
+def _seeded_bssid(seed: int) -> str:
+    octets = bytearray(random.Random(f"bssid:{seed}").randbytes(6))
+    octets[0] = (octets[0] & 0xFC) | 0x02  # unicast, locally administered
+    return ":".join(f"{b:02x}" for b in octets)
+
+
+def parse_mac(text: str) -> str:
+    parts = text.replace("-", ":").lower().split(":")
+    if len(parts) != 6 or not all(len(p) == 2 and all(c in "0123456789abcdef" for c in p) for p in parts):
+        raise BadInput(f"not a MAC address: {text!r} (expected 6 hex octets like 02:00:00:00:00:01)")
+    return ":".join(parts)
+
+
+def valid_channel(band: str, channel: int) -> bool:
+    if band == "2.4":
+        return 1 <= channel <= 14
+    if band == "5":
+        return channel in (*range(36, 65, 4), *range(100, 145, 4), *range(149, 178, 4))
+    return 1 <= channel <= 233 and channel % 4 == 1
+
+
+def resolve(spec: BeaconSpec) -> BeaconSpec:
+    """Check a spec and fill its seeded defaults; BadInput names the first problem."""
+    if spec.security not in PROFILES:
+        raise BadInput(f"unknown security profile {spec.security!r} (one of: {', '.join(PROFILES)})")
+    if spec.band not in BANDS:
+        raise BadInput(f"unknown band {spec.band!r} (one of: 2.4, 5, 6)")
+    if not valid_channel(spec.band, spec.channel):
+        raise BadInput(f"channel {spec.channel} is not a {spec.band} GHz channel")
+    if len(spec.ssid) > 32:
+        raise BadInput(f"SSID is {len(spec.ssid)} bytes; at most 32")
+    if spec.hidden not in HIDDEN:
+        raise BadInput(f"hidden must be one of {', '.join(HIDDEN)}")
+    if spec.width not in WIDTHS:
+        raise BadInput(f"width must be one of {', '.join(map(str, WIDTHS))} MHz")
+    if not 1 <= spec.beacon_interval <= 65535:
+        raise BadInput("beacon interval must be 1..65535 TU")
+    if not 1 <= spec.dtim_period <= 255:
+        raise BadInput("DTIM period must be 1..255")
+    if spec.mfp and spec.mfp not in MFP_MODES:
+        raise BadInput(f"mfp must be one of {', '.join(MFP_MODES)}")
+    if spec.country is not None and (len(spec.country) != 2 or not spec.country.isascii()):
+        raise BadInput(f"country code must be two letters, not {spec.country!r}")
+    if any(not 1 <= aid <= 2007 for aid in spec.buffered_aids):
+        raise BadInput("buffered AIDs must be 1..2007")
+    if spec.count < 1 or spec.count > 1_000_000:
+        raise BadInput("count must be 1..1000000")
+    for raw in spec.vendor:
+        if not 3 <= len(raw) <= 255:
+            raise BadInput("a vendor element is an OUI (3 bytes) plus up to 252 bytes")
+    changes: dict = {}
+    if spec.band == "6":  # no HT/VHT in 6 GHz: HE carries everything
+        changes.update(ht=False, vht=False, he=True)
+    if spec.band == "2.4" and spec.width > 40:
+        raise BadInput("2.4 GHz channels are 20 or 40 MHz wide")
+    if spec.width >= 40 and not (spec.ht or spec.he):
+        raise BadInput("a 40 MHz channel needs HT (--ht) or HE")
+    if spec.width >= 80 and spec.band == "5" and not spec.vht:
+        raise BadInput("80/160 MHz on 5 GHz needs VHT (--vht)")
+    if spec.vht and spec.band == "5" and not spec.ht:
+        raise BadInput("VHT needs HT as well")
+    if spec.bssid is None:
+        changes["bssid"] = _seeded_bssid(spec.seed)
+    else:
+        changes["bssid"] = parse_mac(spec.bssid)
+    if spec.tsf_start is None:
+        changes["tsf_start"] = random.Random(f"tsf:{spec.seed}").randrange(10**9, 10**11)
+    if spec.country is not None:
+        changes["country"] = spec.country.upper()
+    if spec.spectrum_mgmt and spec.power_constraint is None:
+        changes["power_constraint"] = 0
+    return dataclasses.replace(spec, **changes)
+
+
+# ---- sources: TOML and hostapd.conf --------------------------------------------------------------
+
+def _bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise BadInput(f"not a boolean: {value!r}")
+
+
+def _int(value, what: str) -> int:
+    try:
+        return int(str(value), 0)
+    except ValueError:
+        raise BadInput(f"{what}: not a number: {value!r}") from None
+
+
+def ssid_bytes(text: str) -> bytes:
+    """An SSID from text: UTF-8, or hex bytes written as `hex:b2e2cad4` (for non-UTF-8 SSIDs)."""
+    if text.startswith("hex:"):
+        try:
+            return bytes.fromhex(text[4:])
+        except ValueError:
+            raise BadInput(f"bad hex SSID {text!r}") from None
+    return text.encode("utf-8")
+
+
+SPEC_FIELDS = {f.name for f in dataclasses.fields(BeaconSpec)}
+
+
+def spec_from_mapping(data: dict, base: BeaconSpec | None = None) -> BeaconSpec:
+    """A spec from a dict of spec field names (TOML), values converted to the field types."""
+    spec = base or BeaconSpec()
+    changes: dict = {}
+    for key, value in data.items():
+        name = key.replace("-", "_")
+        if name not in SPEC_FIELDS:
+            raise BadInput(f"unknown spec key {key!r}")
+        if name == "ssid":
+            value = ssid_bytes(value) if isinstance(value, str) else bytes(value)
+        elif name == "vendor":
+            value = tuple(bytes.fromhex(v) if isinstance(v, str) else bytes(v) for v in value)
+        elif name in ("pairwise", "buffered_aids"):
+            value = tuple(CIPHER_NAMES.get(v, v) if isinstance(v, str) else int(v) for v in value)
+            if any(isinstance(v, str) for v in value):
+                raise BadInput(f"{key}: unknown cipher in {data[key]!r}")
+        elif name == "bss_load":
+            value = tuple(int(v) for v in value)
+        elif name == "band":
+            value = str(value)
+        changes[name] = value
+    return dataclasses.replace(spec, **changes)
+
+
+def spec_from_toml(path: Path) -> BeaconSpec:
+    import tomllib
+
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{path}: not valid TOML: {exc}") from None
+    return spec_from_mapping(data.get("beacon", data))
+
+
+HOSTAPD_KEYS = ("ssid", "ssid2", "hw_mode", "channel", "op_class", "beacon_int", "dtim_period",
+                "ignore_broadcast_ssid", "country_code", "ieee80211d", "ieee80211h", "wpa", "wpa_key_mgmt",
+                "rsn_pairwise", "wpa_pairwise", "ieee80211w", "sae_require_mfp", "ieee80211n", "ieee80211ac",
+                "ieee80211ax", "ht_capab", "vht_oper_chwidth", "he_oper_chwidth", "wmm_enabled",
+                "mobility_domain", "rrm_neighbor_report", "bss_transition", "bssid", "wep_key0", "interface",
+                "driver", "wpa_passphrase", "sae_password", "auth_algs", "uapsd_advertisement_enabled",
+                "local_pwr_constraint", "vendor_elements")
+# hostapd's wpa_key_mgmt (sorted, space-separated) + wpa= -> our profile
+KEY_MGMT_PROFILES = {(2, "WPA-PSK"): "wpa2-personal", (2, "WPA-EAP"): "wpa2-enterprise", (2, "SAE"): "wpa3-personal",
+                     (2, "SAE WPA-PSK"): "wpa3-transition", (2, "OWE"): "owe", (1, "WPA-PSK"): "wpa",
+                     (3, "WPA-PSK"): "wpa2-personal"}
+
+
+def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
+    """The beacon-relevant subset of a hostapd.conf (see HOSTAPD_KEYS); other keys are refused by name."""
+    conf: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            raise BadInput(f"{source}:{number}: expected key=value, got {line!r}")
+        if key not in HOSTAPD_KEYS:
+            raise BadInput(f"{source}:{number}: hostapd key {key!r} is not supported by beacon build")
+        conf[key] = value
+    c: dict = {}
+    if "ssid2" in conf:
+        raw = conf["ssid2"]
+        c["ssid"] = raw[1:-1].encode() if raw.startswith('"') else bytes.fromhex(raw)
+    elif "ssid" in conf:
+        c["ssid"] = conf["ssid"].encode("utf-8")
+    channel = _int(conf.get("channel", "6"), "channel")
+    op_class = _int(conf["op_class"], "op_class") if "op_class" in conf else None
+    hw_mode = conf.get("hw_mode", "g")
+    if op_class is not None and 131 <= op_class <= 137:
+        band = "6"
+    elif hw_mode == "a":
+        band = "5"
+    else:
+        band = "2.4"
+    c.update(band=band, channel=channel)
+    if "bssid" in conf:
+        c["bssid"] = conf["bssid"]
+    if "beacon_int" in conf:
+        c["beacon_interval"] = _int(conf["beacon_int"], "beacon_int")
+    if "dtim_period" in conf:
+        c["dtim_period"] = _int(conf["dtim_period"], "dtim_period")
+    c["hidden"] = {"0": "no", "1": "empty", "2": "zeros"}.get(conf.get("ignore_broadcast_ssid", "0"), "no")
+    if "country_code" in conf and _bool(conf.get("ieee80211d", "0")):
+        c["country"] = conf["country_code"]
+    if _bool(conf.get("ieee80211h", "0")):
+        c["spectrum_mgmt"] = True
+        c["power_constraint"] = _int(conf.get("local_pwr_constraint", "0"), "local_pwr_constraint")
+    wpa = _int(conf.get("wpa", "0"), "wpa")
+    if wpa:
+        mgmt = " ".join(sorted(conf.get("wpa_key_mgmt", "WPA-PSK").split()))
+        profile = KEY_MGMT_PROFILES.get((wpa, mgmt))
+        if profile is None:
+            raise BadInput(f"{source}: wpa={wpa} wpa_key_mgmt={mgmt!r} is not one of the built-in profiles")
+        c["security"] = profile
+        ciphers = conf.get("rsn_pairwise" if wpa >= 2 else "wpa_pairwise")
+        if ciphers:
+            try:
+                c["pairwise"] = tuple(CIPHER_NAMES[x] for x in ciphers.split())
+            except KeyError as exc:
+                raise BadInput(f"{source}: unknown cipher {exc.args[0]!r}") from None
+    else:
+        c["security"] = "wep" if "wep_key0" in conf else "open"
+    if "ieee80211w" in conf:
+        c["mfp"] = MFP_MODES[min(2, _int(conf["ieee80211w"], "ieee80211w"))]
+    c["ht"] = _bool(conf.get("ieee80211n", "0"))
+    c["vht"] = _bool(conf.get("ieee80211ac", "0"))
+    c["he"] = _bool(conf.get("ieee80211ax", "0"))
+    width = 20
+    if "[HT40+]" in conf.get("ht_capab", "") or "[HT40-]" in conf.get("ht_capab", ""):
+        width = 40
+    chwidth = conf.get("vht_oper_chwidth") or conf.get("he_oper_chwidth")
+    width = {"1": 80, "2": 160}.get(chwidth or "", width)
+    c["width"] = width
+    if "wmm_enabled" in conf:
+        c["wmm"] = _bool(conf["wmm_enabled"])
+    c["uapsd"] = _bool(conf.get("uapsd_advertisement_enabled", "0"))
+    if "mobility_domain" in conf:
+        # hostapd writes the MDID as the two octets in frame order; the field is little-endian
+        c["mobility_domain"] = int.from_bytes(bytes.fromhex(conf["mobility_domain"]), "little")
+    c["rrm"] = _bool(conf.get("rrm_neighbor_report", "0"))
+    c["bss_transition"] = _bool(conf.get("bss_transition", "0"))
+    if "vendor_elements" in conf:  # hostapd: full elements in hex (dd len OUI data ...)
+        raw = bytes.fromhex(conf["vendor_elements"])
+        vendor, i = [], 0
+        while i + 2 <= len(raw):
+            vendor.append(raw[i + 2:i + 2 + raw[i + 1]])
+            i += 2 + raw[i + 1]
+        c["vendor"] = tuple(vendor)
+    return dataclasses.replace(BeaconSpec(), **c)

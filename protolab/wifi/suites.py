@@ -1,0 +1,45 @@
+"""Cipher and AKM suite selectors (802.11-2020 Table 9-149 and 9-151), and WPA1's.
+
+RSN suites are OUI 00-0F-AC + a type byte; the WPA1 vendor element uses OUI
+00-50-F2 with the same type numbers for the suites it knows.
+"""
+
+from __future__ import annotations
+
+RSN_OUI = 0x000FAC
+MS_OUI = 0x0050F2
+WFA_OUI = 0x506F9A
+
+CIPHERS: dict[int, str] = {
+    0: "group", 1: "WEP-40", 2: "TKIP", 4: "CCMP-128", 5: "WEP-104", 6: "BIP-CMAC-128",
+    7: "no group traffic", 8: "GCMP-128", 9: "GCMP-256", 10: "CCMP-256", 11: "BIP-GMAC-128",
+    12: "BIP-GMAC-256", 13: "BIP-CMAC-256",
+}
+
+# The family airodump-ng prints in its CIPHER column.
+CIPHER_FAMILY: dict[int, str] = {1: "WEP", 5: "WEP", 2: "TKIP", 4: "CCMP", 10: "CCMP", 8: "GCMP", 9: "GCMP"}
+
+# AKM type -> (name, AUTH column: PSK/SAE/MGT/OWE)
+AKMS: dict[int, tuple[str, str]] = {
+    1: ("802.1X", "MGT"), 2: ("PSK", "PSK"), 3: ("FT-802.1X", "MGT"), 4: ("FT-PSK", "PSK"),
+    5: ("802.1X-SHA256", "MGT"), 6: ("PSK-SHA256", "PSK"), 7: ("TDLS", "PSK"), 8: ("SAE", "SAE"),
+    9: ("FT-SAE", "SAE"), 11: ("802.1X-SuiteB", "MGT"), 12: ("802.1X-SuiteB-192", "MGT"),
+    13: ("FT-802.1X-SHA384", "MGT"), 14: ("FILS-SHA256", "MGT"), 15: ("FILS-SHA384", "MGT"),
+    16: ("FT-FILS-SHA256", "MGT"), 17: ("FT-FILS-SHA384", "MGT"), 18: ("OWE", "OWE"),
+    19: ("FT-PSK-SHA384", "PSK"), 20: ("PSK-SHA384", "PSK"), 24: ("SAE-EXT-KEY", "SAE"),
+    25: ("FT-SAE-EXT-KEY", "SAE"),
+}
+FT_AKMS = frozenset({3, 4, 9, 13, 16, 17, 19, 25})
+WPA3_AKMS = frozenset({8, 9, 18, 24, 25, 12})
+
+
+def cipher_name(oui: int, kind: int) -> str:
+    if oui in (RSN_OUI, MS_OUI):
+        return CIPHERS.get(kind, f"reserved-{kind}")
+    return f"{oui:06x}:{kind}"
+
+
+def akm_name(oui: int, kind: int) -> str:
+    if oui in (RSN_OUI, MS_OUI):
+        return AKMS.get(kind, (f"reserved-{kind}", ""))[0]
+    return f"{oui:06x}:{kind}"

@@ -1,0 +1,336 @@
+"""`beacon survey`: what airodump-ng shows, from beacons, fast enough for big captures.
+
+Theory of operation: one streaming pass over the capture (protolab.capture.reader). Per record:
+  1. the link layer: for radiotap (link type 127) the located header is cached by its bytes (an AP's
+     radiotap header repeats, often with a handful of signal values), otherwise linklayer.locate;
+  2. the frame-control byte says beacon or not (DMG beacons and other frames are counted apart);
+  3. the element walk: elements.digest_elements over the raw bytes (struct-level, no Scapy), cached by
+     the element bytes themselves - an AP repeats its elements in every beacon except for the TIM,
+     which cycles through DTIM-period variants, so most beacons cost one dict lookup;
+  4. the per-BSS aggregate (counts, first/last seen, intervals, signal) is updated in place.
+`digest_record` is that path for one frame; `BeaconRow` exposes it per beacon (`survey --each`, and
+the acceptance test against tshark's rows).
+"""
+
+from __future__ import annotations
+
+import statistics
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from protolab.capture.linklayer import locate
+from protolab.wifi.elements import digest_elements
+from protolab.wifi.frames import BODY_START, mac
+from protolab.wifi.suites import AKMS, CIPHER_FAMILY, FT_AKMS
+
+LINKTYPE_RADIOTAP = 127
+RATES_11B = {2, 4, 11, 22}  # 1, 2, 5.5, 11 Mb/s in 500 kb/s units
+VHT_WIDTH = {0: None, 1: 80, 2: 160, 3: 160}
+HE6_WIDTH = {0: 20, 1: 40, 2: 80, 3: 160}
+
+
+@dataclass
+class BeaconRow:
+    frame: int
+    time_ns: int
+    bssid: str
+    ssid: str            # hex of the SSID bytes
+    channel: int | None
+    frequency: int | None
+    band: str | None
+    signal_dbm: int | None
+    tsf: int
+    beacon_interval: int
+    capabilities: int
+    privacy: bool
+    dtim_count: int | None
+    dtim_period: int | None
+    country: str | None
+    rsn: dict | None
+    wpa: dict | None
+    wfa_types: list[int]
+    ht: bool
+    vht: bool
+    he: bool
+    mdid: int | None
+    elements: list[int]
+    ext_elements: list[int]
+    malformed: bool
+
+
+@dataclass
+class BssRow:
+    bssid: str
+    ssid: str            # display: non-printable bytes escaped, hidden as <hidden, N bytes>
+    ssid_hex: str
+    channel: int | None
+    band: str | None
+    beacons: int
+    first_seen_ns: int
+    last_seen_ns: int
+    interval_tu: int
+    measured_tu: float | None
+    signal_min: int | None
+    signal_avg: float | None
+    signal_max: int | None
+    enc: str
+    cipher: str
+    auth: str
+    mfp: str
+    phy: str
+    width_mhz: int
+    country: str | None
+    dtim_period: int | None
+    wmm: bool
+    k: bool              # 802.11k: RM enabled capabilities
+    v: bool              # 802.11v: BSS transition
+    r: bool              # 802.11r: mobility domain / FT AKM
+    malformed: int
+
+
+@dataclass
+class Survey:
+    file: str
+    frames: int = 0
+    beacons: int = 0
+    not_counted: dict[str, int] = field(default_factory=dict)
+    networks: list[BssRow] = field(default_factory=list)
+    rows: list[BeaconRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Bss:
+    __slots__ = ("bssid", "count", "first", "last", "deltas", "sig_n", "sig_sum", "sig_min", "sig_max",
+                 "summary", "interval", "cap", "freq", "band", "rt_channel", "malformed")
+
+    def __init__(self, bssid: str):
+        self.bssid = bssid
+        self.count = 0
+        self.first = self.last = None
+        self.deltas = array("d")
+        self.sig_n = self.sig_sum = 0
+        self.sig_min = self.sig_max = None
+        self.malformed = 0
+
+
+# ---- what airodump-ng prints, from one element digest -------------------------------------------------
+
+def security_columns(s: dict, privacy: bool) -> tuple[str, str, str, str]:
+    """(ENC, CIPHER, AUTH, MFP) like airodump-ng."""
+    rsn, wpa = s.get("rsn"), s.get("wpa")
+    enc, ciphers, auths = [], [], []
+    for info in (rsn, wpa):
+        if not info:
+            continue
+        for c in info.get("pairwise", ()):
+            fam = CIPHER_FAMILY.get(c)
+            if fam and fam not in ciphers:
+                ciphers.append(fam)
+        for a in info.get("akms", ()):
+            auth = AKMS.get(a, ("", ""))[1]
+            if auth and auth not in auths:
+                auths.append(auth)
+    if rsn:
+        akms = set(rsn.get("akms", ()))
+        if akms & {8, 9, 18, 24, 25, 12}:
+            enc.append("WPA3")
+        if akms - {8, 9, 18, 24, 25, 12} or not akms:
+            enc.append("WPA2")
+    if wpa:
+        enc.append("WPA")
+    if not enc:
+        enc.append("WEP" if privacy else "OPN")
+        if privacy:
+            ciphers.append("WEP")
+        auths.append("OPN" if not privacy else "")
+    mfp = "no"
+    if rsn and rsn.get("mfpc"):
+        mfp = "required" if rsn.get("mfpr") else "capable"
+    return " ".join(enc), " ".join(ciphers), " ".join(a for a in auths if a), mfp
+
+
+def phy_and_width(s: dict, band: str | None) -> tuple[str, int]:
+    width = 20
+    if s.get("ht_secondary_offset") in (1, 3):
+        width = 40
+    vw = VHT_WIDTH.get(s.get("vht_width", 0))
+    if vw:
+        width = max(width, vw)
+    if "he6_width" in s:
+        width = max(width, HE6_WIDTH[s["he6_width"]])
+    if s.get("he"):
+        phy = "ax"
+    elif "vht_cap" in s:
+        phy = "ac"
+    elif "ht_cap" in s:
+        phy = "n"
+    elif band == "2.4 GHz" or (band is None and (s.get("ds_channel") or 99) <= 14):
+        phy = "b" if set(r & 0x7F for r in s.get("rates", ())) <= RATES_11B else "g"
+    else:
+        phy = "a"
+    return phy, width
+
+
+def _band_of_channel(s: dict) -> str | None:
+    if "he6_primary" in s:
+        return "6 GHz"
+    ch = s.get("ds_channel") or s.get("ht_primary")
+    if ch is None:
+        return None
+    return "2.4 GHz" if ch <= 14 else "5 GHz"
+
+
+def ssid_display(ssid: bytes) -> str:
+    if not ssid or not any(ssid):
+        return f"<hidden, {len(ssid)} bytes>"
+    try:
+        text = ssid.decode("utf-8")
+        if text.isprintable():
+            return text
+    except UnicodeDecodeError:
+        pass
+    return "".join(chr(b) if 32 <= b < 127 and b != 0x5C else f"\\x{b:02x}" for b in ssid)
+
+
+def channel_of(s: dict, rt) -> int | None:
+    for key in ("ds_channel", "ht_primary", "he6_primary"):
+        if key in s:
+            return s[key]
+    return rt.channel if rt is not None else None
+
+
+# ---- the pass ---------------------------------------------------------------------------------------
+
+def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
+    from protolab.capture.reader import open_capture
+
+    result = Survey(str(path))
+    nets: dict[bytes, _Bss] = {}
+    digests: dict[bytes, dict] = {}
+    rt_cache: dict[bytes, tuple] = {}
+    not_counted = result.not_counted
+    frames = beacons = 0
+    with open_capture(path, progress=progress) as cap:
+        for pkt in cap:
+            frames += 1
+            data = pkt.data
+            if pkt.linktype == LINKTYPE_RADIOTAP and len(data) >= 4:
+                rt_len = data[2] | data[3] << 8
+                key = data[:rt_len]
+                hit = rt_cache.get(key)
+                if hit is None:
+                    loc = locate(pkt.linktype, data, pkt.fcs_len)
+                    hit = (loc.kind, loc.offset, loc.fcs_len, loc.radiotap)
+                    if len(rt_cache) < 4096:
+                        rt_cache[key] = hit
+                kind, offset, fcs_len, rt = hit
+            else:
+                loc = locate(pkt.linktype, data, pkt.fcs_len)
+                kind, offset, fcs_len, rt = loc.kind, loc.offset, loc.fcs_len, loc.radiotap
+            if kind != "802.11":
+                not_counted["not-802.11"] = not_counted.get("not-802.11", 0) + 1
+                continue
+            end = len(data) - fcs_len
+            if end - offset < 2:
+                not_counted["malformed"] = not_counted.get("malformed", 0) + 1
+                continue
+            fc = data[offset]
+            if fc != 0x80:  # type 0 subtype 8, protocol version 0
+                what = "dmg-beacon" if fc & 0xFC == 0x0C else "other"
+                not_counted[what] = not_counted.get(what, 0) + 1
+                continue
+            beacons += 1
+            frame = data[offset:end] if offset or fcs_len else data
+            if len(frame) < BODY_START:
+                s = {"ids": [], "ext_ids": [], "malformed": True}
+            else:
+                body = frame[BODY_START:]
+                s = digests.get(body)
+                if s is None:
+                    s = digest_elements(frame, BODY_START)
+                    if len(digests) < 65536:
+                        digests[body] = s
+            bssid = frame[16:22]
+            net = nets.get(bssid)
+            if net is None:
+                net = nets[bssid] = _Bss(mac(bssid))
+            t = pkt.timestamp_ns
+            if net.count:
+                net.deltas.append(t - net.last)
+            else:
+                net.first = t
+            net.count += 1
+            net.last = t
+            net.summary = s
+            if s["malformed"]:
+                net.malformed += 1
+            if len(frame) >= BODY_START:
+                net.interval = frame[32] | frame[33] << 8
+                net.cap = frame[34] | frame[35] << 8
+            else:
+                net.interval, net.cap = 0, 0
+            sig = rt.signal_dbm if rt is not None else None
+            if sig is not None:
+                net.sig_n += 1
+                net.sig_sum += sig
+                if net.sig_min is None or sig < net.sig_min:
+                    net.sig_min = sig
+                if net.sig_max is None or sig > net.sig_max:
+                    net.sig_max = sig
+            net.freq = rt.freq_mhz if rt is not None else None
+            net.band = rt.band if rt is not None else None
+            net.rt_channel = rt
+            if each:
+                result.rows.append(_row(pkt, frame, s, rt))
+        result.warnings = list(cap.warnings)
+    result.frames, result.beacons = frames, beacons
+    result.networks = [_finish(net) for net in nets.values()]
+    result.networks.sort(key=lambda n: (-(n.signal_avg if n.signal_avg is not None else -999), n.bssid))
+    return result
+
+
+def _row(pkt, frame: bytes, s: dict, rt) -> BeaconRow:
+    full = len(frame) >= BODY_START
+    return BeaconRow(
+        frame=pkt.number, time_ns=pkt.timestamp_ns, bssid=mac(frame[16:22]) if len(frame) >= 22 else "",
+        ssid=s["ssid"].hex() if "ssid" in s else "", channel=channel_of(s, rt),
+        frequency=rt.freq_mhz if rt is not None else None, band=(rt.band if rt is not None else None)
+        or _band_of_channel(s), signal_dbm=rt.signal_dbm if rt is not None else None,
+        tsf=int.from_bytes(frame[24:32], "little") if full else 0,
+        beacon_interval=frame[32] | frame[33] << 8 if full else 0,
+        capabilities=frame[34] | frame[35] << 8 if full else 0,
+        privacy=bool(full and frame[34] & 0x10), dtim_count=s.get("dtim_count"), dtim_period=s.get("dtim_period"),
+        country=s.get("country"), rsn=s.get("rsn"), wpa=s.get("wpa"), wfa_types=list(s.get("wfa_types", ())),
+        ht="ht_cap" in s, vht="vht_cap" in s, he=bool(s.get("he")), mdid=s.get("mdid"),
+        elements=list(s["ids"]), ext_elements=list(s["ext_ids"]), malformed=s["malformed"])
+
+
+def _finish(net: _Bss) -> BssRow:
+    s = net.summary
+    band = net.band or _band_of_channel(s)
+    privacy = bool(net.cap & 0x10)
+    enc, cipher, auth, mfp = security_columns(s, privacy)
+    phy, width = phy_and_width(s, band)
+    measured = None
+    if net.deltas:
+        measured = round(statistics.median(net.deltas) / 1_024_000, 1)  # ns -> TU
+    rsn = s.get("rsn") or {}
+    return BssRow(
+        bssid=net.bssid, ssid=ssid_display(s.get("ssid", b"")), ssid_hex=s.get("ssid", b"").hex(),
+        channel=channel_of(s, net.rt_channel), band=band, beacons=net.count, first_seen_ns=net.first,
+        last_seen_ns=net.last, interval_tu=net.interval, measured_tu=measured,
+        signal_min=net.sig_min, signal_avg=round(net.sig_sum / net.sig_n, 1) if net.sig_n else None,
+        signal_max=net.sig_max, enc=enc, cipher=cipher, auth=auth, mfp=mfp, phy=phy, width_mhz=width,
+        country=s.get("country"), dtim_period=s.get("dtim_period"), wmm=bool(s.get("wmm")),
+        k=bool(s.get("rrm")), v=bool(s.get("btm")),
+        r="mdid" in s or bool(set(rsn.get("akms", ())) & FT_AKMS), malformed=net.malformed)
+
+
+SORT_KEYS = {"signal": lambda n: -(n.signal_avg if n.signal_avg is not None else -999),
+             "bssid": lambda n: n.bssid, "ssid": lambda n: n.ssid, "channel": lambda n: n.channel or 0,
+             "beacons": lambda n: -n.beacons, "enc": lambda n: n.enc, "first": lambda n: n.first_seen_ns}
+
+
+def sort_networks(survey: Survey, key: str) -> None:
+    survey.networks.sort(key=lambda n: (SORT_KEYS[key](n), n.bssid))
