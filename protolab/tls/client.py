@@ -50,7 +50,12 @@ class TlsClient(Endpoint):
         exts = []
         if cfg.server_name and not _is_ip(cfg.server_name):
             exts.append(x.Extension(x.SERVER_NAME, [x.ServerNameEntry(0, cfg.server_name.encode())]))
-        exts.append(x.Extension(x.SUPPORTED_GROUPS, [g.code for g in cfg.groups]))
+        self.offered_groups = list(cfg.groups)
+        if offer12 and any(s.auth == "ecdsa" for s in cfg.suites):  # 1.2: the ECDSA certificate's curve must be
+            from protolab.tls.suites import GROUPS  # in supported_groups too (RFC 8422 5.1.1)
+
+            self.offered_groups += [GROUPS[c] for c in (0x0017, 0x0018) if GROUPS[c] not in cfg.groups]
+        exts.append(x.Extension(x.SUPPORTED_GROUPS, [g.code for g in self.offered_groups]))
         if offer12:
             exts.append(x.Extension(x.EC_POINT_FORMATS_EXT, [0]))
         exts.append(x.Extension(x.SIGNATURE_ALGORITHMS, list(cfg.signature_schemes)))
@@ -164,7 +169,7 @@ class TlsClient(Endpoint):
                    ASYMMETRIC, 51, f"{title} signature")
 
     def on_server_key_exchange(self, ske: m.ServerKeyExchangeECDHE) -> str:
-        group = next((g for g in self.config.groups if g.code == ske.named_curve), None)
+        group = next((g for g in self.offered_groups if g.code == ske.named_curve), None)
         if ske.curve_type != 3 or group is None:
             raise TlsFailure(f"server chose curve 0x{ske.named_curve:04x}, not offered", 47, "ServerKeyExchange")
         self.group = group
@@ -202,6 +207,7 @@ class TlsClient(Endpoint):
                            {"pre_master_secret": pms}, enc, f"RSA-{pub.key_size} public-key encryption",
                            ASYMMETRIC)], ASYMMETRIC, "only the holder of the server's private key can open it")
             cke = m.ClientKeyExchangeRSA(enc)
+            self.keylog.add("RSA", enc[:8], pms)  # as OpenSSL's client logs it
         else:
             eph = kx.generate_ephemeral(self.group, self.rng)
             self.secrets["client ephemeral private key"] = eph.private_bytes

@@ -97,6 +97,7 @@ class Endpoint:
         self._out = bytearray()
         self.received: list[bytes] = []
         self.error: str | None = None
+        self.handshake_done = False
         self.keylog = KeyLog()
         self.secrets: dict[str, bytes] = {}  # name -> value, for the closing table and tests
         self._ks_mark = 0  # TLS 1.3: derivations of self.ks already shown
@@ -141,6 +142,14 @@ class Endpoint:
                       sent=True, protected=True, crypto=SYMMETRIC,
                       detail=f"{len(chunk)} bytes encrypted with the {self.role} write key "
                              f"(seq {sealed.seq}): {_preview(chunk)}")
+
+    def eof(self) -> None:
+        """The transport closed. Before the handshake finished that is a failure the driver should show."""
+        if self.state not in (CONNECTED, CLOSED, FAILED):
+            self.fail(f"the {'server' if self.role == 'client' else 'client'} closed the connection during the "
+                      f"handshake (this side was in state {self.state})", 40, "connection")
+        elif self.state == CONNECTED:
+            self.state = CLOSED
 
     def close(self) -> None:
         """Send close_notify (once)."""
@@ -263,6 +272,7 @@ class Endpoint:
         self.step(MESSAGE, "ChangeCipherSpec", data=record.encode(), spans=header_spans(record), sent=False,
                   detail="the peer encrypts from now on")
         self.state = getattr(self, handler)()
+        self.handshake_done = self.handshake_done or self.state == CONNECTED
 
     def _on_alert(self, payload: bytes, protected: bool) -> None:
         if len(payload) != 2:
@@ -294,6 +304,7 @@ class Endpoint:
                 self.transcript += raw
             self.step(MESSAGE, decoded.name, data=raw, spans=decoded.spans, sent=False, protected=protected)
             self.state = getattr(self, handler)(decoded.msg)
+            self.handshake_done = self.handshake_done or self.state == CONNECTED
 
     # ---- key installation and Finished (shared by both roles) ---------------------------------------
     def _install13(self, stage: str, mine: bytes, theirs: bytes, write: bool = True, read: bool = True) -> None:

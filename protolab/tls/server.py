@@ -150,6 +150,8 @@ class TlsServer(Endpoint):
             good = pms is not None and pms[:2] == self.client_hello.legacy_version.to_bytes(2, "big")
             if not good:  # RFC 5246 7.4.7.1: carry on with a random secret; Finished will fail
                 pms = kx.make_pre_master(self.rng)
+            else:
+                self.keylog.add("RSA", cke.encrypted_pre_master[:8], pms)
             self.derived("pre-master secret, decrypted with the server's RSA private key", [Derivation(
                 "pre_master_secret", "RSAES-PKCS1-v1_5 decrypt with the server's private key",
                 {"encrypted pre-master": cke.encrypted_pre_master}, pms, f"RSA-{key.key_size} private-key decryption",
