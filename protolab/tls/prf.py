@@ -121,6 +121,18 @@ def derive_tls12(suite: CipherSuite, pre_master: bytes, client_random: bytes, se
             "master_secret", 'PRF(pre_master_secret, "master secret", client_random + server_random)[:48]',
             {"pre_master_secret": pre_master, "client_random": client_random, "server_random": server_random},
             master, prim)
+    return _expand(suite, pre_master, client_random, server_random, master, session_hash is not None, d_master)
+
+
+def tls12_from_master(suite: CipherSuite, master: bytes, client_random: bytes, server_random: bytes,
+                      ems: bool, source: str) -> Tls12Secrets:
+    """Secrets from a master secret obtained elsewhere (e.g. a key log's CLIENT_RANDOM line)."""
+    d_master = Derivation("master_secret", f"from the {source}", {"client_random": client_random}, master, source)
+    return _expand(suite, b"", client_random, server_random, master, ems, d_master)
+
+
+def _expand(suite, pre_master, client_random, server_random, master, ems, d_master) -> Tls12Secrets:
+    prim = _prim(suite)
     keys = key_block(suite, master, client_random, server_random)
     derivs = [d_master, Derivation(
         "key_block", 'PRF(master_secret, "key expansion", server_random + client_random)',
@@ -129,5 +141,4 @@ def derive_tls12(suite: CipherSuite, pre_master: bytes, client_random: bytes, se
         value = getattr(keys, name)
         if value:
             derivs.append(Derivation(label, "slice of key_block", {"key_block": keys.raw}, value, "split"))
-    return Tls12Secrets(suite, pre_master, client_random, server_random, master, keys,
-                        session_hash is not None, derivs)
+    return Tls12Secrets(suite, pre_master, client_random, server_random, master, keys, ems, derivs)

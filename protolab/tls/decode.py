@@ -1,0 +1,586 @@
+"""`protolab tls decode`: replay a captured TLS connection and open it with whatever keys we are given.
+
+Theory of operation: the capture is reassembled into TCP byte streams (tcpstream.py); each direction is cut
+into records (records.RecordBuffer) and the records of both directions are replayed in capture order by a
+passive observer (`_Observer`) that plays neither role but follows both, as a middlebox holding keys would:
+
+  ClientHello/ServerHello  -> randoms, version, suite (and in 1.3 the key shares); transcript starts
+  TLS 1.2 ClientKeyExchange -> pre-master secret from the server RSA key, the key log's RSA line, or an
+                               ephemeral private key + the peer's public share; else the key log's master
+                               secret. Keys wait for each side's ChangeCipherSpec.
+  TLS 1.3 ServerHello      -> handshake traffic secrets from an ephemeral private key (full key schedule) or
+                               from the key log; application secrets after the server Finished.
+  Finished (both)          -> verify_data recomputed from the transcript: the proof that the keys are right.
+  application data         -> decrypted with the traffic keys (RecordProtection).
+
+Checks that ran and failed (Finished mismatch, a record that does not authenticate, a bad signature) are
+results, not exceptions: the CLI prints everything, then exits 1. Input we cannot use at all (not a
+capture, no TLS in it, a server key that belongs to no certificate seen, a key log without any of the
+connections) is BadInput. With the server key the result says, per connection, whether that key ALONE
+opens the session: yes for RSA key transport, never for (EC)DHE, whose secret never crossed the wire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
+
+from protolab.errors import BadInput, MalformedData
+from protolab.tls import kx
+from protolab.tls.keylog import KeyLog
+from protolab.tls.keyschedule import Derivation, KeySchedule, transcript_hash
+from protolab.tls.messages import (
+    CERTIFICATE,
+    CERTIFICATE_VERIFY,
+    CLIENT_HELLO,
+    CLIENT_KEY_EXCHANGE,
+    FINISHED,
+    SERVER_HELLO,
+    SERVER_KEY_EXCHANGE,
+    Context,
+    HelloRetryRequest,
+    decode_handshake,
+    split_handshakes,
+)
+from protolab.tls.names import ALERT_LEVELS, ALERTS
+from protolab.tls.prf import Tls12Secrets, derive_tls12, tls12_from_master
+from protolab.tls.protection import RecordAuthError, RecordProtection
+from protolab.tls.records import ALERT, APPLICATION_DATA, CHANGE_CIPHER_SPEC, HANDSHAKE, RecordBuffer
+from protolab.tls.suites import GROUPS, TLS12, TLS13, VERSION_NAMES, CipherSuite, lookup_scheme, suite_by_code
+from protolab.tls.tcpstream import TcpConnection, reassemble
+
+EXT_SUPPORTED_VERSIONS, EXT_KEY_SHARE, EXT_EMS = 43, 51, 23
+CV_SERVER_CONTEXT = b" " * 64 + b"TLS 1.3, server CertificateVerify\x00"
+
+
+@dataclass
+class KeyMaterial:
+    """What the user gave us to open sessions with."""
+
+    keylog: KeyLog | None = None
+    server_key: object | None = None  # private key (RSA opens RSA key transport)
+    ephemeral: list = field(default_factory=list)  # (EC)DHE private keys of either side
+
+
+@dataclass
+class Seen:
+    """One message or record as the observer saw it."""
+
+    frame: int
+    sender: str  # "client" | "server"
+    what: str
+    encrypted: bool = False
+    note: str = ""
+
+
+@dataclass
+class Check:
+    """A verification that ran: ok True/False (None: it could not run, with the reason)."""
+
+    name: str
+    ok: bool | None
+    detail: str = ""
+
+
+@dataclass
+class AppRecord:
+    frame: int
+    sender: str
+    seq: int
+    length: int
+    plaintext: bytes | None  # None when we had no key
+
+
+@dataclass
+class TlsConnection:
+    """Everything decode learnt about one TLS connection."""
+
+    index: int
+    client: str
+    server: str
+    first_frame: int
+    version: str | None = None
+    suite: str | None = None
+    kx: str | None = None
+    group: str | None = None
+    ems: bool | None = None
+    client_random: bytes = b""
+    server_random: bytes = b""
+    server_certificate: str | None = None
+    key_source: str | None = None
+    master_secret: bytes | None = None
+    secrets: dict[str, bytes] = field(default_factory=dict)
+    messages: list[Seen] = field(default_factory=list)
+    derivations: list[Derivation] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    records: list[AppRecord] = field(default_factory=list)
+    server_key_alone: str | None = None
+    notes: list[str] = field(default_factory=list)
+    status: str = "handshake only"
+
+    @property
+    def failed(self) -> bool:
+        return any(c.ok is False for c in self.checks)
+
+    @property
+    def decrypted_records(self) -> int:
+        return sum(r.plaintext is not None for r in self.records)
+
+
+@dataclass
+class DecodeResult:
+    capture: str
+    packets: int
+    tcp_connections: int
+    connections: list[TlsConnection]
+    forward_secrecy: list[str]
+    warnings: list[str]
+
+    @property
+    def failed_checks(self) -> list[str]:
+        return [f"connection {c.index}: {k.name}: {k.detail}" for c in self.connections for k in c.checks
+                if k.ok is False]
+
+
+def _group_of(private):
+    if isinstance(private, x25519.X25519PrivateKey):
+        return GROUPS[0x001D]
+    return GROUPS[{"secp256r1": 0x0017, "secp384r1": 0x0018}[private.curve.name]]
+
+
+def _ext(msg, code: int):
+    for ext in msg.extensions or []:
+        if ext.type == code:
+            return ext
+    return None
+
+
+class _Observer:
+    """Follows one TLS connection record by record (see the module docstring)."""
+
+    def __init__(self, conn: TcpConnection, keys: KeyMaterial):
+        self.keys = keys
+        self.r = TlsConnection(conn.index, f"{conn.client[0]}:{conn.client[1]}",
+                               f"{conn.server[0]}:{conn.server[1]}", conn.first_frame)
+        self.ctx = Context(TLS12, "ecdhe")
+        self.version = TLS12
+        self.suite: CipherSuite | None = None
+        self.transcript = b""
+        self.hs_buf = {"client": b"", "server": b""}
+        self.prot: dict[str, RecordProtection | None] = {"client": None, "server": None}
+        self.pending: dict[str, RecordProtection | None] = {"client": None, "server": None}
+        self.encrypted = {"client": False, "server": False}
+        self.finished = {"client": False, "server": False}
+        self.cert = None
+        self.cert_matches_key: bool | None = None
+        self.server_public = b""  # ECDHE shares
+        self.group_code = -1
+        self.client_shares: dict[int, bytes] = {}
+        self.sec12: Tls12Secrets | None = None
+        self.ks: KeySchedule | None = None
+        self.app13: dict[str, bytes] = {}
+        self.stopped = False
+
+    # -- plumbing --------------------------------------------------------------------------------------
+    def note(self, text: str) -> None:
+        if text not in self.r.notes:
+            self.r.notes.append(text)
+
+    def check(self, name: str, ok: bool | None, detail: str = "") -> None:
+        self.r.checks.append(Check(name, ok, detail))
+
+    def seen(self, frame: int, sender: str, what: str, encrypted: bool, note: str = "") -> None:
+        self.r.messages.append(Seen(frame, sender, what, encrypted, note))
+
+    def _protection(self, key: bytes, iv: bytes, mac_key: bytes = b"") -> RecordProtection:
+        return RecordProtection(self.suite, key, iv, mac_key)
+
+    # -- records ---------------------------------------------------------------------------------------
+    def record(self, frame: int, sender: str, rec) -> None:
+        if self.stopped:
+            return
+        ctype, data, encrypted = rec.content_type, rec.fragment, False
+        if ctype == CHANGE_CIPHER_SPEC:
+            self.seen(frame, sender, "ChangeCipherSpec", False)
+            if self.version == TLS12:
+                self.encrypted[sender] = True
+                self.prot[sender] = self.pending[sender]
+            return
+        if self.encrypted[sender]:
+            prot = self.prot[sender]
+            if prot is None:
+                what = "application data" if self.finished[sender] else "encrypted record"
+                self.seen(frame, sender, what, True, f"{len(data)} bytes, no key")
+                if self.finished[sender] or self.version == TLS12 and ctype == APPLICATION_DATA:
+                    self.r.records.append(AppRecord(frame, sender, -1, len(data), None))
+                return
+            try:
+                opened = prot.open(rec.encode())
+            except RecordAuthError as exc:
+                self.check(f"{sender} record (frame {frame}) authenticates", False, str(exc))
+                self.prot[sender] = None
+                return
+            ctype, data, encrypted = opened.content_type, opened.plaintext, True
+            seq = opened.seq
+        else:
+            seq = -1
+        if ctype == HANDSHAKE:
+            self.handshake_bytes(frame, sender, data, encrypted)
+        elif ctype == APPLICATION_DATA:
+            self.seen(frame, sender, "application data", encrypted, f"{len(data)} bytes")
+            self.r.records.append(AppRecord(frame, sender, seq, len(data), data if encrypted else None))
+        elif ctype == ALERT and len(data) == 2:
+            level, desc = ALERT_LEVELS.get(data[0], str(data[0])), ALERTS.get(data[1], str(data[1]))
+            self.seen(frame, sender, f"Alert({level}, {desc})", encrypted)
+        else:
+            self.seen(frame, sender, f"record type {ctype}", encrypted, f"{len(data)} bytes")
+
+    def handshake_bytes(self, frame: int, sender: str, data: bytes, encrypted: bool) -> None:
+        msgs, self.hs_buf[sender] = split_handshakes(self.hs_buf[sender] + data)
+        for raw in msgs:
+            if self.stopped:
+                return
+            try:
+                decoded = decode_handshake(raw, self.ctx)
+            except MalformedData as exc:
+                self.seen(frame, sender, f"malformed handshake message type {raw[0]}", encrypted, str(exc))
+                self.note(f"frame {frame}: {exc}")
+                self.stopped = True
+                return
+            before = self.transcript
+            if not (self.finished["client"] and self.finished["server"]):
+                self.transcript += raw
+            self.seen(frame, sender, decoded.name, encrypted)
+            handler = self.HANDLERS.get(raw[0])
+            if handler:
+                handler(self, sender, decoded.msg, before)
+
+    # -- hellos ----------------------------------------------------------------------------------------
+    def client_hello(self, sender, msg, before) -> None:
+        self.r.client_random = msg.random
+        share = _ext(msg, EXT_KEY_SHARE)
+        for entry in share.value if share and isinstance(share.value, list) else []:
+            self.client_shares[entry.group] = entry.key_exchange
+
+    def server_hello(self, sender, msg, before) -> None:
+        if isinstance(msg, HelloRetryRequest):
+            self.note("HelloRetryRequest: decode does not follow a retried handshake")
+            self.stopped = True
+            return
+        self.r.server_random = msg.random
+        versions = _ext(msg, EXT_SUPPORTED_VERSIONS)
+        self.version = versions.value if versions and isinstance(versions.value, int) else msg.legacy_version
+        self.r.version = VERSION_NAMES.get(self.version, f"0x{self.version:04x}")
+        try:
+            self.suite = suite_by_code(msg.cipher_suite)
+        except BadInput as exc:
+            self.note(f"{exc}: the handshake is shown, nothing is decrypted")
+            self.stopped = True
+            return
+        self.r.suite = self.suite.name
+        self.ctx.version = self.version
+        if self.version == TLS13:
+            self.r.kx = "ecdhe"
+            share = _ext(msg, EXT_KEY_SHARE)
+            if share is not None:
+                self.r.group = GROUPS[share.value.group].name if share.value.group in GROUPS else \
+                    f"0x{share.value.group:04x}"
+                self.server_public = share.value.key_exchange
+                self.group_code = share.value.group
+            self.encrypted = {"client": True, "server": True}
+            self.start13()
+        else:
+            self.r.kx = self.suite.kx
+            self.ctx.kx = self.suite.kx
+            self.r.ems = _ext(msg, EXT_EMS) is not None
+
+    # -- certificates and signatures ---------------------------------------------------------------------
+    def certificate(self, sender, msg, before) -> None:
+        if sender != "server" or not msg.certificate_list:
+            return
+        first = msg.certificate_list[0]
+        der = first if isinstance(first, bytes) else first.cert_data
+        try:
+            self.cert = kx.load_certificate(der)
+        except BadInput:
+            self.note("the server certificate does not parse as X.509")
+            return
+        self.r.server_certificate = self.cert.subject.rfc4514_string()
+        if self.keys.server_key is not None:
+            self.cert_matches_key = kx.public_keys_match(self.keys.server_key, self.cert.public_key())
+            if not self.cert_matches_key:
+                self.note("the given server key does not belong to this server's certificate")
+
+    def server_key_exchange(self, sender, msg, before) -> None:
+        self.r.group = GROUPS[msg.named_curve].name if msg.named_curve in GROUPS else f"0x{msg.named_curve:04x}"
+        self.group_code = msg.named_curve
+        self.server_public = msg.public
+        self._signature("ServerKeyExchange signature", msg.signature_scheme, msg.signature,
+                        self.r.client_random + self.r.server_random + msg.params())
+
+    def certificate_verify(self, sender, msg, before) -> None:
+        if sender == "server":
+            self._signature("CertificateVerify signature", msg.signature_scheme, msg.signature,
+                            CV_SERVER_CONTEXT + transcript_hash(self.suite.hash, before))
+
+    def _signature(self, name: str, scheme_code: int, signature: bytes, data: bytes) -> None:
+        if self.cert is None:
+            self.check(name, None, "no server certificate seen")
+            return
+        try:
+            scheme = lookup_scheme(scheme_code)
+        except BadInput as exc:
+            self.check(name, None, str(exc))
+            return
+        ok = kx.verify(scheme, self.cert.public_key(), data, signature)
+        self.check(name, ok, f"{scheme.name} with the certificate's public key")
+
+    # -- TLS 1.2 key exchange --------------------------------------------------------------------------
+    def client_key_exchange(self, sender, msg, before) -> None:
+        suite, cr, sr = self.suite, self.r.client_random, self.r.server_random
+        pms, source = None, None
+        if suite.kx == "rsa":
+            enc = msg.encrypted_pre_master
+            if self.keys.server_key is not None and self.cert_matches_key:
+                pms = kx.rsa_decrypt_pre_master(self.keys.server_key, enc)
+                if pms is None:
+                    self.check("pre-master secret decrypts", False, "PKCS#1 v1.5 padding or length wrong")
+                else:
+                    source = "server RSA key"
+                    self.r.derivations.append(Derivation(
+                        "pre_master_secret", "RSA-decrypt(server private key, encrypted pre-master)",
+                        {"encrypted_pre_master": enc}, pms, "RSA PKCS#1 v1.5 decrypt", "asymmetric"))
+            if pms is None and self.keys.keylog is not None:
+                pms = self.keys.keylog.rsa_pre_master(enc)
+                source = "key log (RSA line)" if pms else None
+        else:
+            pms, source = self._ecdhe_secret(msg.public, self.server_public)
+        session_hash = transcript_hash(suite.hash, self.transcript) if self.r.ems else None
+        logged = self.keys.keylog.master_secret(cr) if self.keys.keylog else None
+        if pms is not None:
+            self.sec12 = derive_tls12(suite, pms, cr, sr, session_hash)
+            if logged is not None:
+                self.check("key log master secret equals the recomputed one", logged == self.sec12.master)
+        elif logged is not None:
+            self.sec12 = tls12_from_master(suite, logged, cr, sr, bool(self.r.ems), "key log (CLIENT_RANDOM line)")
+            source = "key log"
+        if self.sec12 is None:
+            return
+        self.r.key_source = source
+        self.r.master_secret = self.sec12.master
+        self.r.derivations += self.sec12.derivations
+        keys = self.sec12.keys
+        self.pending["client"] = self._protection(keys.client_key, keys.client_iv, keys.client_mac_key)
+        self.pending["server"] = self._protection(keys.server_key, keys.server_iv, keys.server_mac_key)
+
+    def _ecdhe_secret(self, client_public: bytes, server_public: bytes) -> tuple[bytes | None, str | None]:
+        """The (EC)DHE shared secret from any given ephemeral private key that matches one side's share."""
+        for private in self.keys.ephemeral:
+            try:
+                mine = kx.ephemeral_from_private(_group_of(private), private)
+            except (KeyError, AttributeError):
+                continue
+            for side, own, peer in (("client", client_public, server_public), ("server", server_public,
+                                                                                 client_public)):
+                if own and mine.public == own and peer:
+                    d = kx.ecdhe_derivation(mine, peer, side)
+                    self.r.derivations.append(d)
+                    return d.output, f"{side} ephemeral private key"
+        return None, None
+
+    # -- TLS 1.3 key schedule --------------------------------------------------------------------------
+    def start13(self) -> None:
+        suite = self.suite
+        hello_hash = transcript_hash(suite.hash, self.transcript)
+        client_share = self.client_shares.get(self.group_code, b"")
+        shared, source = self._ecdhe_secret(client_share, self.server_public)
+        logged = self.keys.keylog.secrets_for(self.r.client_random) if self.keys.keylog else {}
+        if shared is not None:
+            self.ks = KeySchedule.for_suite(suite)
+            self.ks.handshake(shared, hello_hash)
+            c_hs, s_hs = self.ks.client_handshake_traffic_secret, self.ks.server_handshake_traffic_secret
+            if "SERVER_HANDSHAKE_TRAFFIC_SECRET" in logged:
+                self.check("key log handshake secrets equal the recomputed ones",
+                           (logged.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET"), logged["SERVER_HANDSHAKE_TRAFFIC_SECRET"])
+                           == (c_hs, s_hs))
+        elif "SERVER_HANDSHAKE_TRAFFIC_SECRET" in logged and "CLIENT_HANDSHAKE_TRAFFIC_SECRET" in logged:
+            c_hs, s_hs = logged["CLIENT_HANDSHAKE_TRAFFIC_SECRET"], logged["SERVER_HANDSHAKE_TRAFFIC_SECRET"]
+            source = "key log"
+            self.ks = KeySchedule.for_suite(suite)
+            self.ks.derivations.clear()
+            for name, value in (("client_handshake_traffic_secret", c_hs), ("server_handshake_traffic_secret", s_hs)):
+                self.ks.derivations.append(Derivation(name, "from the key log", {"client_random":
+                                                                                  self.r.client_random}, value,
+                                                      "key log"))
+        else:
+            return
+        self.r.key_source = source
+        self.r.secrets.update(client_handshake_traffic_secret=c_hs, server_handshake_traffic_secret=s_hs)
+        self.hs13 = {"client": c_hs, "server": s_hs}
+        self.app13 = {k: logged[v] for k, v in (("client", "CLIENT_TRAFFIC_SECRET_0"),
+                                                 ("server", "SERVER_TRAFFIC_SECRET_0")) if v in logged}
+        for side in ("client", "server"):
+            keys = self.ks.traffic_keys(f"{side} handshake", self.hs13[side], suite.key_len)
+            self.prot[side] = self._protection(keys.key, keys.iv)
+
+    def finished_msg(self, sender, msg, before) -> None:
+        thash = transcript_hash(self.suite.hash, before)
+        if self.version == TLS12:
+            expected = self.sec12.finished(sender, thash)
+            self.r.derivations.append(self.sec12.derivations[-1])
+        else:
+            expected = self.ks.verify_data(sender, self.hs13[sender], thash)
+            self.r.derivations += self.ks.derivations[-2:]
+        ok = expected == msg.verify_data
+        self.check(f"{sender} Finished verify_data", ok,
+                   "recomputed value matches" if ok else f"expected {expected.hex()}, got {msg.verify_data.hex()}")
+        self.finished[sender] = True
+        if self.version == TLS13:
+            self._after_finished13(sender)
+
+    def _after_finished13(self, sender: str) -> None:
+        if sender == "server":
+            if self.ks is not None and self.ks.handshake_secret:
+                self.ks.master(transcript_hash(self.suite.hash, self.transcript))
+                computed = {"client": self.ks.client_application_traffic_secret,
+                            "server": self.ks.server_application_traffic_secret}
+                if self.app13:
+                    self.check("key log traffic secrets equal the recomputed ones",
+                               all(self.app13[k] == computed[k] for k in self.app13))
+                self.app13 = computed
+            for side in ("client", "server"):
+                if side in self.app13:
+                    self.r.secrets[f"{side}_application_traffic_secret"] = self.app13[side]
+                    keys = self.ks.traffic_keys(f"{side} application", self.app13[side], self.suite.key_len)
+                    (self.prot if side == "server" else self.pending)[side] = self._protection(keys.key, keys.iv)
+        else:
+            self.prot["client"] = self.pending["client"]
+
+    HANDLERS = {CLIENT_HELLO: client_hello, SERVER_HELLO: server_hello, CERTIFICATE: certificate,
+                SERVER_KEY_EXCHANGE: server_key_exchange, CLIENT_KEY_EXCHANGE: client_key_exchange,
+                CERTIFICATE_VERIFY: certificate_verify, FINISHED: finished_msg}
+
+    # -- result ----------------------------------------------------------------------------------------
+    def finish(self) -> TlsConnection:
+        r = self.r
+        if self.ks is not None and self.ks.derivations:
+            r.derivations = [d for d in r.derivations if d not in self.ks.derivations] + self.ks.derivations
+        if r.failed:
+            r.status = "failed"
+        elif r.key_source and any(c.ok for c in r.checks if "Finished" in c.name):
+            r.status = "decrypted"
+        elif r.suite and not r.key_source:
+            r.status = "no key"
+            self.note("no key opens this session: give --keylog, or --key (RSA key transport only), "
+                      "or --ephemeral")
+        if self.keys.server_key is not None and r.kx:
+            r.server_key_alone = self._server_key_verdict()
+        return r
+
+    def _server_key_verdict(self) -> str:
+        r = self.r
+        if r.kx == "rsa":
+            if not self.cert_matches_key:
+                return "server key: not this server's key"
+            fins = [c.ok for c in r.checks if "Finished" in c.name]
+            if r.key_source == "server RSA key" and fins and all(fins):
+                return (f"server key ALONE opens this RSA session: it decrypts the pre-master secret, both "
+                        f"Finished verify, {r.decrypted_records} application records read")
+            return "server key could not open this RSA session"
+        return ("server key ALONE cannot open this ECDHE session: the shared secret never crossed the wire, "
+                "only ephemeral public shares did (forward secrecy)")
+
+
+def _is_tls(stream_start: bytes) -> bool:
+    return len(stream_start) >= 6 and stream_start[0] == HANDSHAKE and stream_start[1] == 3 and \
+        stream_start[5] == CLIENT_HELLO
+
+
+def _replay(conn: TcpConnection, keys: KeyMaterial) -> TlsConnection | None:
+    if not _is_tls(conn.to_server.data()[:6]):
+        if _is_tls(conn.to_client.data()[:6]):
+            conn.swap()
+        else:
+            return None
+    obs = _Observer(conn, keys)
+    events = []
+    for sender, direction in (("client", conn.to_server), ("server", conn.to_client)):
+        buf = RecordBuffer()
+        chunks, gap = direction.chunks()
+        try:
+            for frame, data in chunks:
+                buf.feed(data)
+                events += [(frame, len(events), sender, rec) for rec in buf.pop_all()]
+        except MalformedData as exc:
+            obs.note(f"{sender} stream: {exc}; the rest of that direction is skipped")
+        if gap is not None:
+            obs.note(f"{sender} stream has a gap at byte {gap} (segments missing from the capture)")
+        if buf.buffer:
+            obs.note(f"{sender} stream ends inside a record ({len(buf.buffer)} bytes left over)")
+    for frame, _, sender, rec in sorted(events, key=lambda e: (e[0], e[1])):
+        obs.record(frame, sender, rec)
+    return obs.finish()
+
+
+def decode_capture(path: str | Path, keys: KeyMaterial | None = None) -> DecodeResult:
+    """Find every TLS connection in a capture and open what the keys allow (see the module docstring)."""
+    keys = keys or KeyMaterial()
+    reasm = reassemble(path)
+    conns = [c for c in (_replay(tcp, keys) for tcp in reasm.connections) if c is not None]
+    if not conns:
+        raise BadInput(f"no TLS connection found in {path} ({reasm.packets} packets, "
+                       f"{len(reasm.connections)} TCP connections)")
+    if keys.server_key is not None:
+        matched = [c for c in conns if c.server_certificate and "does not belong" not in " ".join(c.notes)]
+        seen = sorted({c.server_certificate for c in conns if c.server_certificate})
+        if not matched and seen:
+            raise BadInput("the server key (--key) does not belong to the certificate of any server in the "
+                           f"capture ({'; '.join(seen)})")
+    if keys.keylog is not None and not any(keys.keylog.secrets_for(c.client_random) or c.key_source
+                                           for c in conns):
+        randoms = ", ".join(c.client_random.hex()[:16] + "..." for c in conns)
+        raise BadInput(f"the key log has no secrets for any connection in the capture (client randoms {randoms})")
+    return DecodeResult(str(path), reasm.packets, len(reasm.connections), conns, _forward_secrecy(conns, keys),
+                        reasm.warnings)
+
+
+def _forward_secrecy(conns: list[TlsConnection], keys: KeyMaterial) -> list[str]:
+    if keys.server_key is None:
+        return []
+    rsa_conns = [c for c in conns if c.kx == "rsa"]
+    dhe = [c for c in conns if c.kx == "ecdhe"]
+    lines = []
+    if rsa_conns:
+        opened = [c for c in rsa_conns if c.server_key_alone and "ALONE opens" in c.server_key_alone]
+        lines.append(f"server key alone opened {len(opened)} of {len(rsa_conns)} RSA key-transport session(s): "
+                     "no forward secrecy")
+    if dhe:
+        lines.append(f"server key alone opened 0 of {len(dhe)} ECDHE session(s): forward secrecy")
+    return lines
+
+
+def load_key_material(keylog_path=None, key_path=None, ephemeral_paths=()) -> KeyMaterial:
+    """Read the key files named on the command line; BadInput with the file's name when one is unusable."""
+    from protolab.tls.keylog import read_keylog
+
+    def read(p, what):
+        try:
+            return Path(p).read_bytes()
+        except OSError as exc:
+            raise BadInput(f"cannot read {what} {p}: {exc.strerror or exc}") from None
+
+    keys = KeyMaterial()
+    if keylog_path:
+        keys.keylog = read_keylog(keylog_path)
+    if key_path:
+        keys.server_key = kx.load_private_key(read(key_path, "server key"), f"server key {key_path}")
+        if not isinstance(keys.server_key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+            raise BadInput(f"server key {key_path} is not an RSA or ECDSA private key")
+    for p in ephemeral_paths:
+        key = kx.load_private_key(read(p, "ephemeral key"), f"ephemeral key {p}")
+        if not isinstance(key, (x25519.X25519PrivateKey, ec.EllipticCurvePrivateKey)):
+            raise BadInput(f"ephemeral key {p} is not an X25519 or EC private key")
+        keys.ephemeral.append(key)
+    return keys
