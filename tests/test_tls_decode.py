@@ -224,3 +224,57 @@ def test_tampered_certificate_fails_finished(shared, tmp_path):
     fins = {k.name: k.ok for k in conn.checks if "Finished" in k.name}
     assert fins == {"client Finished verify_data": False, "server Finished verify_data": False}
     assert conn.status == "failed"
+
+
+def _tshark_follow(tshark, capture, keylog):
+    """tshark's own decryption of TLS stream 0 (`-z follow,tls,raw,0`): {node address: bytes it sent}."""
+    import subprocess
+
+    out = subprocess.run([tshark, "-r", str(capture), "-o", f"tls.keylog_file:{keylog}", "-q",
+                          "-z", "follow,tls,raw,0"], capture_output=True, text=True, check=True, timeout=60).stdout
+    node0 = out.split("Node 0: ", 1)[1].split("\n", 1)[0].strip()
+    body = out.split("Node 1:", 1)[1].split("\n", 1)[1].split("=====", 1)[0]
+    first = b"".join(bytes.fromhex(line) for line in body.splitlines() if line and not line.startswith("\t"))
+    second = b"".join(bytes.fromhex(line.strip()) for line in body.splitlines() if line.startswith("\t"))
+    return node0, first, second
+
+
+@pytest.mark.parametrize("name", ["tls12-rsa-noems", "tls13"])
+def test_decrypted_data_equals_tsharks(shared, tool, name):
+    capture, keylog_path = paths(shared, name)
+    node0, first, second = _tshark_follow(tool("tshark"), capture, keylog_path)
+    [conn] = decode_capture(capture, load_key_material(key_path=shared("tls/openssl/server.key"))
+                            if "rsa" in name else load_key_material(keylog_path)).connections
+    want = {"server": first, "client": second} if node0 == conn.server else {"client": first, "server": second}
+    assert want["client"].startswith(b"GET /") and want["server"].startswith(b"HTTP/1.0 200")
+    got = {side: b"".join(r.plaintext for r in conn.records if r.sender == side and r.plaintext)
+           for side in ("client", "server")}
+    assert got == want
+
+
+def test_one_capture_two_sessions_forward_secrecy_side_by_side(cli, shared, tool, tmp_path):
+    """RSA and ECDHE sessions in one capture, the server key alone: the RSA one opens, the ECDHE one does not."""
+    import subprocess
+
+    base = shared("tls/openssl")
+    merged = tmp_path / "both.pcap"
+    subprocess.run([tool("mergecap"), "-F", "pcap", "-w", str(merged), str(base / "tls12-rsa-ems.pcap"),
+                    str(base / "tls12-ecdhe.pcap")], check=True, capture_output=True, timeout=60)
+    result = decode_capture(merged, load_key_material(key_path=base / "server.key"))
+    by_kx = {c.kx: c for c in result.connections}
+    assert by_kx["rsa"].status == "decrypted" and by_kx["ecdhe"].status == "no key"
+    assert result.forward_secrecy == [
+        "server key alone opened 1 of 1 RSA key-transport session(s): no forward secrecy",
+        "server key alone opened 0 of 1 ECDHE session(s): forward secrecy"]
+    run = cli("tls", "decode", str(merged), "--key", str(base / "server.key"))
+    assert run.exit_code == 0 and run.stdout.count("result: server key alone") == 2
+
+
+def test_truncated_capture_shows_what_it_has(shared, tmp_path):
+    capture, keylog_path = paths(shared, "tls13")
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(capture.read_bytes()[:1500])  # ends inside the server's first flight
+    result = decode_capture(cut, load_key_material(keylog_path))
+    [conn] = result.connections
+    assert [m.what for m in conn.messages][:1] == ["ClientHello"]
+    assert conn.status != "decrypted" and not conn.failed

@@ -160,3 +160,25 @@ def test_certificate_verify_signature(rfc, schedule):
     mine = kx.sign(scheme, key, content, random.Random(1))
     assert kx.verify(scheme, key.public_key(), content, mine)
     assert mine == kx.sign(scheme, key, content, random.Random(1))  # seeded salt: reproducible
+
+
+def test_rfc_records_through_the_wire_codec(rfc, schedule):
+    """The RFC's wire records framed by records.py, opened, and their messages decoded by messages.py."""
+    from protolab.tls.messages import Context, decode_handshake, split_handshakes
+    from protolab.tls.records import split_records
+
+    ks, m = schedule
+    steps = rfc[0]["section3_steps"]
+    server_records = [bytes.fromhex(s["values"]["complete record"]) for s in steps
+                      if s["actor"] == "server" and s["step"] == "send handshake record"]
+    wire = b"".join(server_records[:2])  # ServerHello (plain) + the encrypted flight
+    records, rest = split_records(wire)
+    assert rest == b"" and [r.content_type for r in records] == [22, 23]
+    assert records[0].fragment == m["sh"]
+    prot = _protector(ks, ks.server_handshake_traffic_secret)
+    opened = prot.open(records[1].encode())
+    msgs, left = split_handshakes(opened.plaintext)
+    ctx = Context(version=0x0304)
+    names = [decode_handshake(raw, ctx).name for raw in msgs]
+    assert left == b"" and names == ["EncryptedExtensions", "Certificate", "CertificateVerify", "Finished"]
+    assert b"".join(msgs) == m["flight"]
