@@ -282,6 +282,8 @@ class Endpoint:
         self.step(ALERT_STEP, f"alert {name}", data=payload, sent=False, protected=protected,
                   detail=f"peer sent {'fatal' if level == 2 else 'warning'} alert {name}")
         if desc == 0:
+            if self.state == CONNECTED:  # answer close_notify with close_notify (RFC 5246 7.2.1)
+                self._send_alert(1, 0)
             self.state = CLOSED
         elif level == 2 or self.state != CONNECTED:
             self.error = f"peer sent alert {name}"

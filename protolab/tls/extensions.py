@@ -143,7 +143,7 @@ class ExtensionList(Kind):
         while inner.left:
             code = Int(2, ext_label).read(inner, "extension type")
             ename = REGISTRY[code].name if code in REGISTRY else f"ext_{code}"
-            length = Int(2).read(inner, f"{ename} length")
+            length = Int(2).read(inner, "extension length")
             body = inner.sub(length, ename)
             value = _kind(code, self.context).read(body, ename)
             body.done(ename)
