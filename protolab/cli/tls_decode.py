@@ -32,10 +32,16 @@ def decode(capture: CaptureArg, keylog: KeylogOpt = None, key: KeyOpt = None, ep
 
     Example: protolab tls decode tls12-rsa-ems.pcap --key server.key
     """
+    from protolab.render.progress import progress
     from protolab.tls.decode import decode_capture, load_key_material
 
     keys = load_key_material(keylog, key, ephemeral or [])
-    result = decode_capture(capture, keys)
+    try:
+        total = capture.stat().st_size
+    except OSError:
+        total = None
+    with progress(total, f"reading {capture.name}", unit="bytes") as advance:
+        result = decode_capture(capture, keys, advance)
     output(result, as_json, decode_view)
     failed = result.failed_checks
     if failed:

@@ -524,10 +524,12 @@ def _replay(conn: TcpConnection, keys: KeyMaterial) -> TlsConnection | None:
     return obs.finish()
 
 
-def decode_capture(path: str | Path, keys: KeyMaterial | None = None) -> DecodeResult:
-    """Find every TLS connection in a capture and open what the keys allow (see the module docstring)."""
+def decode_capture(path: str | Path, keys: KeyMaterial | None = None, progress=None) -> DecodeResult:
+    """Find every TLS connection in a capture and open what the keys allow (see the module docstring).
+
+    `progress(n_bytes)` is called as the file is read (for a progress bar)."""
     keys = keys or KeyMaterial()
-    reasm = reassemble(path)
+    reasm = reassemble(path, progress)
     conns = [c for c in (_replay(tcp, keys) for tcp in reasm.connections) if c is not None]
     if not conns:
         raise BadInput(f"no TLS connection found in {path} ({reasm.packets} packets, "

@@ -11,6 +11,7 @@ and is reported as a gap, since the bytes after it cannot be framed reliably.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +67,17 @@ class TcpConnection:
     to_client: Direction = field(default_factory=Direction)
     frames: list[int] = field(default_factory=list)
     reset: bool = False
+    not_tls: bool = False  # its first payload byte is no TLS record type: payload no longer kept
+
+    def keep(self, direction: Direction, seq: int, frame: int, payload: bytes) -> None:
+        """Store a payload segment, unless the stream already showed it is not TLS (saves memory on big captures)."""
+        if self.not_tls:
+            return
+        direction.add(seq, frame, payload)
+        if direction.segments.get(0, (0, b""))[1][:1] not in (b"", b"\x14", b"\x15", b"\x16", b"\x17"):
+            self.not_tls = True
+            self.to_server.segments.clear()
+            self.to_client.segments.clear()
 
     def direction(self, src: Endpoint) -> Direction:
         return self.to_server if src == self.client else self.to_client
@@ -77,7 +89,7 @@ class TcpConnection:
 
     @property
     def has_payload(self) -> bool:
-        return bool(self.to_server.segments or self.to_client.segments)
+        return self.not_tls or bool(self.to_server.segments or self.to_client.segments)
 
     @property
     def label(self) -> str:
@@ -94,12 +106,12 @@ class Reassembly:
     warnings: list[str]
 
 
-def reassemble(path: str | Path) -> Reassembly:
-    """Read a capture (BadInput when it is not one) and reassemble its TCP connections."""
+def reassemble(path: str | Path, progress: Callable[[int], None] | None = None) -> Reassembly:
+    """Read a capture (BadInput when it is not one) and reassemble its TCP connections that may carry TLS."""
     live: dict[frozenset, TcpConnection] = {}
     conns: list[TcpConnection] = []
     packets = non_tcp = 0
-    with open_capture(path) as cap:
+    with open_capture(path, progress) as cap:
         for pkt in cap:
             packets += 1
             loc = locate(pkt.linktype, pkt.data, pkt.fcs_len)
@@ -126,7 +138,7 @@ def reassemble(path: str | Path) -> Reassembly:
             if seg.flags & RST:
                 conn.reset = True
             if seg.payload:
-                direction.add(seg.seq, pkt.number, seg.payload)
+                conn.keep(direction, seg.seq, pkt.number, seg.payload)
             if seg.flags & FIN:
                 direction.fin = True
         warnings = list(cap.warnings)
