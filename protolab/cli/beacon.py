@@ -1,8 +1,406 @@
-"""`protolab beacon`: commands of the 802.11 beacon lab."""
+"""`protolab beacon`: commands of the 802.11 beacon lab.
 
-from protolab.cli.common import group
+Parsing and rendering only: the work is in protolab.wifi (build, dissect, survey, explain, send).
+Scapy and rich are imported inside the commands, never at module level (`protolab --help` stays fast).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from protolab.cli.common import JsonFlag, group, output
 
 app = group(
     "What an access point announces in a beacon, and why: build, dissect, survey and explain "
          "802.11 beacon frames."
 )
+
+ROLE_STYLE = {"discovery": "cyan", "time sync": "magenta", "power save": "green", "compatibility": "yellow",
+              "security": "red", "roaming": "blue"}
+
+
+class Band(str, Enum):
+    b24 = "2.4"
+    b5 = "5"
+    b6 = "6"
+
+
+class Hidden(str, Enum):
+    no = "no"
+    empty = "empty"
+    zeros = "zeros"
+
+
+class SortKey(str, Enum):
+    signal = "signal"
+    bssid = "bssid"
+    ssid = "ssid"
+    channel = "channel"
+    beacons = "beacons"
+    enc = "enc"
+    first = "first"
+
+
+# ---- views ------------------------------------------------------------------------------------------
+
+def _role(role: str):
+    from rich.text import Text
+
+    return Text(f"[{role}]", style=ROLE_STYLE.get(role, "dim"))
+
+
+def _field_line(name: str, shown: str, role: str, value: Any = None):
+    from rich.text import Text
+
+    text = Text(f"{name}: ", style="bold")
+    text.append(shown if shown else str(value))
+    text.append(" ")
+    text.append_text(_role(role))
+    return text
+
+
+def beacon_spans(beacon) -> list:
+    from protolab.annotate import FieldSpan
+
+    spans = [FieldSpan(o, n, name) for o, n, name in
+             [(0, 2, "frame control"), (2, 2, "duration"), (4, 6, "receiver"), (10, 6, "transmitter"),
+              (16, 6, "bssid"), (22, 2, "sequence"), (24, 8, "timestamp"), (32, 2, "beacon interval"),
+              (34, 2, "capabilities")] if o + n <= beacon.length]
+    for e in beacon.elements:
+        spans.append(FieldSpan(e.offset, min(2 + e.length, beacon.length - e.offset),
+                               e.name + (" (malformed)" if e.malformed else ""), e.role))
+    return spans
+
+
+def beacon_tree(beacon, all_bits: bool = False):
+    from rich.text import Text
+    from rich.tree import Tree
+
+    ssid = beacon.element(0)
+    title = (f"frame {beacon.frame}: beacon from {beacon.value('header', 'bssid')} "
+             f"SSID {ssid.fields[0].shown if ssid and ssid.fields else '?'}"
+             + ("  [MALFORMED]" if beacon.malformed else ""))
+    tree = Tree(Text(title), guide_style="dim")
+    if beacon.radio:
+        branch = tree.add(Text("radio (receiver metadata)"))
+        for f in beacon.radio:
+            branch.add(_field_line(f.name, f.shown, f.role, f.value))
+    branch = tree.add(Text("802.11 header"))
+    for f in beacon.header:
+        branch.add(_field_line(f.name, f.shown, f.role, f.value))
+    if beacon.fixed:
+        branch = tree.add(Text("fixed fields"))
+        for f in beacon.fixed:
+            if f.name.startswith("cap."):
+                if f.value or all_bits:
+                    branch.add(_field_line("  " + f.name, ("set: " if f.value else "clear: ") + f.shown, f.role))
+            else:
+                branch.add(_field_line(f.name, f.shown, f.role, f.value))
+    branch = tree.add(Text(f"elements ({len(beacon.elements)})"))
+    for e in beacon.elements:
+        label = f"{e.name} (id {e.id}" + (f"/{e.ext_id}" if e.ext_id is not None else "") + f", length {e.length})"
+        head = Text(label + " ")
+        head.append_text(_role(e.role))
+        if e.malformed:
+            head.append(f"  MALFORMED: {e.malformed}", style="bold red")
+        node = branch.add(head)
+        for f in e.fields:
+            node.add(_field_line(f.name, f.shown, f.role, f.value))
+        if not e.fields:
+            node.add(Text(f"raw: {e.raw.hex(' ') or '(empty)'}"))
+    return tree
+
+
+def _dissect_view(show_hex: bool, all_bits: bool):
+    def view(result):
+        from rich.text import Text
+
+        from protolab.render.hexdump import annotated_hexdump
+
+        out = [Text(f"{result.file}: {result.frames} frames, {len(result.beacons)} beacon(s) shown"
+                    + (f"; not counted: {result.not_counted}" if result.not_counted else ""), style="bold")]
+        for beacon in result.beacons:
+            out.append(beacon_tree(beacon, all_bits))
+            if show_hex:
+                out.append(annotated_hexdump(beacon.raw, beacon_spans(beacon), "802.11 frame bytes"))
+        for w in result.warnings:
+            out.append(Text(f"warning: {w}", style="yellow"))
+        return out
+    return view
+
+
+def _survey_table(result):
+    from rich.table import Table
+
+    table = Table(title=f"{result.file}: {result.beacons} beacons from {len(result.networks)} BSS(s) "
+                        f"in {result.frames} frames", header_style="bold")
+    table.add_column("BSSID", no_wrap=True)
+    for col in ("SSID", "CH", "band", "#", "int TU", "meas TU", "PWR min/avg/max", "ENC", "CIPHER",
+                "AUTH", "MFP", "PHY", "MHz", "CC", "DTIM", "WMM", "k/v/r"):
+        table.add_column(col, overflow="fold")
+    for n in result.networks:
+        sig = "-" if n.signal_avg is None else f"{n.signal_min}/{n.signal_avg:g}/{n.signal_max}"
+        table.add_row(n.bssid, n.ssid, str(n.channel or "?"), n.band or "?", str(n.beacons), str(n.interval_tu),
+                      "-" if n.measured_tu is None else f"{n.measured_tu:g}", sig, n.enc, n.cipher, n.auth, n.mfp,
+                      n.phy, str(n.width_mhz), n.country or "", str(n.dtim_period or ""), "yes" if n.wmm else "",
+                      "".join(c if on else "-" for c, on in (("k", n.k), ("v", n.v), ("r", n.r))))
+    return table
+
+
+def _explain_view(result):
+    from rich.table import Table
+    from rich.text import Text
+
+    out = [Text(result.title, style="bold")]
+    out += [Text(p) for p in result.paragraphs]
+    if result.rows:
+        table = Table(header_style="bold", box=None)
+        for col in ("field / element", "role", "what it is for"):
+            table.add_column(col, overflow="fold")
+        for r in result.rows:
+            table.add_row(r.name, _role(r.role), r.meaning)
+        out.append(table)
+    if result.timeline:
+        table = Table(title="a dozing station and the beacon train", header_style="bold")
+        for col in ("#", "ms", "DTIM count", "TIM element", "AID bit", "mcast", "station"):
+            table.add_column(col, overflow="fold")
+        for s in result.timeline:
+            table.add_row(str(s.beacon), f"{s.time_ms:g}", str(s.dtim_count), s.tim_element,
+                          "1" if s.station_bit else "0", "1" if s.multicast else "0", s.station)
+        out.append(table)
+    return out
+
+
+# ---- build ------------------------------------------------------------------------------------------
+
+@dataclass
+class BuildResult:
+    spec: Any
+    frames: int
+    output: str | None
+    shown_frame: int
+    beacon: Any
+    frame_hex: bytes = field(default=b"")
+
+
+def _spec_from_options(spec_file: Path | None, hostapd: Path | None, options: dict):
+    from protolab.errors import BadInput
+    from protolab.wifi.spec import BeaconSpec, spec_from_hostapd, spec_from_mapping, spec_from_toml
+
+    if spec_file and hostapd:
+        raise BadInput("give either --spec or --hostapd, not both")
+    if spec_file:
+        base = spec_from_toml(spec_file)
+    elif hostapd:
+        base = spec_from_hostapd(Path(hostapd).read_text(), str(hostapd))
+    else:
+        base = BeaconSpec()
+    given = {k: v for k, v in options.items() if v is not None and v != ()}
+    return spec_from_mapping(given, base)
+
+
+@app.command()
+def build(
+    ssid: Annotated[str | None, typer.Option(help="SSID (UTF-8), or hex:... for any bytes (max 32).")] = None,
+    hidden: Annotated[Hidden | None, typer.Option(help="Hide the SSID: empty (length 0) or zeros.")] = None,
+    bssid: Annotated[str | None, typer.Option(help="BSSID (default: seeded random).")] = None,
+    band: Annotated[Band | None, typer.Option(help="2.4, 5 or 6 (GHz).")] = None,
+    channel: Annotated[int | None, typer.Option(help="Channel number in the band.")] = None,
+    width: Annotated[int | None, typer.Option(help="Channel width in MHz: 20, 40, 80, 160.")] = None,
+    interval: Annotated[int | None, typer.Option(help="Beacon interval in TU (1 TU = 1024 us).")] = None,
+    dtim_period: Annotated[int | None, typer.Option(help="DTIM period (beacons).")] = None,
+    dtim_count: Annotated[int | None, typer.Option(help="DTIM count of the first beacon.")] = None,
+    buffered_aid: Annotated[list[int] | None, typer.Option(help="AID with buffered frames (repeat).")] = None,
+    multicast: Annotated[bool | None, typer.Option("--multicast", help="Group traffic buffered (DTIMs).")] = None,
+    security: Annotated[str | None, typer.Option(
+        help="open, wep, wpa, wpa2-personal, wpa2-enterprise, wpa3-personal, wpa3-transition, owe.")] = None,
+    pairwise: Annotated[list[str] | None, typer.Option(help="Pairwise cipher (CCMP, GCMP-256, TKIP...).")] = None,
+    mfp: Annotated[str | None, typer.Option(help="off, capable or required (default: the profile's).")] = None,
+    country: Annotated[str | None, typer.Option(help="Country code (adds the country element).")] = None,
+    spectrum_mgmt: Annotated[bool | None, typer.Option("--spectrum-mgmt", help="802.11h.")] = None,
+    power_constraint: Annotated[int | None, typer.Option(help="Power constraint in dB.")] = None,
+    bss_load: Annotated[str | None, typer.Option(help="stations,utilisation,capacity (BSS load).")] = None,
+    ht: Annotated[bool | None, typer.Option("--ht/--no-ht", help="HT (802.11n) elements.")] = None,
+    vht: Annotated[bool | None, typer.Option("--vht/--no-vht", help="VHT (802.11ac) elements.")] = None,
+    he: Annotated[bool | None, typer.Option("--he/--no-he", help="HE (802.11ax) elements.")] = None,
+    wmm: Annotated[bool | None, typer.Option("--wmm/--no-wmm", help="WMM parameter element.")] = None,
+    uapsd: Annotated[bool | None, typer.Option("--uapsd", help="Advertise U-APSD.")] = None,
+    cf: Annotated[bool | None, typer.Option("--cf", help="CF parameter set (legacy PCF).")] = None,
+    mobility_domain: Annotated[str | None, typer.Option(help="802.11r MDID, hex (e.g. a1b2).")] = None,
+    rrm: Annotated[bool | None, typer.Option("--rrm", help="802.11k RM enabled capabilities.")] = None,
+    bss_transition: Annotated[bool | None, typer.Option("--bss-transition", help="802.11v BSS transition.")] = None,
+    vendor: Annotated[list[str] | None, typer.Option(help="Raw vendor element: OUI+data in hex (repeat).")] = None,
+    count: Annotated[int | None, typer.Option(help="Beacons in the train.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for the BSSID and TSF start.")] = None,
+    signal: Annotated[int | None, typer.Option(help="Radiotap signal in dBm.")] = None,
+    spec: Annotated[Path | None, typer.Option(help="TOML spec file (keys: the spec fields).")] = None,
+    hostapd: Annotated[Path | None, typer.Option(help="hostapd.conf to read (a subset of its keys).")] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--output", help="Write the train to this radiotap pcap.")] = None,
+    frame: Annotated[int, typer.Option(help="Which beacon of the train to show (1-based).")] = 1,
+    show_hex: Annotated[bool, typer.Option("--hex/--no-hex", help="Show the annotated hex dump.")] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Craft beacons with Scapy, write them to a pcap, show the annotated field tree and hex dump.
+
+    Example: protolab beacon build --ssid lab --band 5 --channel 36 --vht --width 80 --security wpa3-personal -o b.pcap
+    """
+    from protolab.errors import BadInput
+    from protolab.wifi.build import build_train, write_pcap
+    from protolab.wifi.dissect import dissect_frame
+    from protolab.wifi.frames import classify
+    from protolab.wifi.spec import resolve, ssid_bytes
+
+    load = None
+    if bss_load is not None:
+        try:
+            load = tuple(int(x) for x in bss_load.split(","))
+            assert len(load) == 3
+        except (ValueError, AssertionError):
+            raise BadInput("--bss-load wants stations,utilisation,capacity (three numbers)") from None
+    try:
+        vendor_bytes = tuple(bytes.fromhex(v) for v in vendor or ())
+        mdid = int.from_bytes(bytes.fromhex(mobility_domain), "little") if mobility_domain else None
+    except ValueError:
+        raise BadInput("--vendor and --mobility-domain take hex bytes") from None
+    options = dict(ssid=ssid_bytes(ssid) if ssid is not None else None, hidden=hidden.value if hidden else None,
+                   bssid=bssid, band=band.value if band else None, channel=channel, width=width,
+                   beacon_interval=interval, dtim_period=dtim_period, dtim_count=dtim_count,
+                   buffered_aids=tuple(buffered_aid or ()), multicast_buffered=multicast, security=security,
+                   pairwise=tuple(pairwise or ()), mfp=mfp, country=country, spectrum_mgmt=spectrum_mgmt,
+                   power_constraint=power_constraint, bss_load=load, ht=ht, vht=vht, he=he, wmm=wmm, uapsd=uapsd,
+                   cf=cf, mobility_domain=mdid, rrm=rrm, bss_transition=bss_transition, vendor=vendor_bytes,
+                   count=count, seed=seed, signal_dbm=signal)
+    beacon_spec = resolve(_spec_from_options(spec, hostapd, options))
+    if not 1 <= frame <= beacon_spec.count:
+        raise BadInput(f"--frame must be 1..{beacon_spec.count}")
+    train = build_train(beacon_spec)
+    if out is not None:
+        write_pcap(train, out)
+    chosen = train[frame - 1]
+
+    class _Rec:  # what classify() reads from a capture record
+        linktype, fcs_len, data = 127, 0, chosen.frame
+
+    located = classify(_Rec)
+    beacon = dissect_frame(located.frame, frame, chosen.timestamp_ns, located.radiotap)
+    result = BuildResult(beacon_spec, len(train), str(out) if out else None, frame, beacon, chosen.frame)
+
+    def view(r):
+        from rich.text import Text
+
+        from protolab.render.hexdump import annotated_hexdump
+
+        parts = [Text(f"built {r.frames} beacon(s)" + (f" -> {r.output}" if r.output else " (no -o: not written)"),
+                      style="bold"), beacon_tree(r.beacon)]
+        if show_hex:
+            parts.append(annotated_hexdump(r.beacon.raw, beacon_spans(r.beacon), "802.11 frame bytes"))
+        return parts
+
+    output(result, as_json, view)
+
+
+@app.command()
+def dissect(
+    file: Annotated[Path, typer.Argument(help="A pcap/pcapng capture (radiotap, Prism, plain 802.11...).")],
+    frame: Annotated[int | None, typer.Option(help="Only this frame number.")] = None,
+    bssid: Annotated[str | None, typer.Option(help="Only beacons of this BSSID.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Stop after this many beacons.")] = None,
+    show_hex: Annotated[bool, typer.Option("--hex", help="Add an annotated hex dump per beacon.")] = False,
+    all_bits: Annotated[bool, typer.Option("--all-bits", help="Show clear capability bits too.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Every field of every beacon: radio, header, fixed fields, each element with its role.
+
+    Example: protolab beacon dissect capture.pcap --frame 4 --hex
+    """
+    from protolab.wifi.dissect import dissect_file
+    from protolab.wifi.spec import parse_mac
+
+    result = dissect_file(file, frame=frame, bssid=parse_mac(bssid) if bssid else None, limit=limit)
+    output(result, as_json, _dissect_view(show_hex, all_bits))
+
+
+@app.command()
+def survey(
+    file: Annotated[Path, typer.Argument(help="A pcap/pcapng capture.")],
+    sort: Annotated[SortKey, typer.Option(help="Sort networks by this column.")] = SortKey.signal,
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    each: Annotated[bool, typer.Option("--each", help="One row per beacon (JSON/CSV) instead of per BSS.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """What airodump-ng shows, from the beacons of a capture (fast: no Scapy per frame).
+
+    Example: protolab beacon survey capture.pcap --sort channel
+    """
+    from protolab.render.progress import progress
+    from protolab.wifi.survey import sort_networks, survey_file
+
+    size = file.stat().st_size if file.exists() else 0
+    with progress(size, "reading", unit="bytes") as advance:
+        result = survey_file(file, each=each, progress=advance)
+    sort_networks(result, sort.value)
+    if csv:
+        import csv as csvmod
+        import dataclasses
+        import sys
+
+        rows = result.rows if each else result.networks
+        names = [f.name for f in dataclasses.fields(rows[0])] if rows else []
+        writer = csvmod.writer(sys.stdout)
+        writer.writerow(names)
+        for r in rows:
+            writer.writerow(["" if getattr(r, n) is None else getattr(r, n) for n in names])
+        return
+    output(result, as_json, _survey_table)
+
+
+@app.command()
+def explain(
+    topic: Annotated[str | None, typer.Argument(help="overview, fields, power-save, a role, or an element "
+                                                      "(tim, rsn, ht, wmm...).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Why beacons exist and what each field is for (from the registry dissect uses).
+
+    Example: protolab beacon explain power-save
+    """
+    from protolab.wifi.explain import explain as explain_topic
+
+    output(explain_topic(topic), as_json, _explain_view)
+
+
+@app.command()
+def send(
+    iface: Annotated[str, typer.Option("--iface", help="Interface to send on (monitor mode for real radios).")],
+    count: Annotated[int, typer.Option(help="Beacons to send.")] = 10,
+    interval: Annotated[float | None, typer.Option(help="Seconds between beacons (default: the beacon "
+                                                        "interval).")] = None,
+    ssid: Annotated[str, typer.Option(help="SSID.")] = "protolab",
+    security: Annotated[str, typer.Option(help="Security profile.")] = "wpa2-personal",
+    channel: Annotated[int, typer.Option(help="Channel (2.4 GHz).")] = 6,
+    seed: Annotated[int, typer.Option(help="Seed for the BSSID.")] = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Transmit built beacons with Scapy sendp (needs root and the interface).
+
+    Example: sudo protolab beacon send --iface wlan0mon --count 50
+    """
+    from protolab.wifi.send import check_interface, send_beacons
+    from protolab.wifi.spec import BeaconSpec, ssid_bytes
+
+    check_interface(iface)
+    result = send_beacons(BeaconSpec(ssid=ssid_bytes(ssid), security=security, channel=channel, count=count,
+                                     seed=seed), iface, interval)
+
+    def view(r):
+        from rich.text import Text
+
+        return Text(f"sent {r.sent} beacon(s) of {r.bytes_per_frame} bytes from {r.bssid} on {r.iface}, "
+                    f"every {r.interval_s:g} s")
+
+    output(result, as_json, view)

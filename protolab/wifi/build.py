@@ -25,7 +25,7 @@ WMM_DEFAULTS = [(0, 3, 4, 10, 0), (1, 7, 4, 10, 0), (2, 2, 3, 4, 94), (3, 2, 2, 
 COUNTRY_TRIPLETS = {"2.4": [(1, 13, 20)], "5": [(36, 4, 23), (52, 4, 23), (100, 12, 30), (149, 5, 30)],
                     "6": [(1, 59, 23)]}
 BASE_TIME_NS = 1_700_000_000 * 10**9  # fixed pcap start time: same spec, same bytes
-FCS_OFFSET_IN_HEADER = 22  # sequence control within the 802.11 header
+SEQ_OFFSET_IN_HEADER = 22  # sequence control within the 802.11 header
 TU_US = 1024
 
 
@@ -122,6 +122,7 @@ def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
         # An explicit length leaves out the optional PMKID list and group management cipher (Scapy adds
         # them when the length is left to compute).
         out.append(Dot11EltRSN(len=12 + 4 * len(pairwise) + 4 * len(profile.rsn_akms),
+                               nb_pairwise_cipher_suites=len(pairwise), nb_akm_suites=len(profile.rsn_akms),
                                group_cipher_suite=RSNCipherSuite(cipher=profile.group),
                                pairwise_cipher_suites=[RSNCipherSuite(cipher=c) for c in pairwise],
                                akm_suites=[AKMSuite(suite=a) for a in profile.rsn_akms],
@@ -217,11 +218,10 @@ def build_one(spec: BeaconSpec, dtim_count: int, multicast: bool, tsf: int = 0, 
     return bytes(pkt)
 
 
-def build_train(spec: BeaconSpec) -> list[BuiltBeacon]:
-    """The spec's `count` beacons as an AP sends them (see the module docstring)."""
+def iter_train(spec: BeaconSpec):
+    """The spec's `count` beacons as an AP sends them, one at a time (see the module docstring)."""
     spec = resolve(spec)
     templates: dict[tuple[int, bool], bytes] = {}
-    out = []
     interval_us = spec.beacon_interval * TU_US
     for i in range(spec.count):
         dtim_count = (spec.dtim_count - i) % spec.dtim_period
@@ -233,10 +233,13 @@ def build_train(spec: BeaconSpec) -> list[BuiltBeacon]:
         rt_len = frame[2] | frame[3] << 8
         tsf = spec.tsf_start + i * interval_us
         seq = (spec.seq_start + i) & 0xFFF
-        struct.pack_into("<H", frame, rt_len + FCS_OFFSET_IN_HEADER, seq << 4)
+        struct.pack_into("<H", frame, rt_len + SEQ_OFFSET_IN_HEADER, seq << 4)
         struct.pack_into("<Q", frame, rt_len + 24, tsf & 0xFFFF_FFFF_FFFF_FFFF)
-        out.append(BuiltBeacon(bytes(frame), BASE_TIME_NS + i * interval_us * 1000, tsf, seq, dtim_count, rt_len))
-    return out
+        yield BuiltBeacon(bytes(frame), BASE_TIME_NS + i * interval_us * 1000, tsf, seq, dtim_count, rt_len)
+
+
+def build_train(spec: BeaconSpec) -> list[BuiltBeacon]:
+    return list(iter_train(spec))
 
 
 def write_pcap(beacons: list[BuiltBeacon], target) -> None:

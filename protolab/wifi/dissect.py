@@ -95,16 +95,23 @@ def _plain(fld, pkt, value):
     from protolab.wifi.layers import BitNamesField
 
     if isinstance(value, Packet):
-        return _layer_dict(value), value.summary()
+        return _layer_dict(value), _packet_shown(value)
     if isinstance(value, list):
         items = [_layer_dict(v) if isinstance(v, Packet) else _scalar(v) for v in value]
-        return items, ", ".join(_shown(fld, pkt, v) for v in value) if value and not isinstance(
-            value[0], Packet) else f"{len(value)} item(s)"
+        if value and isinstance(value[0], Packet):
+            return items, "; ".join(_packet_shown(v) for v in value)
+        return items, ", ".join(_shown(fld, pkt, v) for v in value)
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex(), value.hex(" ") or "(empty)"
     if isinstance(fld, BitNamesField):
         return fld.set_bits(value), fld.i2repr(pkt, value)
     if isinstance(fld, FlagsField):
         return [n for i, n in enumerate(fld.names) if int(value) >> i & 1], str(value)
     return _scalar(value), _shown(fld, pkt, value)
+
+
+def _packet_shown(pkt) -> str:
+    return " ".join(f"{f.name}={_shown(f, pkt, pkt.getfieldval(f.name))}" for f in _present_fields(pkt))
 
 
 def _shown(fld, pkt, value) -> str:
@@ -316,3 +323,78 @@ def dissect_file(path: str | Path, frame: int | None = None, bssid: str | None =
     if frame is not None and not result.beacons:
         raise BadInput(f"frame {frame} of {path} is not a beacon (or there is no such frame)")
     return result
+
+
+# ---- back to a spec (the round trip of `beacon build`) -----------------------------------------------
+
+def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], str]:
+    from protolab.wifi.spec import PROFILES
+
+    privacy = bool(beacon.value("fixed", "cap.privacy"))
+    rsn = beacon.element(48)
+    wpa = next((e for e in beacon.elements if e.name == "WPA (vendor)"), None)
+    rsn_akms = tuple(a["suite"] for a in rsn.get("akm_suites", [])) if rsn else ()
+    wpa_akms = tuple(a["suite"] for a in wpa.get("akm_suites", [])) if wpa else ()
+    source = rsn or wpa
+    group = source.get("group_cipher_suite", {}).get("cipher") if source else 4
+    pairwise = tuple(c["cipher"] for c in source.get("pairwise_cipher_suites", [])) if source else (4,)
+    mfp = "off"
+    if rsn and rsn.get("mfp_capable"):
+        mfp = "required" if rsn.get("mfp_required") else "capable"
+    for profile in PROFILES.values():
+        if (profile.privacy, profile.rsn_akms, profile.wpa_akms) == (privacy, rsn_akms, wpa_akms) and (
+                not source or profile.group == group):
+            return (profile.name, () if pairwise == profile.pairwise or not source else pairwise,
+                    "" if mfp == profile.mfp else mfp)
+    raise BadInput(f"frame {beacon.frame}: security does not match a built-in profile "
+                   f"(privacy={privacy}, RSN AKMs {rsn_akms}, WPA AKMs {wpa_akms})")
+
+
+def spec_from_beacon(beacon: Beacon):
+    """The BeaconSpec that `beacon build` would need to make this beacon (the fields that `==` compares)."""
+    from protolab.wifi.channels import BAND_OF_NAME
+    from protolab.wifi.spec import BeaconSpec
+
+    ssid_elt = beacon.element(0)
+    ssid = bytes.fromhex(ssid_elt.get("ssid", "")) if ssid_elt else b""
+    hidden = "no" if ssid and any(ssid) else ("empty" if not ssid else "zeros")
+    ds, ht_op, vht_op = beacon.element(3), beacon.element(61), beacon.element(192)
+    he_op = beacon.element(255, 36)
+    he6 = he_op.get("he_6g_operation_info") if he_op else None
+    channel = (ds.get("channel") if ds else None) or (ht_op.get("primary_channel") if ht_op else None) or (
+        he6 or {}).get("primary_channel")
+    band = BAND_OF_NAME.get(beacon.value("radio", "band") or "", "6" if he6 else (
+        "2.4" if channel and channel <= 14 else "5"))
+    width = 20
+    if ht_op and ht_op.get("secondary_channel_offset") in (1, 3):
+        width = 40
+    if vht_op:
+        info = vht_op.get("VHT_Operation_Info") or {}
+        if info.get("channel_width") == 1:
+            width = 160 if info.get("channel_center1") else 80
+    if he6:
+        width = {0: 20, 1: 40, 2: 80, 3: 160}[he6.get("channel_width", 0)]
+    security, pairwise, mfp = _security_of(beacon)
+    country = beacon.element(7)
+    load = beacon.element(11)
+    wmm = next((e for e in beacon.elements if e.name == "WMM"), None)
+    ext = beacon.element(127)
+    mde = beacon.element(54)
+    pc = beacon.element(32)
+    tim = beacon.element(5)
+    vendor = tuple(e.raw for e in beacon.elements if e.id == 221 and e.name == "Vendor Specific")
+    return BeaconSpec(
+        ssid=ssid if hidden == "no" else b"", hidden=hidden, bssid=beacon.value("header", "bssid"), band=band,
+        channel=channel or 0, width=width, beacon_interval=beacon.value("fixed", "beacon interval"),
+        dtim_period=tim.get("dtim_period") if tim else 1, security=security, pairwise=pairwise, mfp=mfp,
+        country=bytes.fromhex(country.get("country_string"))[:2].decode("latin-1") if country else None,
+        spectrum_mgmt=bool(beacon.value("fixed", "cap.spectrum-mgmt")),
+        power_constraint=pc.get("power_constraint") if pc else None,
+        bss_load=(load.get("station_count"), load.get("channel_utilization"),
+                  load.get("available_admission_capacity")) if load else None,
+        ht=beacon.element(45) is not None, vht=beacon.element(191) is not None,
+        he=beacon.element(255, 35) is not None, wmm=wmm is not None, uapsd=bool(wmm and wmm.get("uapsd")),
+        cf=beacon.element(4) is not None, mobility_domain=mde.get("mdid") if mde else None,
+        rrm=beacon.element(70) is not None,
+        bss_transition="bss_transition" in (ext.get("extended_capabilities") or []) if ext else False,
+        vendor=vendor, dtim_count=tim.get("dtim_count") if tim else 0, tsf_start=beacon.value("fixed", "timestamp"))

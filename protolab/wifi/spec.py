@@ -170,6 +170,10 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
         changes["tsf_start"] = random.Random(f"tsf:{spec.seed}").randrange(10**9, 10**11)
     if spec.country is not None:
         changes["country"] = spec.country.upper()
+    if spec.mfp == PROFILES[spec.security].mfp:
+        changes["mfp"] = ""  # the profile's own: one spelling, so that specs compare equal
+    if tuple(spec.pairwise) == PROFILES[spec.security].pairwise:
+        changes["pairwise"] = ()
     if spec.spectrum_mgmt and spec.power_constraint is None:
         changes["power_constraint"] = 0
     return dataclasses.replace(spec, **changes)

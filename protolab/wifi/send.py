@@ -1,0 +1,52 @@
+"""`beacon send`: transmit built beacons on an interface with Scapy's sendp.
+
+Meant for a monitor-mode interface (the radiotap header tells the driver how to send). The checks come
+first so that a missing interface or missing privileges give one clear line, not a Scapy traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from protolab.errors import BadInput
+from protolab.wifi.build import iter_train
+from protolab.wifi.spec import BeaconSpec
+
+
+@dataclass
+class SendResult:
+    iface: str
+    sent: int
+    interval_s: float
+    bssid: str
+    bytes_per_frame: int
+
+
+def check_interface(iface: str) -> None:
+    if not iface or "/" in iface or not Path("/sys/class/net", iface).exists():
+        raise BadInput(f"no such network interface: {iface!r}")
+    if os.geteuid() != 0:
+        raise BadInput("beacon send needs root (raw packet sockets); run it with sudo or CAP_NET_RAW")
+
+
+def send_beacons(spec: BeaconSpec, iface: str, interval_s: float | None = None) -> SendResult:
+    check_interface(iface)
+    frames = [b.frame for b in iter_train(spec)]
+    from protolab.wifi.spec import resolve
+
+    spec = resolve(spec)
+    gap = spec.beacon_interval * 1.024e-3 if interval_s is None else interval_s
+    from scapy.config import conf
+    from scapy.packet import Raw
+    from scapy.sendrecv import sendp
+
+    conf.verb = 0
+    try:
+        sendp([Raw(f) for f in frames], iface=iface, inter=gap, verbose=False)
+    except PermissionError:
+        raise BadInput(f"not permitted to send on {iface} (needs root / CAP_NET_RAW)") from None
+    except OSError as exc:
+        raise BadInput(f"cannot send on {iface}: {exc.strerror or exc}") from None
+    return SendResult(iface, len(frames), gap, spec.bssid, len(frames[0]))
