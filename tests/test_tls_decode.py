@@ -278,3 +278,31 @@ def test_truncated_capture_shows_what_it_has(shared, tmp_path):
     [conn] = result.connections
     assert [m.what for m in conn.messages][:1] == ["ClientHello"]
     assert conn.status != "decrypted" and not conn.failed
+
+
+def test_mangled_captures_never_crash(shared, tmp_path):
+    """Random bytes changed inside the TLS streams: decode returns a result or raises a ProtolabError, always."""
+    from protolab.errors import ProtolabError
+
+    server_key = shared("tls/openssl/server.key")
+    names = ["tls12-rsa-ems", "tls12-ecdhe", "tls13", "illustrated-tls12"]
+    outcomes = set()
+    for i in range(30):
+        rng = random.Random(i)
+        capture, keylog_path = paths(shared, names[i % len(names)])
+
+        def mangle(from_client, data, rng=rng):
+            if rng.random() < 0.4:
+                data = bytearray(data)
+                for _ in range(rng.randint(1, 3)):
+                    data[rng.randrange(len(data))] = rng.randrange(256)
+            return bytes(data)
+
+        path = _rewrite(capture, tmp_path / f"m{i}.pcap", mangle, mss=1460)
+        try:
+            result = decode_capture(path, load_key_material(keylog_path, server_key if i % 4 < 3 else None))
+            outcomes.add(result.connections[0].status)
+        except ProtolabError as exc:
+            outcomes.add(type(exc).__name__)
+    assert "failed" in outcomes  # a changed byte is caught by a check, not by a crash
+    assert outcomes <= {"failed", "decrypted", "handshake only", "no key", "BadInput", "MalformedData"}

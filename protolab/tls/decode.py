@@ -254,8 +254,19 @@ class _Observer:
                 self.transcript += raw
             self.seen(frame, sender, decoded.name, encrypted)
             handler = self.HANDLERS.get(raw[0])
-            if handler:
+            if handler is None:
+                continue
+            if self.suite is None and raw[0] not in (CLIENT_HELLO, SERVER_HELLO):
+                self.note(f"frame {frame}: {decoded.name} before a usable ServerHello: not followed")
+                continue
+            try:
                 handler(self, sender, decoded.msg, before)
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+                # bytes that parse as a message but make no sense (a mangled certificate, a share of the
+                # wrong shape...): the capture is damaged here; show what came before, follow no further
+                self.note(f"frame {frame}: {decoded.name} could not be followed ({type(exc).__name__}: {exc})")
+                self.stopped = True
+                return
 
     # -- hellos ----------------------------------------------------------------------------------------
     def client_hello(self, sender, msg, before) -> None:
