@@ -1,0 +1,195 @@
+"""The in-memory walk: seeded determinism, tampering caught by the right check, captures that tshark decrypts
+(every suite and version), the shipped sample captures, the closing table, the CLI's exits and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections import defaultdict
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from protolab.tls.walk import capture_frames, walk
+
+REPO = Path(__file__).resolve().parent.parent
+ALL_WALKS = [  # (version, suite, group): every suite of the issue, the three groups
+    ("1.2", "TLS_RSA_WITH_AES_128_GCM_SHA256", "x25519"), ("1.2", "TLS_RSA_WITH_AES_256_GCM_SHA384", "x25519"),
+    ("1.2", "TLS_RSA_WITH_AES_128_CBC_SHA", "x25519"), ("1.2", "TLS_RSA_WITH_AES_128_CBC_SHA256", "x25519"),
+    ("1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "x25519"),
+    ("1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "secp384r1"),
+    ("1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "secp256r1"),
+    ("1.2", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "x25519"),
+    ("1.2", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "secp256r1"),
+    ("1.3", "TLS_AES_128_GCM_SHA256", "x25519"), ("1.3", "TLS_AES_256_GCM_SHA384", "secp384r1"),
+    ("1.3", "TLS_CHACHA20_POLY1305_SHA256", "secp256r1"),
+]
+
+
+def _transcript(result) -> str:
+    data = asdict(result)
+    data.pop("cost")
+    return json.dumps(data, default=lambda b: b.hex() if isinstance(b, bytes) else str(b), sort_keys=True)
+
+
+def test_seed_gives_the_same_transcript_byte_for_byte(tmp_path, cli):
+    a, b, c = (walk(seed=s, measure=False) for s in (7, 7, 8))
+    assert a.completed and _transcript(a) == _transcript(b) and capture_frames(a) == capture_frames(b)
+    assert a.flights[0].data != c.flights[0].data  # another seed, another client random
+    files = []
+    for run in ("1", "2"):
+        pcap, keys = tmp_path / f"{run}.pcap", tmp_path / f"{run}.keys"
+        res = cli("tls", "walk", "--version", "1.3", "--seed", "5", "--pcap", str(pcap), "--keylog", str(keys),
+                  "--no-cost", "--json")
+        assert res.exit_code == 0, res.stderr
+        files.append((pcap.read_bytes(), keys.read_bytes(), res.stdout))
+    assert files[0] == files[1]
+    doc = json.loads(files[0][2])
+    assert doc["completed"] and doc["version"] == "TLS 1.3" and doc["keylogs_agree"]
+    assert "CLIENT_TRAFFIC_SECRET_0" in files[0][1].decode()
+
+
+def test_walk_shows_messages_derivations_and_the_closing_table():
+    r = walk(kx="rsa", ems=False)
+    titles = [s.title for s in r.steps if s.kind == "message"]
+    assert titles[:4] == ["ClientHello", "ServerHello", "Certificate", "ServerHelloDone"]
+    assert "ServerKeyExchange" not in titles  # RSA key transport: nothing to sign
+    derived = {d.name: d for s in r.steps for d in s.derivations}
+    assert derived["encrypted pre-master"].kind == "asymmetric"
+    assert derived["master_secret"].function.startswith('PRF(pre_master_secret, "master secret"')
+    assert {"client_write_key", "server_write_key", "client_write_IV", "server_write_IV"} <= set(derived)
+    assert [s.ok for s in r.steps if s.kind == "check"] == [True, True, True]
+    assert r.app_data[0][1].startswith(b"GET /") and r.app_data[1][1].startswith(b"HTTP/1.1 200")
+    kinds = {k.name: k.crypto for k in r.keys}
+    assert kinds["server RSA-2048 private key"] == "asymmetric" and kinds["master secret"] == "symmetric"
+    assert r.cost.rsa_private_op_us > 10 * r.cost.aes_gcm_per_kb_us > 0  # why TLS is hybrid, measured
+    ems = walk(kx="ecdhe", measure=False)
+    assert any(d.name == "master_secret" and "extended master secret" in d.function
+               for s in ems.steps for d in s.derivations)
+    t13 = walk(version="1.3", measure=False)
+    names = {d.name for s in t13.steps for d in s.derivations}
+    assert {"handshake_secret", "client_handshake_traffic_secret", "server_application_traffic_secret_0",
+            "client Finished verify_data"} <= names
+    for s in r.steps + t13.steps:  # every annotated message is annotated byte for byte
+        if s.kind == "message" and s.title != "ChangeCipherSpec":
+            assert sum(f.length for f in s.spans) == len(s.data), s.title
+
+
+@pytest.mark.parametrize("tamper, options, who, caught", [
+    ("certificate", {}, "client", "certificate signature does not verify"),
+    ("server-key-exchange", {}, "client", "signature with the certificate's public key does NOT verify"),
+    ("finished", {"ems": False}, "server", "verify_data mismatch"),
+    ("finished", {"kx": "rsa", "ems": False}, "server", "verify_data mismatch"),
+    ("finished", {}, "server", "tag check failed"),  # EMS: the keys themselves depend on the transcript
+    ("record", {}, "server", "tag check failed"),
+    ("record", {"suite": "TLS_RSA_WITH_AES_128_CBC_SHA"}, "server", "bad record MAC"),
+    ("certificate", {"version": "1.3"}, "client", "tag check failed"),  # TLS 1.3 encrypts the certificate
+    ("finished", {"version": "1.3"}, "client", "tag check failed"),
+])
+def test_tampering_is_caught(tamper, options, who, caught):
+    r = walk(tamper=tamper, measure=False, **options)
+    assert not r.completed
+    attacker = [s for s in r.steps if s.who == "attacker"]
+    assert len(attacker) == 1 and "0x" in attacker[0].detail
+    failed = [s for s in r.steps if s.kind == "check" and s.ok is False]
+    assert failed[0].who == who and caught in failed[0].detail
+    assert any(s.kind == "alert" and s.who == who and s.sent for s in r.steps)  # and the peer is told
+
+
+def _run(args: list[str]) -> str:
+    return subprocess.run(args, capture_output=True, text=True, timeout=60, check=True).stdout
+
+
+def test_tshark_decrypts_every_walk(tmp_path, tool):
+    """One capture with a walk per suite (distinct client ports) and one key log: tshark must decrypt all."""
+    from protolab.capture.writer import LINKTYPE_ETHERNET, PcapWriter
+    from protolab.tls import walk as walk_mod
+    from protolab.tls.suites import lookup_suite
+
+    tshark = tool("tshark")
+    pcap, keylog = tmp_path / "all.pcap", tmp_path / "all.keys"
+    results, n = [], 0
+    with PcapWriter(str(pcap), linktype=LINKTYPE_ETHERNET) as w:
+        for i, (version, suite, group) in enumerate(ALL_WALKS):
+            r = walk(version=version, suite=suite, group=group, seed=i, measure=False)
+            assert r.completed, (suite, r.error)
+            walk_mod.CLIENT_ADDR = ("10.0.0.1", 40000 + i)
+            try:
+                frames = capture_frames(r)
+            finally:
+                walk_mod.CLIENT_ADDR = ("10.0.0.1", 50123)
+            for frame in frames:
+                w.write(frame, walk_mod.PCAP_EPOCH_NS + n * 1000)
+                n += 1
+            results.append(r)
+    keylog.write_text("".join(r.keylog for r in results))
+    fields = ["tcp.stream", "tls.record.content_type", "tls.handshake.type", "tls.handshake.random",
+              "tls.handshake.ciphersuite", "http.request.method", "http.response.code", "tls.alert_message.desc",
+              "_ws.malformed", "tls.handshake.extension.type"]
+    out = _run([tshark, "-r", str(pcap), "-o", f"tls.keylog_file:{keylog}", "-T", "fields", "-E", "separator=|",
+                *sum((["-e", f] for f in fields), [])])
+    per = defaultdict(lambda: defaultdict(list))
+    for line in out.splitlines():
+        cols = line.split("|")
+        for name, value in zip(fields, cols, strict=True):
+            if value:
+                per[int(cols[0])][name] += value.split(",")
+    assert sorted(per) == list(range(len(ALL_WALKS)))
+    for i, r in enumerate(results):
+        got, suite = per[i], lookup_suite(ALL_WALKS[i][1])
+        assert not got["_ws.malformed"], ALL_WALKS[i]
+        assert got["tls.handshake.type"].count("20") == 2, ALL_WALKS[i]  # both Finished decrypted
+        assert got["http.request.method"] == ["GET"] and got["http.response.code"] == ["200"], ALL_WALKS[i]
+        assert got["tls.alert_message.desc"] == ["0", "0"], ALL_WALKS[i]  # both close_notify decrypted
+        # the same handshake fields as the walk shows
+        hellos = [s for s in r.steps if s.title in ("ClientHello", "ServerHello")]
+        randoms = [s.data[6:38].hex() for s in hellos]
+        assert got["tls.handshake.random"] == randoms
+        assert {int(c, 16) for c in got["tls.handshake.ciphersuite"]} == {suite.code}
+        ch_exts = [int(f.value.split("(")[1].rstrip(")")) for f in hellos[0].spans if f.name == "extension type"]
+        assert [int(x) for x in got["tls.handshake.extension.type"][:len(ch_exts)]] == ch_exts
+    expert = _run([tshark, "-r", str(pcap), "-o", f"tls.keylog_file:{keylog}", "-q", "-z", "expert,warn"])
+    assert "Malformed" not in expert and "Errors" not in expert
+
+
+def test_shipped_captures_regenerate_byte_for_byte(tmp_path):
+    from protolab.tls.samples import SAMPLES, regenerate
+
+    written = regenerate(tmp_path)
+    assert len(written) == 2 * len(SAMPLES)
+    for path in written:
+        shipped = REPO / "captures" / "tls" / path.name
+        assert shipped.read_bytes() == path.read_bytes(), f"{path.name}: run python -m protolab.tls.samples"
+
+
+def test_tour_stop_is_an_ecdhe_walk():
+    from protolab.tls.tour import STOP
+
+    report = STOP.run()
+    assert report.ok and any("ECDHE" in line for line in report.lines)
+    assert any("Finished" in line for line in report.lines)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--suite", "TLS_NULL_WITH_FOO"], "unknown cipher suite"),
+    (["--version", "1.3", "--kx", "rsa"], "TLS 1.3 has no RSA key transport"),
+    (["--kx", "rsa", "--tamper", "server-key-exchange"], "needs a TLS 1.2 ECDHE walk"),
+    (["--tamper", "everything"], "unknown tamper target"),
+    (["--version", "1.3", "--suite", "AES128-GCM-SHA256"], "not a TLS 1.3 one"),
+    (["--group", "brainpool"], "unsupported group"),
+    (["--cert", "/nonexistent.pem"], "--cert and --key go together"),
+])
+def test_walk_bad_input_is_one_line(cli, args, message):
+    res = cli("tls", "walk", "--no-cost", *args)
+    assert res.exit_code == 2
+    assert res.stderr.startswith("error: ") and message in res.stderr and res.stderr.count("\n") == 1
+
+
+def test_walk_cli_tamper_exits_1_and_shows_the_check(cli):
+    res = cli("tls", "walk", "--tamper", "certificate", "--no-cost")
+    assert res.exit_code == 1
+    assert "✗ certificate check" in res.stdout and "attacker" in res.stdout
+    assert "certificate signature does not verify" in res.stderr
+    ok = cli("tls", "walk", "--kx", "rsa", "--no-cost")
+    assert ok.exit_code == 0 and "handshake complete" in ok.stdout and "ClientKeyExchange" in ok.stdout
