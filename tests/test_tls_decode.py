@@ -9,17 +9,6 @@ import pytest
 from protolab.tls.decode import decode_capture, load_key_material
 from protolab.tls.keylog import read_keylog
 
-
-@pytest.fixture(autouse=True)
-def _decode_registered():
-    """protolab/cli/tls.py registers `decode` (one import line owned by the wire helper); until then, do it here."""
-    from protolab.cli import tls
-    from protolab.cli.tls_decode import decode
-
-    if not any(c.name == "decode" or getattr(c.callback, "__name__", "") == "decode"
-               for c in tls.app.registered_commands):
-        tls.app.command("decode")(decode)
-
 EXPECT = {  # capture -> (version, suite code name, client data starts with, server data starts with)
     "illustrated-tls12": ("TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", b"ping", b"pong"),
     "illustrated-tls13": ("TLS 1.3", "TLS_AES_256_GCM_SHA384", b"ping", b"pong"),
@@ -306,3 +295,23 @@ def test_mangled_captures_never_crash(shared, tmp_path):
             outcomes.add(type(exc).__name__)
     assert "failed" in outcomes  # a changed byte is caught by a check, not by a crash
     assert outcomes <= {"failed", "decrypted", "handshake only", "no key", "BadInput", "MalformedData"}
+
+
+@pytest.mark.parametrize("name", ["tls12-rsa", "tls12-ecdhe", "tls13"])
+def test_walk_sample_captures_decode(name):
+    """The walk's own shipped captures (captures/tls) open with their key logs; the RSA one with the lab key too."""
+    from pathlib import Path
+
+    from protolab.tls import kx
+
+    base = Path(__file__).resolve().parent.parent / "captures" / "tls"
+    capture = base / f"walk-{name}.pcap"
+    if not capture.exists():
+        pytest.skip("walk sample captures not generated")
+    [conn] = decode_capture(capture, load_key_material(base / f"walk-{name}.keylog")).connections
+    assert conn.status == "decrypted" and all(k.ok for k in conn.checks) and conn.decrypted_records >= 2
+    if name == "tls12-rsa":
+        keys = load_key_material()
+        keys.server_key = kx.lab_identity("rsa").key
+        [alone] = decode_capture(capture, keys).connections
+        assert alone.key_source == "server RSA key" and alone.master_secret == conn.master_secret
