@@ -1,8 +1,206 @@
 """`protolab replicate`: commands of the replication and failover lab."""
 
-from protolab.cli.common import group
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from protolab.cli.common import JsonFlag, fail_check, group, output
 
 app = group(
     "How redundant servers stay in sync, fail over, split, and lose or keep data: "
          "a deterministic simulator of replication modes."
 )
+
+MODE_NAMES = "async|semi-sync|sync|multi-primary|raft"
+
+
+def _opt(help_: str, *names: str):
+    return typer.Option(*names, help=help_)
+
+
+@app.command()
+def run(
+    scenario: Annotated[str | None, typer.Argument(help="A shipped scenario name or a TOML file.")] = None,
+    mode: Annotated[str | None, _opt(f"Replication mode: {MODE_NAMES}.", "--mode")] = None,
+    replicas: Annotated[int | None, _opt("Copies besides the first node (nodes = replicas + 1).", "--replicas")] = None,
+    writes: Annotated[int | None, _opt("Writes per client.", "--writes")] = None,
+    rate: Annotated[float | None, _opt("Writes per second per client.", "--rate")] = None,
+    fault: Annotated[list[str] | None, _opt("A fault, e.g. 'crash primary at 2s' or "
+                                            "'partition n1|n2,n3 from 3s to 9s' (repeatable; replaces the "
+                                            "scenario's faults).", "--fault")] = None,
+    strategy: Annotated[str | None, _opt("multi-primary conflict resolution: lww|vv|crdt.", "--strategy")] = None,
+    sentinels: Annotated[int | None, _opt("Sentinels (0: no automatic failover).", "--sentinels")] = None,
+    quorum: Annotated[int | None, _opt("Sentinel quorum.", "--quorum")] = None,
+    down_after: Annotated[str | None, _opt("Sentinel down-after-milliseconds, e.g. 1000ms.", "--down-after")] = None,
+    failover_timeout: Annotated[str | None, _opt("Sentinel failover-timeout, e.g. 3000ms.",
+                                                 "--failover-timeout")] = None,
+    wait: Annotated[int | None, _opt("WAIT n: replicas to confirm a write before the reply.", "--wait")] = None,
+    wait_timeout: Annotated[str | None, _opt("WAIT timeout, e.g. 1s.", "--wait-timeout")] = None,
+    min_replicas: Annotated[int | None, _opt("min-replicas-to-write.", "--min-replicas")] = None,
+    min_replicas_max_lag: Annotated[str | None, _opt("min-replicas-max-lag, e.g. 10s.",
+                                                     "--min-replicas-max-lag")] = None,
+    latency: Annotated[str | None, _opt("Default one-way link latency, e.g. 0.5ms.", "--latency")] = None,
+    duration: Annotated[str | None, _opt("Simulated time to run (default: writes and faults + settle).",
+                                         "--duration")] = None,
+    seed: Annotated[int | None, _opt("Random seed (same seed, same run).", "--seed")] = None,
+    svg: Annotated[Path | None, _opt("Write the message ladder / timeline as SVG.", "--svg")] = None,
+    history: Annotated[Path | None, _opt("Write the operation history as JSON lines.", "--history")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run one scenario and show its timeline and what it cost (lost writes, RTO, latency, lag).
+
+    Example: protolab replicate run async-crash --seed 7
+    """
+    from protolab.replication.cli_support import build_scenario, write_outputs
+    from protolab.replication.runner import simulate
+
+    sc = build_scenario(scenario, mode=mode, replicas=replicas, writes=writes, rate=rate, faults=fault,
+                        strategy=strategy, sentinels=sentinels, quorum=quorum, down_after=down_after,
+                        failover_timeout=failover_timeout, wait=wait, wait_timeout=wait_timeout,
+                        min_replicas=min_replicas, min_replicas_max_lag=min_replicas_max_lag, latency=latency,
+                        duration=duration, seed=seed)
+    sim, result = simulate(sc, trace=svg is not None)
+    write_outputs(sim, result, svg=svg, history=history)
+    output(result, as_json, _run_view)
+    failed = [c.name for c in result.checks if not c.ok]
+    if failed:
+        fail_check(f"{sc.mode} broke its promise: {', '.join(failed)}")
+
+
+@app.command()
+def compare(
+    scenario: Annotated[str, typer.Argument(help="A shipped scenario name or a TOML file.")],
+    modes: Annotated[str, _opt("Comma-separated modes to run under the same load and faults.",
+                               "--modes")] = "async,semi-sync,sync,raft",
+    seed: Annotated[int | None, _opt("Random seed.", "--seed")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run one scenario under several modes: latency vs lost writes vs availability, in one table.
+
+    Example: protolab replicate compare async-crash --modes async,semi-sync,sync,raft
+    """
+    from protolab.errors import BadInput
+    from protolab.replication.cli_support import build_scenario
+    from protolab.replication.runner import compare as run_compare
+    from protolab.replication.scenario import MODES
+
+    names = [m.strip() for m in modes.split(",") if m.strip()]
+    unknown = [m for m in names if m not in MODES]
+    if not names or unknown:
+        raise BadInput(f"unknown mode {', '.join(unknown) or '(none given)'}; modes: {', '.join(MODES)}")
+    sc = build_scenario(scenario, seed=seed)
+    output(run_compare(sc, names), as_json, _compare_view)
+
+
+@app.command()
+def scenarios(as_json: JsonFlag = False) -> None:
+    """List the scenarios shipped with protolab.
+
+    Example: protolab replicate scenarios
+    """
+    from protolab.replication.scenario import load, shipped
+
+    rows = []
+    for name in shipped():
+        sc = load(name)
+        rows.append({"name": name, "mode": sc.mode, "nodes": sc.nodes, "faults": [f.text for f in sc.faults],
+                     "description": " ".join(sc.description.split())})
+    output({"scenarios": rows}, as_json, _scenarios_view)
+
+
+@app.command()
+def explain(
+    topic: Annotated[str | None, typer.Argument(help="A topic; without one, the list of topics.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Explain a replication topic: master-slave, master-master, distributed DB, failover, split brain, quorum.
+
+    Example: protolab replicate explain split-brain
+    """
+    from protolab.replication.explain import lookup
+
+    output(lookup(topic), as_json, _explain_view)
+
+
+# --- views ---------------------------------------------------------------------------------------
+def _fmt(value, unit: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}{unit}"
+    return f"{value}{unit}"
+
+
+def _run_view(r):
+    from rich.table import Table
+
+    timeline = Table(title=f"{r.scenario}: {r.mode}" + (f" ({r.strategy})" if r.strategy else "")
+                     + f", seed {r.seed}", title_justify="left")
+    for col in ("time s", "who", "event", "detail"):
+        timeline.add_column(col, justify="right" if col == "time s" else "left")
+    for e in r.timeline[:200]:
+        timeline.add_row(f"{e.time:.3f}", e.source, e.kind, e.detail)
+    if len(r.timeline) > 200:
+        timeline.add_row("...", "", f"{len(r.timeline) - 200} more events", "(see --json)")
+    w = r.writes
+    table = Table(title="result (computed from the history and final node states)", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("writes invoked", w.invoked), ("acknowledged (ok)", w.ok), ("failed (not applied)", w.fail),
+        ("unknown (info)", f"{w.info} ({r.unknown_survived} survived, {r.unknown_lost} lost)"),
+        ("acknowledged writes lost (RPO)", r.acked_lost),
+        ("RPO as time (span of lost writes)", _fmt(r.rpo_s, " s")),
+        ("unavailability: longest (RTO)", _fmt(r.rto_s, " s")), ("unavailability: total", _fmt(r.unavailable_s, " s")),
+        ("failover time (fault -> new writer)", _fmt(r.failover_s, " s")),
+        ("time with two primaries", _fmt(r.two_primaries_s, " s")),
+        ("write latency p50 / p99", f"{_fmt(r.latency_ms.p50)} / {_fmt(r.latency_ms.p99)} ms"),
+        ("replication lag p50 / p99 / max", f"{_fmt(r.lag_ms.p50)} / {_fmt(r.lag_ms.p99)} / {_fmt(r.lag_ms.max)} ms"),
+        ("final divergence", "none" if r.divergence.converged else
+         f"{r.divergence.nodes_differing} node(s), {r.divergence.items_differing} item(s)"),
+    ]
+    if r.max_leaders_per_term is not None:
+        rows.append(("most leaders in one term", r.max_leaders_per_term))
+    for c in r.conflicts:
+        rows.append((f"conflicts: {c.resolution}", c.count))
+    for c in r.checks:
+        rows.append((f"check: {c.name}", "pass" if c.ok else f"FAIL ({c.detail})"))
+    for name, value in rows:
+        table.add_row(name, str(value))
+    return [timeline, table]
+
+
+def _compare_view(c):
+    from rich.table import Table
+
+    table = Table(title=f"{c.scenario}, seed {c.seed}: {'; '.join(c.faults) or 'no faults'}", title_justify="left")
+    for col in ("mode", "p50 ms", "p99 ms", "acked", "acked lost", "unknown", "failed", "RTO s", "2 primaries s",
+                "ok %"):
+        table.add_column(col, justify="left" if col == "mode" else "right")
+    for row in c.rows:
+        table.add_row(row.mode, _fmt(row.latency_p50_ms), _fmt(row.latency_p99_ms), str(row.acked),
+                      str(row.acked_lost), str(row.unknown), str(row.failed), _fmt(row.rto_s),
+                      _fmt(row.two_primaries_s), f"{row.ok_fraction * 100:.1f}")
+    return table
+
+
+def _scenarios_view(result):
+    from rich.table import Table
+
+    table = Table(title="shipped scenarios (protolab replicate run NAME)", title_justify="left")
+    for col in ("name", "mode", "nodes", "faults", "what it shows"):
+        table.add_column(col)
+    for s in result["scenarios"]:
+        table.add_row(s["name"], s["mode"], str(s["nodes"]), "\n".join(s["faults"]), s["description"])
+    return table
+
+
+def _explain_view(result):
+    from rich.text import Text
+
+    if "topics" in result:
+        return Text("\n".join(f"{t['name']:<14} {t['title']}" for t in result["topics"]))
+    return Text(f"{result['title']}\n\n{result['text']}\n\nTry: {result['try']}")

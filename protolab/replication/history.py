@@ -1,0 +1,60 @@
+"""The operation history, recorded Jepsen-style: every operation is an ``invoke`` followed by
+``ok`` (it happened), ``fail`` (it definitely did not happen) or ``info`` (unknown: it may have).
+
+Each entry is a tuple ``(time, process, type, f, key, value, node, error)``; the index of an entry
+is its position. Completions repeat the invoke's value (the write id), which is unique per
+operation, so a completion pairs with its invoke by value even when one client has several
+operations in flight. Everything the result table reports about writes is computed from this list.
+With ``keep=False`` only the counts are kept (the benchmark's constant-memory mode).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import IO
+
+INVOKE, OK, FAIL, INFO = "invoke", "ok", "fail", "info"
+FIELDS = ("time", "process", "type", "f", "key", "value", "node", "error")
+
+
+class History:
+    __slots__ = ("keep", "ops", "counts")
+
+    def __init__(self, keep: bool = True) -> None:
+        self.keep = keep
+        self.ops: list[tuple] = []
+        self.counts = {INVOKE: 0, OK: 0, FAIL: 0, INFO: 0}
+
+    def add(self, time: float, process: str, type_: str, f: str, key: int, value: int, node: str,
+            error: str | None = None) -> None:
+        self.counts[type_] += 1
+        if self.keep:
+            self.ops.append((time, process, type_, f, key, value, node, error))
+
+    def pairs(self) -> Iterator[tuple[tuple, tuple | None]]:
+        """(invoke, completion or None) for every operation, in invoke order."""
+        done = {op[5]: op for op in self.ops if op[2] != INVOKE}
+        for op in self.ops:
+            if op[2] == INVOKE:
+                yield op, done.get(op[5])
+
+    def write_jsonl(self, out: IO[str]) -> None:
+        for index, op in enumerate(self.ops):
+            entry = {"index": index}
+            for name, value in zip(FIELDS, op, strict=True):
+                if name == "time":
+                    value = round(value, 6)
+                if value is not None:
+                    entry[name] = value
+            out.write(json.dumps(entry, separators=(",", ":")) + "\n")
+
+
+def read_jsonl(lines) -> list[tuple]:
+    """Read a history written by ``write_jsonl`` back into entry tuples."""
+    ops = []
+    for line in lines:
+        if line.strip():
+            d = json.loads(line)
+            ops.append(tuple(d.get(name) for name in FIELDS))
+    return ops

@@ -1,0 +1,53 @@
+"""A replicated write log stored as runs of consecutive write ids.
+
+A primary applies writes in the order they arrive; with one client (or ordered clients) the ids
+come in sequence, so the log is a handful of ``[start, end]`` runs whatever the number of writes:
+the data set of a long benchmark run takes constant memory. Its length is the replication offset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+
+class IdLog:
+    __slots__ = ("starts", "ends", "length")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.length = 0
+
+    def append(self, wid: int) -> None:
+        ends = self.ends
+        if ends and ends[-1] == wid - 1:
+            ends[-1] = wid
+        else:
+            self.starts.append(wid)
+            ends.append(wid)
+        self.length += 1
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self) -> Iterator[int]:
+        for start, end in zip(self.starts, self.ends, strict=True):
+            yield from range(start, end + 1)
+
+    def copy(self) -> IdLog:
+        other = IdLog()
+        other.starts, other.ends, other.length = list(self.starts), list(self.ends), self.length
+        return other
+
+    def suffix(self, offset: int) -> list[int]:
+        """The ids after the first ``offset`` (what a replica at that offset is missing)."""
+        out: list[int] = []
+        skip = offset
+        for start, end in zip(self.starts, self.ends, strict=True):
+            n = end - start + 1
+            if skip >= n:
+                skip -= n
+                continue
+            out.extend(range(start + skip, end + 1))
+            skip = 0
+        return out

@@ -1,0 +1,209 @@
+"""Everything the result reports, computed from the history and the final node states.
+
+- writes: counts of the history's completions (ok / fail / info; pending = no completion).
+- acknowledged writes lost: ok writes whose id is absent from the reference state at the end
+  (the primary the Sentinels name, the Raft leader's committed log, or the union of the
+  multi-primary peers). RPO is their number and the time span they cover (first invoke to last ok).
+- unknown writes (info) that survived or not: the same test on info writes.
+- unavailability (RTO): per client, a window opens at the invoke of a write that did not succeed
+  after one that did, and closes at the next write that succeeds; RTO is the longest window.
+- time with two primaries: from the nodes' role changes, the time two or more live nodes claimed
+  the writer role at once. Leaders per term (Raft): distinct nodes that led the same term.
+- failover time: from the first fault to the first +switch-master (Sentinel) or new leader (Raft).
+- latency: ok writes, completion - invoke. Lag: each replica's apply time - primary apply time.
+- divergence: live nodes whose final data differs from the reference, and by how many items.
+"""
+
+from __future__ import annotations
+
+from protolab.replication.history import INVOKE, OK
+from protolab.replication.result import (
+    Check,
+    Conflict,
+    Divergence,
+    Event,
+    NodeState,
+    Percentiles,
+    RunResult,
+    Window,
+    Writes,
+)
+from protolab.replication.stats import Quantiles
+
+CONFLICT_MEANING = {
+    "lww-overwrote": "a concurrent or clock-skewed version was overwritten by a higher timestamp (data dropped)",
+    "vv-siblings": "concurrent versions kept side by side as siblings, merged by the next write",
+    "vv-superseded": "an older version replaced by one that descends from it (no data dropped)",
+    "crdt-merged": "concurrent states merged by set union (no data dropped)",
+    "resync-discarded": "writes a demoted primary held that the new primary did not: discarded by full resync",
+    "raft-truncated": "uncommitted log entries of a deposed leader overwritten by the new leader's log",
+}
+TIMELINE_QUIET = {"+new-epoch", "conflict"}
+
+
+def _pct(values: list[float]) -> Percentiles:
+    if not values:
+        return Percentiles(None, None, None)
+    values = sorted(values)
+
+    def rank(q: float) -> float:
+        return round(values[max(0, min(len(values) - 1, int(q * len(values) + 0.999999) - 1))] * 1000, 3)
+
+    return Percentiles(rank(0.50), rank(0.99), round(values[-1] * 1000, 3))
+
+
+def reference_state(sim) -> tuple[str | None, set[int]]:
+    family = sim.scenario.family
+    nodes = list(sim.nodes.values())
+    if family == "peer":
+        items: set[int] = set()
+        for n in nodes:
+            items |= n.final_items()
+        return None, items
+    ref = sim.current_writer()
+    if ref is None:
+        key = (lambda n: n.commit_index) if family == "raft" else (lambda n: len(n.final_items()))
+        candidates = [n for n in nodes if n.up] or nodes
+        ref = max(candidates, key=lambda n: (key(n), n.name))
+    return ref.name, ref.final_items()
+
+
+def _windows_from_roles(sim, end: float, writer_roles: set[str]) -> tuple[list[Window], int | None]:
+    current: dict[str, str] = {}
+    windows: list[Window] = []
+    opened = None
+    leaders: dict[int, set[str]] = {}
+    for t, name, role, term in sim.roles:
+        current[name] = role
+        if role == "leader" and term is not None:
+            leaders.setdefault(term, set()).add(name)
+        many = sum(1 for r in current.values() if r in writer_roles) >= 2
+        if many and opened is None:
+            opened = t
+        elif not many and opened is not None:
+            if t > opened:
+                windows.append(Window(opened, t))
+            opened = None
+    if opened is not None and end > opened:
+        windows.append(Window(opened, end))
+    most = max((len(v) for v in leaders.values()), default=0) if sim.scenario.family == "raft" else None
+    return windows, most
+
+
+def _unavailability(sim) -> tuple[float | None, list[Window]]:
+    per_client: dict[str, list[tuple]] = {}
+    for inv, done in sim.history.pairs():
+        per_client.setdefault(inv[1], []).append((inv[0], done is not None and done[2] == OK, done))
+    longest = None
+    windows: list[Window] = []
+    for ops in per_client.values():
+        opened = None
+        last_bad = None
+        for t, ok, done in ops:
+            if not ok:
+                if opened is None:
+                    opened = t
+                last_bad = done[0] if done is not None else t
+            elif opened is not None:
+                windows.append(Window(opened, t))
+                opened = None
+        if opened is not None:
+            windows.append(Window(opened, max(last_bad, opened)))
+    for w in windows:
+        longest = w.seconds if longest is None or w.seconds > longest else longest
+    windows.sort(key=lambda w: (w.start, w.end))
+    merged: list[Window] = []
+    for w in windows:
+        if merged and w.start <= merged[-1].end:
+            merged[-1] = Window(merged[-1].start, max(merged[-1].end, w.end))
+        else:
+            merged.append(w)
+    return longest, [w for w in merged if w.seconds > 0]
+
+
+def _failover(sim) -> float | None:
+    first_fault = next((e for e in sim.events if e[1] == "nemesis" and e[2] in ("crash", "partition", "pause")), None)
+    if first_fault is None:
+        return None
+    t0 = first_fault[0]
+    for t, _source, kind, detail in sim.events:
+        if t < t0:
+            continue
+        if kind == "+switch-master" or (kind == "role" and detail.startswith("leader")):
+            return round(t - t0, 6)
+    return None
+
+
+def _checks(sim, acked_lost: int, most_leaders: int | None) -> list[Check]:
+    sc = sim.scenario
+    checks = []
+    promises_durability = sc.mode in ("sync", "raft") or (sc.family == "peer" and sc.strategy in ("vv", "crdt"))
+    if promises_durability:
+        checks.append(Check("no acknowledged write lost", acked_lost == 0,
+                            f"{acked_lost} acknowledged writes missing from the final state"))
+    if most_leaders is not None:
+        checks.append(Check("at most one leader per term", most_leaders <= 1,
+                            f"at most {most_leaders} leader(s) in one term"))
+    return checks
+
+
+def analyze(sim) -> RunResult:
+    sc = sim.scenario
+    history = sim.history
+    ref_name, ref_items = reference_state(sim)
+    lost: list[tuple] = []
+    latencies: list[float] = []
+    unknown_survived = unknown_lost = pending = 0
+    for inv, done in history.pairs():
+        if done is None:
+            pending += 1
+            continue
+        if done[2] == OK:
+            latencies.append(done[0] - inv[0])
+            if inv[5] not in ref_items:
+                lost.append((inv, done))
+        elif done[2] != "fail":
+            if inv[5] in ref_items:
+                unknown_survived += 1
+            else:
+                unknown_lost += 1
+    rpo_s = round(max(d[0] for _i, d in lost) - min(i[0] for i, _d in lost), 6) if lost else None
+    rto, unavailable = _unavailability(sim)
+    writer_roles = {"leader"} if sc.family == "raft" else {"primary"}
+    two, most_leaders = _windows_from_roles(sim, sim.end, writer_roles)
+    lag = Quantiles()
+    conflicts: dict[str, int] = {}
+    states = []
+    differing_nodes = differing_items = 0
+    for node in sim.nodes.values():
+        lag.merge(node.lag)
+        for k, v in node.conflicts().items():
+            conflicts[k] = conflicts.get(k, 0) + v
+        items = node.final_items()
+        states.append(NodeState(node.name, node.up, node.role if node.up else "down", len(items),
+                                getattr(node, "term", None)))
+        if node.up:
+            diff = len(items ^ ref_items)
+            if diff:
+                differing_nodes += 1
+                differing_items += diff
+    c = history.counts
+    return RunResult(
+        scenario=sc.name, mode=sc.mode, strategy=sc.strategy if sc.family == "peer" else None, seed=sc.seed,
+        simulated_s=round(sim.end, 6), kernel_events=sim.kernel.events,
+        writes=Writes(c[INVOKE], c[OK], c["fail"], c["info"], pending),
+        acked_lost=len(lost), lost_write_ids=sorted(i[5] for i, _d in lost)[:50],
+        rpo_writes=len(lost), rpo_s=rpo_s, unknown_survived=unknown_survived, unknown_lost=unknown_lost,
+        rto_s=rto, unavailable_s=round(sum(w.seconds for w in unavailable), 6), unavailable=unavailable,
+        failover_s=_failover(sim),
+        two_primaries_s=round(sum(w.seconds for w in two), 6), two_primaries=two,
+        max_leaders_per_term=most_leaders,
+        latency_ms=_pct(latencies),
+        lag_ms=Percentiles(lag.quantile_ms(0.5), lag.quantile_ms(0.99), lag.max_ms()),
+        conflicts=[Conflict(k, v, CONFLICT_MEANING.get(k, "")) for k, v in sorted(conflicts.items())],
+        divergence=Divergence(differing_nodes == 0, differing_nodes, differing_items, ref_name),
+        nodes=states,
+        checks=_checks(sim, len(lost), most_leaders),
+        timeline=[Event(*e) for e in sim.events if e[2] not in TIMELINE_QUIET],
+        faults=[f.text for f in sc.faults],
+    )

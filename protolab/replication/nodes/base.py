@@ -1,0 +1,72 @@
+"""What every simulated process shares: a name, a host (partitions cut hosts apart), up/paused
+state, timers that die with the process, and a clock that may be skewed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from protolab.replication.sim import Simulation
+
+
+class Endpoint:
+    kind = "process"
+
+    def __init__(self, sim: Simulation, name: str, host: str | None = None) -> None:
+        self.sim = sim
+        self.kernel = sim.kernel
+        self.net = sim.net
+        self.name = name
+        self.host = host or name
+        self.up = True
+        self.paused_until = 0.0
+        self.incarnation = 0
+        self.skew = 0.0  # seconds added to the simulated time by this process's wall clock
+
+    # --- messaging and timers ------------------------------------------------------------
+    def send(self, other: Endpoint, fn, msg) -> None:
+        self.net.send(self.net.link(self, other), fn, msg)
+
+    def timer(self, delay: float, fn, arg=None) -> None:
+        """Call ``fn(arg)`` after ``delay`` unless this process crashes first; a pause defers it."""
+        self.kernel.at(self.kernel.now + delay, self._fire, (self.incarnation, fn, arg))
+
+    def _fire(self, item) -> None:
+        incarnation, fn, arg = item
+        if not self.up or incarnation != self.incarnation:
+            return
+        if self.paused_until > self.kernel.now:
+            self.kernel.at(self.paused_until, self._fire, item)
+            return
+        fn(arg)
+
+    def clock(self) -> float:
+        """This process's wall clock (simulated time plus its skew)."""
+        return self.kernel.now + self.skew
+
+    def event(self, kind: str, detail: str = "") -> None:
+        self.sim.event(self.name, kind, detail)
+
+    # --- faults ------------------------------------------------------------------------------
+    def crash(self) -> None:
+        self.up = False
+        self.incarnation += 1
+        self.net.drop_in_flight(self)
+        self.on_crash()
+
+    def restart(self) -> None:
+        self.up = True
+        self.incarnation += 1
+        self.on_restart()
+
+    def refused(self, link, fn, msg) -> None:
+        """A message reached this host while the process was down (the host may answer RST)."""
+
+    def on_crash(self) -> None:
+        pass
+
+    def on_restart(self) -> None:
+        pass
+
+    def start(self) -> None:
+        pass

@@ -1,0 +1,145 @@
+"""Clients: they issue writes at a fixed rate (open loop, never retried) and record the history.
+
+A write is invoked, sent to the node the client currently believes is the writer, and completed
+by the reply: ok, fail (an error that proves it was not applied: READONLY, NOREPLICAS, refused,
+not leader) or info (a timeout, a reset connection, a WAIT that timed out: it may have been
+applied). How a client finds the writer differs per family: asking Sentinels, following Raft
+leader hints, or writing to the nearest peer (multi-primary).
+"""
+
+from __future__ import annotations
+
+from protolab.replication.history import FAIL, INFO, INVOKE, OK
+from protolab.replication.nodes.base import Endpoint
+
+# Reply status -> history type. Anything that may have been applied is "info".
+OUTCOME = {"ok": OK, "readonly": FAIL, "noreplicas": FAIL, "refused": FAIL, "not-leader": FAIL,
+           "wait-timeout": INFO, "demoted": INFO, "reset": INFO, "timeout": INFO}
+
+
+class Client(Endpoint):
+    kind = "client"
+    f = "write"
+
+    def __init__(self, sim, spec, host: str | None = None) -> None:
+        super().__init__(sim, spec.name, host)
+        self.spec = spec
+        self.interval = 1.0 / spec.rate
+        self.issued = 0
+        self.pending: dict[int, tuple[float, Endpoint, int]] = {}  # write id -> (invoked, node, key)
+        self.target: Endpoint | None = None
+        self._link = None
+        self.history = sim.history
+
+    def start(self) -> None:
+        self.retarget(self.initial_target())
+        self.kernel.at(self.spec.start, self.tick)
+        self.kernel.at(self.spec.start + self.spec.timeout / 4, self.sweep)
+
+    def retarget(self, node: Endpoint | None) -> None:
+        self.target = node
+        self._link = self.net.link(self, node) if node is not None else None
+
+    # --- issuing writes (the hot path) ---------------------------------------------------------
+    def tick(self, _=None) -> None:
+        now = self.kernel.now
+        spec = self.spec
+        wid = self.sim.next_wid()
+        key = self.issued % spec.keys  # every client cycles over the same keys
+        node = self.target
+        if node is None:  # nobody to write to: the write fails at once
+            self.history.add(now, self.name, INVOKE, self.f, key, wid, "-")
+            self.history.add(now, self.name, FAIL, self.f, key, wid, "-", "no-writer")
+            self.trouble(None)
+        else:
+            self.history.add(now, self.name, INVOKE, self.f, key, wid, node.name)
+            self.pending[wid] = (now, node, key)
+            self.net.send(self._link, node.on_write, (self, wid, key))
+        self.issued += 1
+        if self.issued < spec.writes:
+            self.kernel.at(now + self.interval, self.tick)
+
+    def on_reply(self, msg) -> None:
+        wid, status, hint = msg
+        entry = self.pending.pop(wid, None)
+        if entry is None:
+            return  # already timed out
+        type_ = OUTCOME[status]
+        self.history.add(self.kernel.now, self.name, type_, self.f, entry[2], wid, entry[1].name,
+                         None if status == "ok" else status)
+        if status != "ok":
+            self.trouble(entry[1], hint)
+
+    def sweep(self, _=None) -> None:
+        """Writes without a reply for ``timeout`` become info (unknown), as a socket timeout does."""
+        now = self.kernel.now
+        limit = now - self.spec.timeout
+        expired = [wid for wid, entry in self.pending.items() if entry[0] <= limit]
+        for wid in expired:
+            _t, node, key = self.pending.pop(wid)
+            self.history.add(now, self.name, INFO, self.f, key, wid, node.name, "timeout")
+        if expired:
+            self.trouble(self.target)
+        if self.pending or self.issued < self.spec.writes:
+            self.kernel.at(now + self.spec.timeout / 4, self.sweep)
+
+    def on_link_closed(self, node) -> None:
+        """The node's process died: its connections reset, so in-flight writes are unknown."""
+        lost = [wid for wid, entry in self.pending.items() if entry[1] is node]
+        for wid in lost:
+            _t, _node, key = self.pending.pop(wid)
+            self.history.add(self.kernel.now, self.name, INFO, self.f, key, wid, node.name, "reset")
+        if node is self.target:
+            self.trouble(node)
+
+    # --- finding the writer: per family ---------------------------------------------------------
+    def initial_target(self) -> Endpoint | None:
+        return self.sim.initial_writer(self)
+
+    def trouble(self, node, hint=None) -> None:
+        """A write to ``node`` failed or timed out: look for the writer again."""
+
+
+class SentinelClient(Client):
+    """Asks the Sentinels where the primary is (as redis-py's Sentinel client does): the first
+    Sentinel that answers wins, so a client cut off with a minority Sentinel keeps its old view."""
+
+    asking = False
+
+    def trouble(self, node, hint=None) -> None:
+        sentinels = self.sim.sentinels
+        if not sentinels or self.asking:
+            return
+        self.asking = True
+        for s in sentinels:
+            self.send(s, s.on_get_master, self)
+        self.kernel.at(self.kernel.now + 0.5, self._ask_expired)
+
+    def _ask_expired(self, _=None) -> None:
+        self.asking = False
+
+    def on_master_addr(self, name) -> None:
+        if not self.asking:
+            return
+        self.asking = False
+        node = self.sim.nodes.get(name)
+        if node is not None and node is not self.target:
+            self.retarget(node)
+
+
+class RaftClient(Client):
+    """Follows the leader hint a follower returns; after a timeout tries the next node in turn."""
+
+    def trouble(self, node, hint=None) -> None:
+        if hint and hint in self.sim.nodes:
+            self.retarget(self.sim.nodes[hint])
+            return
+        names = sorted(self.sim.nodes)
+        current = self.target.name if self.target is not None else names[-1]
+        self.retarget(self.sim.nodes[names[(names.index(current) + 1) % len(names)]])
+
+
+class PeerClient(Client):
+    """Multi-primary: writes go to the client's own peer; it adds its write id to a set at a key."""
+
+    f = "add"

@@ -1,0 +1,245 @@
+"""A Redis-like data node: one primary takes writes, replicas follow its replication stream.
+
+Theory of operation
+-------------------
+The primary appends each write to its log (the log length is the replication offset), streams
+``(offset, id)`` to every attached replica and answers the client:
+- at once (asynchronous replication: Redis's default), or
+- once ``ack_replicas`` replicas have acknowledged that offset (``WAIT n timeout``: 1 is
+  semi-synchronous, all is synchronous); when the wait times out the client gets an unknown
+  outcome, since the write is applied on the primary but not confirmed on the replicas.
+``min-replicas-to-write N`` / ``min-replicas-max-lag S``: the primary refuses writes (NOREPLICAS)
+unless N replicas acknowledged within the last S seconds; replicas send ``REPLCONF ACK`` every
+second. A replica that sees a gap in the stream, or (re)attaches to a primary, gets a full resync:
+it replaces its log by the primary's, which is where a demoted primary's unreplicated writes
+disappear. Roles only change by Sentinel's ``REPLICAOF`` commands (or stay fixed without Sentinel).
+A crash keeps the log (an fsync-always AOF) and the role last configured.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from protolab.replication.idlog import IdLog
+from protolab.replication.nodes.base import Endpoint
+from protolab.replication.stats import Quantiles
+
+ACK_PERIOD = 1.0  # REPLCONF ACK period of a replica (Redis: every second)
+RESYNC_PERIOD = 1.0  # a detached replica retries its connection every second
+
+
+class ReplicaState:
+    __slots__ = ("node", "link", "acked", "last_ack", "last_sent")
+
+    def __init__(self, node, link, now: float) -> None:
+        self.node, self.link = node, link
+        self.acked = 0
+        self.last_ack = now
+        self.last_sent = now
+
+
+class DataNode(Endpoint):
+    kind = "data"
+
+    def __init__(self, sim, name: str, *, primary: bool, opts) -> None:
+        super().__init__(sim, name)
+        self.opts = opts
+        self.log = IdLog()
+        self.role = "primary" if primary else "replica"
+        self.master: DataNode | None = None
+        self.link_up = False
+        self.replicas: dict[str, ReplicaState] = {}
+        self.stream: list[ReplicaState] = []  # attached replicas, in attach order (hot path)
+        self.waiting: dict[int, tuple] = {}  # write id -> (offset, client)
+        self.wait_order: deque = deque()
+        self.ack_needed = opts.ack_replicas
+        self.each_ack = self.ack_needed > 0
+        self.priority = 100
+        self.runid = sim.runid()
+        self.replid = sim.runid()
+        self.lag = Quantiles()
+        self.discarded = 0  # writes dropped by full resyncs (a demoted primary's extra writes)
+
+    def start(self) -> None:
+        self.sim.role_change(self, self.role)
+        if self.master is not None:
+            self.send(self.master, self.master.on_sync_request, self)
+        self.timer(ACK_PERIOD * self.kernel.rng.random(), self._periodic)
+
+    # --- client writes ---------------------------------------------------------------------------
+    def on_write(self, msg) -> None:
+        client, wid, key = msg
+        if self.role != "primary":
+            self.send(client, client.on_reply, (wid, "readonly", self.master.name if self.master else None))
+            return
+        opts = self.opts
+        if opts.min_replicas_to_write:
+            now = self.kernel.now
+            good = sum(1 for r in self.stream if now - r.last_ack <= opts.min_replicas_max_lag)
+            if good < opts.min_replicas_to_write:
+                self.send(client, client.on_reply, (wid, "noreplicas", None))
+                return
+        log = self.log
+        log.append(wid)
+        offset = log.length
+        now = self.kernel.now
+        send = self.net.send
+        for r in self.stream:
+            r.last_sent = now
+            send(r.link, r.node.on_stream, (self, offset, wid, now))
+        if self.ack_needed:
+            self.waiting[wid] = (offset, client)
+            self.wait_order.append((offset, wid))
+            self.timer(opts.wait_timeout, self._wait_expired, wid)
+        else:
+            self.send(client, client.on_reply, (wid, "ok", None))
+
+    def _release(self) -> None:
+        acked = sorted((r.acked for r in self.stream), reverse=True)
+        if len(acked) < self.ack_needed:
+            return
+        upto = acked[self.ack_needed - 1]
+        order = self.wait_order
+        while order and order[0][0] <= upto:
+            _offset, wid = order.popleft()
+            entry = self.waiting.pop(wid, None)
+            if entry is not None:
+                self.send(entry[1], entry[1].on_reply, (wid, "ok", None))
+
+    def _wait_expired(self, wid: int) -> None:
+        entry = self.waiting.pop(wid, None)
+        if entry is not None:
+            self.send(entry[1], entry[1].on_reply, (wid, "wait-timeout", None))
+
+    def refused(self, link, fn, msg) -> None:
+        if fn.__name__ == "on_write":  # the host is up, the port is closed: connection refused
+            client, wid, _key = msg
+            self.net.send(self.net.link(self, client), client.on_reply, (wid, "refused", None))
+
+    # --- the replication stream (replica side) ---------------------------------------------------
+    def on_stream(self, msg) -> None:
+        master, offset, wid, t = msg
+        if master is not self.master or not self.link_up:
+            return
+        log = self.log
+        if offset == log.length + 1:
+            log.append(wid)
+            self.lag.add(self.kernel.now - t)
+            if self.each_ack:
+                self.send(master, master.on_repl_ack, (self.name, offset))
+        elif offset > log.length + 1:  # a gap: messages were lost, ask for a resync
+            self.link_up = False
+            self.send(master, master.on_sync_request, self)
+
+    def on_full_sync(self, msg) -> None:
+        master, log = msg
+        if master is not self.master:
+            return
+        if self.log.length:
+            kept = set(log)
+            dropped = sum(1 for wid in self.log if wid not in kept)
+            if dropped:
+                self.discarded += dropped
+                self.event("full-resync", f"from {master.name}: {dropped} local writes discarded")
+        self.log = log
+        self.link_up = True
+        self.send(master, master.on_repl_ack, (self.name, log.length))
+
+    def _periodic(self, _=None) -> None:
+        if self.role == "replica" and self.master is not None:
+            if self.link_up:
+                self.send(self.master, self.master.on_repl_ack, (self.name, self.log.length))
+            else:
+                self.send(self.master, self.master.on_sync_request, self)
+        self.timer(ACK_PERIOD, self._periodic)
+
+    # --- the replication stream (primary side) ---------------------------------------------------
+    def on_sync_request(self, replica) -> None:
+        if self.role != "primary" or replica is self:
+            return
+        state = self.replicas.get(replica.name)
+        if state is None:
+            state = self.replicas[replica.name] = ReplicaState(replica, self.net.link(self, replica), self.kernel.now)
+            self.stream.append(state)
+        state.last_sent = self.kernel.now
+        self.send(replica, replica.on_full_sync, (self, self.log.copy()))
+
+    def on_repl_ack(self, msg) -> None:
+        name, offset = msg
+        state = self.replicas.get(name)
+        if state is None or self.role != "primary":
+            return
+        now = self.kernel.now
+        state.last_ack = now
+        if offset > state.acked:
+            state.acked = offset
+        if self.waiting:
+            self._release()
+        # A replica that stays behind with nothing in flight lost part of the stream: resync it.
+        if offset < self.log.length and now - state.last_sent >= ACK_PERIOD:
+            state.last_sent = now
+            self.send(state.node, state.node.on_full_sync, (self, self.log.copy()))
+
+    def on_link_closed(self, node) -> None:
+        if node is self.master:  # the primary's process died: the replication link is gone
+            self.link_up = False
+
+    # --- commands from Sentinel ------------------------------------------------------------------
+    def on_ping(self, sentinel) -> None:
+        self.send(sentinel, sentinel.on_pong, self.name)
+
+    def on_info(self, sentinel) -> None:
+        info = (self.name, self.role, self.master.name if self.master else None, self.link_up,
+                self.log.length, self.priority, self.runid)
+        self.send(sentinel, sentinel.on_info_reply, info)
+
+    def on_slaveof(self, master_name: str | None) -> None:
+        if master_name is None:
+            if self.role != "primary":
+                self.become_primary()
+            return
+        master = self.sim.nodes[master_name]
+        if self.role == "replica" and self.master is master:
+            return
+        self.become_replica(master)
+
+    def become_primary(self) -> None:
+        self.role, self.master, self.link_up = "primary", None, False
+        self.replid = self.sim.runid()
+        self.replicas.clear()
+        self.stream.clear()
+        self.sim.role_change(self, "primary")
+
+    def become_replica(self, master: DataNode) -> None:
+        was_primary = self.role == "primary"
+        self.role, self.master, self.link_up = "replica", master, False
+        self.replicas.clear()
+        self.stream.clear()
+        for wid, (_offset, client) in list(self.waiting.items()):
+            self.send(client, client.on_reply, (wid, "demoted", None))
+        self.waiting.clear()
+        self.wait_order.clear()
+        if was_primary:
+            self.sim.role_change(self, "replica")
+        self.send(master, master.on_sync_request, self)
+
+    # --- what the analysis reads ---------------------------------------------------------------
+    def final_items(self) -> set[int]:
+        return set(self.log)
+
+    def conflicts(self) -> dict[str, int]:
+        return {"resync-discarded": self.discarded} if self.discarded else {}
+
+    # --- faults ----------------------------------------------------------------------------------
+    def on_crash(self) -> None:
+        self.waiting.clear()
+        self.wait_order.clear()
+        self.replicas.clear()
+        self.stream.clear()
+        self.link_up = False
+        self.sim.role_change(self, "down")
+        self.sim.connections_reset(self)
+
+    def on_restart(self) -> None:
+        self.sim.role_change(self, self.role)
+        self.timer(0.0, self._periodic)

@@ -1,0 +1,24 @@
+"""Entry points the CLI, the tour and the tests share: run a scenario, compare modes."""
+
+from __future__ import annotations
+
+from protolab.replication.metrics import analyze
+from protolab.replication.result import CompareResult, CompareRow, RunResult
+from protolab.replication.scenario import Scenario
+from protolab.replication.sim import Simulation
+
+
+def simulate(scenario: Scenario, *, trace: bool = False) -> tuple[Simulation, RunResult]:
+    sim = Simulation(scenario, trace=trace).run()
+    return sim, analyze(sim)
+
+
+def compare(scenario: Scenario, modes: list[str]) -> CompareResult:
+    rows = []
+    for mode in modes:
+        _sim, r = simulate(scenario.with_mode(mode))
+        done = r.writes.ok + r.writes.fail + r.writes.info
+        rows.append(CompareRow(mode, r.latency_ms.p50, r.latency_ms.p99, r.writes.ok, r.acked_lost, r.writes.info,
+                               r.writes.fail, r.rto_s, r.two_primaries_s,
+                               round(r.writes.ok / done, 4) if done else 0.0))
+    return CompareResult(scenario.name, scenario.seed, [f.text for f in scenario.faults], rows)

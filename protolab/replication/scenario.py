@@ -1,0 +1,338 @@
+"""The scenario model: what runs (mode, nodes, clients, network) and what goes wrong (faults).
+
+A scenario says nothing about how it is executed: node names, client placement, link latencies
+and faults in the shared grammar (``faults.py``) can drive the simulator or, later, real servers.
+Sources: a TOML file, a named scenario shipped in ``protolab/replication/scenarios/``, or flags.
+
+TOML layout (every key optional except ``mode``)::
+
+    name = "async-crash"
+    description = "..."
+    mode = "async"            # async | semi-sync | sync | multi-primary | raft
+    nodes = 3                 # n1..nN; n1 starts as the primary / leader
+    strategy = "lww"          # multi-primary: lww | vv | crdt
+    duration = "20s"          # default: last write or fault + settle
+    settle = "12s"
+    seed = 1
+    faults = ["crash primary at 3s"]
+    [network]   latency = "0.5ms"  jitter = "0.2ms"  dist = "uniform"  loss = 0.0
+    [[link]]    between = ["n1", "n2"]  latency = "40ms"  jitter = "5ms"  one_way = false
+    [replication]  wait = 1  wait_timeout = "1s"  min_replicas_to_write = 1  min_replicas_max_lag = "10s"
+    [sentinel]  count = 3  down_after = "1000ms"  quorum = 2  failover_timeout = "3000ms"  parallel_syncs = 1
+    [raft]      heartbeat = "100ms"  election_timeout = "1000ms"
+    [[client]]  name = "c1"  near = "n1"  rate = 200  writes = 2000  keys = 16  timeout = "1s"  start = "0.5s"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from protolab.errors import BadInput
+from protolab.replication.faults import Fault, parse_duration, parse_fault
+from protolab.replication.network import LinkSpec
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    family: str  # "primary" (Redis-like + Sentinel), "peer" (multi-primary), "raft"
+    acks: str  # replica acknowledgements before the client's ok: none | one | all | majority | local
+    summary: str
+
+
+MODES = {m.name: m for m in [
+    Mode("async", "primary", "none", "the primary answers at once and streams writes to replicas (Redis default)"),
+    Mode("semi-sync", "primary", "one", "the primary answers once one replica acknowledged (WAIT 1)"),
+    Mode("sync", "primary", "all", "the primary answers once every replica acknowledged (WAIT all)"),
+    Mode("multi-primary", "peer", "local", "every node takes writes and replicates to the others"),
+    Mode("raft", "raft", "majority", "a leader commits log entries once a majority stored them"),
+]}
+STRATEGIES = {
+    "lww": "last-writer-wins by wall-clock timestamp: the older value is overwritten",
+    "vv": "version vectors: concurrent versions are kept as siblings and merged by the next writer",
+    "crdt": "an OR-set CRDT: concurrent adds merge by union, nothing is overwritten",
+}
+
+
+@dataclass
+class SentinelSpec:
+    count: int = 3
+    down_after: float = 1.0
+    quorum: int = 2
+    failover_timeout: float = 3.0
+    parallel_syncs: int = 1
+
+
+@dataclass
+class ReplicationSpec:
+    wait: int | None = None  # replicas to wait for; None: from the mode
+    wait_timeout: float = 1.0
+    min_replicas_to_write: int = 0
+    min_replicas_max_lag: float = 10.0
+    ack_replicas: int = 0  # resolved from mode / wait
+
+
+@dataclass
+class RaftSpec:
+    heartbeat: float = 0.1
+    election_timeout: float = 1.0
+
+
+@dataclass
+class ClientSpec:
+    name: str
+    near: str | None = None
+    rate: float = 100.0
+    writes: int = 1000
+    keys: int = 16
+    timeout: float = 1.0
+    start: float = 0.5
+
+
+@dataclass
+class LinkOverride:
+    a: str
+    b: str
+    spec: LinkSpec
+    one_way: bool = False
+
+
+@dataclass
+class Scenario:
+    mode: str
+    name: str = "custom"
+    description: str = ""
+    nodes: int = 3
+    strategy: str = "lww"
+    seed: int = 1
+    duration: float | None = None
+    settle: float = 12.0
+    network: LinkSpec = field(default_factory=LinkSpec)
+    links: list[LinkOverride] = field(default_factory=list)
+    replication: ReplicationSpec = field(default_factory=ReplicationSpec)
+    sentinel: SentinelSpec = field(default_factory=SentinelSpec)
+    raft: RaftSpec = field(default_factory=RaftSpec)
+    clients: list[ClientSpec] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+
+    @property
+    def family(self) -> str:
+        return MODES[self.mode].family
+
+    def node_names(self) -> list[str]:
+        return [f"n{i}" for i in range(1, self.nodes + 1)]
+
+    def end_time(self) -> float:
+        if self.duration is not None:
+            return self.duration
+        last_write = max((c.start + c.writes / c.rate for c in self.clients), default=0.0)
+        last_fault = max((f.until if f.until is not None else f.at for f in self.faults), default=0.0)
+        return max(last_write, last_fault) + self.settle
+
+    def with_mode(self, mode: str) -> Scenario:
+        other = dataclasses.replace(self, mode=mode, replication=dataclasses.replace(self.replication))
+        other.validate()
+        return other
+
+    # --- validation: one clear line per problem ----------------------------------------------
+    def validate(self) -> Scenario:
+        where = f"scenario {self.name!r}"
+        if self.mode not in MODES:
+            raise BadInput(f"{where}: unknown mode {self.mode!r}; modes: {', '.join(MODES)}")
+        if not 1 <= self.nodes <= 15:
+            raise BadInput(f"{where}: nodes must be between 1 and 15, got {self.nodes}")
+        if self.family == "raft" and self.nodes < 1:
+            raise BadInput(f"{where}: raft needs nodes")
+        if self.strategy not in STRATEGIES:
+            raise BadInput(f"{where}: unknown strategy {self.strategy!r}; strategies: {', '.join(STRATEGIES)}")
+        s = self.sentinel
+        if s.count < 0 or s.count > 15:
+            raise BadInput(f"{where}: sentinel count must be between 0 and 15, got {s.count}")
+        if s.count and not 1 <= s.quorum <= s.count:
+            raise BadInput(f"{where}: sentinel quorum {s.quorum} must be between 1 and the {s.count} sentinels")
+        if s.down_after <= 0 or s.failover_timeout <= 0:
+            raise BadInput(f"{where}: sentinel down_after and failover_timeout must be positive")
+        r = self.replication
+        replicas = self.nodes - 1
+        if r.wait is not None and not 0 <= r.wait <= replicas:
+            raise BadInput(f"{where}: wait {r.wait} is impossible with {replicas} replicas")
+        if not 0 <= r.min_replicas_to_write <= replicas:
+            raise BadInput(f"{where}: min_replicas_to_write {r.min_replicas_to_write} is impossible with "
+                           f"{replicas} replicas")
+        acks = MODES[self.mode].acks
+        if self.family == "primary" and acks != "none" and replicas == 0 and r.wait is None:
+            raise BadInput(f"{where}: mode {self.mode} needs at least one replica (nodes >= 2)")
+        r.ack_replicas = r.wait if r.wait is not None else {"none": 0, "one": 1, "all": replicas}.get(acks, 0)
+        if self.raft.heartbeat <= 0 or self.raft.election_timeout <= self.raft.heartbeat:
+            raise BadInput(f"{where}: raft election_timeout must be longer than the heartbeat")
+        if not self.clients:
+            raise BadInput(f"{where}: no clients, so no writes")
+        names = set(self.node_names()) | {f"s{i}" for i in range(1, s.count + 1)} | {"primary"}
+        seen = set()
+        for c in self.clients:
+            if c.name in seen or c.name in names:
+                raise BadInput(f"{where}: client name {c.name!r} is used twice or clashes with a node")
+            seen.add(c.name)
+            if c.rate <= 0 or c.writes < 0 or c.keys < 1 or c.timeout <= 0:
+                raise BadInput(f"{where}: client {c.name}: rate, keys and timeout must be positive, writes >= 0")
+            if c.near is not None and c.near not in self.node_names():
+                raise BadInput(f"{where}: client {c.name} is near unknown node {c.near!r}")
+        names |= seen
+        for link in self.links:
+            for n in (link.a, link.b):
+                if n not in names:
+                    raise BadInput(f"{where}: link names unknown node {n!r}")
+        for f in self.faults:
+            unknown = sorted(f.names() - names)
+            if unknown:
+                raise BadInput(f"{where}: fault {f.text!r} names unknown {', '.join(unknown)} "
+                               f"(nodes n1..n{self.nodes}, clients {', '.join(sorted(seen))})")
+            if f.kind == "partition" and "primary" in f.names():
+                raise BadInput(f"{where}: fault {f.text!r}: partitions take node names, not 'primary'")
+        if self.duration is not None and self.duration <= 0:
+            raise BadInput(f"{where}: duration must be positive")
+        if self.end_time() > 3600:
+            raise BadInput(f"{where}: more than an hour of simulated time; shorten it")
+        return self
+
+
+# --- TOML --------------------------------------------------------------------------------------
+_TOP = {"name", "description", "mode", "nodes", "strategy", "duration", "settle", "seed", "faults", "network",
+        "link", "replication", "sentinel", "raft", "client"}
+
+
+def _table(data: dict, allowed: set[str], where: str) -> dict:
+    if not isinstance(data, dict):
+        raise BadInput(f"{where}: expected a table")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise BadInput(f"{where}: unknown key {unknown[0]!r}; keys: {', '.join(sorted(allowed))}")
+    return data
+
+
+def _int(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadInput(f"{what}: expected a whole number, got {value!r}")
+    return value
+
+
+def _num(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadInput(f"{what}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _link_spec(d: dict, where: str, base: LinkSpec) -> LinkSpec:
+    dist = d.get("dist", base.dist)
+    if dist not in ("uniform", "exp"):
+        raise BadInput(f"{where}: dist must be uniform or exp, got {dist!r}")
+    loss = _num(d.get("loss", base.loss), f"{where}.loss")
+    if not 0 <= loss <= 1:
+        raise BadInput(f"{where}.loss: a fraction between 0 and 1, got {loss}")
+    return LinkSpec(parse_duration(d.get("latency", base.base), f"{where}.latency"),
+                    parse_duration(d.get("jitter", base.jitter), f"{where}.jitter"), dist, loss)
+
+
+def from_dict(data: dict, source: str = "scenario") -> Scenario:
+    _table(data, _TOP, source)
+    if "mode" not in data:
+        raise BadInput(f"{source}: missing 'mode' (one of {', '.join(MODES)})")
+    sc = Scenario(mode=str(data["mode"]), name=str(data.get("name", Path(source).stem)),
+                  description=str(data.get("description", "")))
+    if "nodes" in data:
+        sc.nodes = _int(data["nodes"], f"{source}: nodes")
+    sc.strategy = str(data.get("strategy", sc.strategy))
+    if "seed" in data:
+        sc.seed = _int(data["seed"], f"{source}: seed")
+    if "duration" in data:
+        sc.duration = parse_duration(data["duration"], f"{source}: duration")
+    if "settle" in data:
+        sc.settle = parse_duration(data["settle"], f"{source}: settle")
+    net = _table(data.get("network", {}), {"latency", "jitter", "dist", "loss"}, f"{source}: [network]")
+    sc.network = _link_spec(net, f"{source}: [network]", LinkSpec())
+    for i, d in enumerate(data.get("link", [])):
+        where = f"{source}: [[link]] #{i + 1}"
+        _table(d, {"between", "latency", "jitter", "dist", "loss", "one_way"}, where)
+        between = d.get("between")
+        if not (isinstance(between, list) and len(between) == 2 and all(isinstance(x, str) for x in between)):
+            raise BadInput(f"{where}: between must be two names, e.g. [\"n1\", \"n2\"]")
+        sc.links.append(LinkOverride(between[0], between[1], _link_spec(d, where, sc.network),
+                                     bool(d.get("one_way", False))))
+    r = _table(data.get("replication", {}), {"wait", "wait_timeout", "min_replicas_to_write", "min_replicas_max_lag"},
+               f"{source}: [replication]")
+    rep = sc.replication
+    if "wait" in r:
+        rep.wait = _int(r["wait"], f"{source}: replication.wait")
+    rep.wait_timeout = parse_duration(r.get("wait_timeout", rep.wait_timeout), f"{source}: wait_timeout")
+    rep.min_replicas_to_write = _int(r.get("min_replicas_to_write", 0), f"{source}: min_replicas_to_write")
+    rep.min_replicas_max_lag = parse_duration(r.get("min_replicas_max_lag", rep.min_replicas_max_lag),
+                                              f"{source}: min_replicas_max_lag")
+    s = _table(data.get("sentinel", {}), {"count", "down_after", "quorum", "failover_timeout", "parallel_syncs"},
+               f"{source}: [sentinel]")
+    sen = sc.sentinel
+    sen.count = _int(s.get("count", sen.count), f"{source}: sentinel.count")
+    sen.quorum = _int(s.get("quorum", sen.quorum), f"{source}: sentinel.quorum")
+    sen.parallel_syncs = _int(s.get("parallel_syncs", sen.parallel_syncs), f"{source}: sentinel.parallel_syncs")
+    sen.down_after = parse_duration(s.get("down_after", sen.down_after), f"{source}: sentinel.down_after")
+    sen.failover_timeout = parse_duration(s.get("failover_timeout", sen.failover_timeout),
+                                          f"{source}: sentinel.failover_timeout")
+    rf = _table(data.get("raft", {}), {"heartbeat", "election_timeout"}, f"{source}: [raft]")
+    sc.raft.heartbeat = parse_duration(rf.get("heartbeat", sc.raft.heartbeat), f"{source}: raft.heartbeat")
+    sc.raft.election_timeout = parse_duration(rf.get("election_timeout", sc.raft.election_timeout),
+                                              f"{source}: raft.election_timeout")
+    for i, c in enumerate(data.get("client", [])):
+        where = f"{source}: [[client]] #{i + 1}"
+        _table(c, {"name", "near", "rate", "writes", "keys", "timeout", "start"}, where)
+        sc.clients.append(ClientSpec(
+            name=str(c.get("name", f"c{i + 1}")), near=c.get("near"),
+            rate=_num(c.get("rate", 100), f"{where}.rate"), writes=_int(c.get("writes", 1000), f"{where}.writes"),
+            keys=_int(c.get("keys", 16), f"{where}.keys"),
+            timeout=parse_duration(c.get("timeout", 1.0), f"{where}.timeout"),
+            start=parse_duration(c.get("start", 0.5), f"{where}.start")))
+    faults = data.get("faults", [])
+    if not isinstance(faults, list):
+        raise BadInput(f"{source}: faults must be a list of strings")
+    sc.faults = [parse_fault(f) for f in faults]
+    return sc.validate()
+
+
+def load_file(path: Path) -> Scenario:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path}: not a text file") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{path}: not valid TOML: {exc}") from exc
+    return from_dict(data, str(path))
+
+
+def shipped() -> dict[str, str]:
+    """Named scenarios shipped with the package: name -> TOML text."""
+    out = {}
+    for entry in sorted(resources.files("protolab.replication.scenarios").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            out[entry.name[:-5]] = entry.read_text(encoding="utf-8")
+    return out
+
+
+def load(name_or_path: str) -> Scenario:
+    """A shipped scenario by name, or a TOML file by path."""
+    named = shipped()
+    if name_or_path in named:
+        return from_dict(tomllib.loads(named[name_or_path]), name_or_path)
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.exists():
+            raise BadInput(f"no scenario file {name_or_path}")
+        return load_file(path)
+    raise BadInput(f"no scenario named {name_or_path!r}; shipped: {', '.join(named)} (or give a .toml file)")

@@ -1,0 +1,1 @@
+"""Named scenarios shipped with protolab (TOML files, read with importlib.resources)."""

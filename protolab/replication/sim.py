@@ -1,0 +1,221 @@
+"""Build a cluster from a scenario, apply its faults on schedule, run it on the kernel.
+
+The simulation records only observations: the client history (``history``), the timeline of
+notable events (``events``: faults, Sentinel decisions, elections, resyncs, conflicts) and each
+node's role changes (``roles``). ``metrics.analyze`` turns those and the final node states into
+the result; nothing here decides what a mode "should" lose.
+"""
+
+from __future__ import annotations
+
+from protolab.errors import BadInput
+from protolab.replication.faults import Fault, blocked_pairs
+from protolab.replication.history import History
+from protolab.replication.kernel import Kernel
+from protolab.replication.network import LinkSpec, Network
+from protolab.replication.nodes.client import PeerClient, RaftClient, SentinelClient
+from protolab.replication.scenario import Scenario
+
+EVENT_CAP = 5000  # timeline entries kept; conflicts beyond this are only counted
+
+
+class Simulation:
+    def __init__(self, scenario: Scenario, *, keep_history: bool = True, trace: bool = False) -> None:
+        self.scenario = scenario
+        self.kernel = Kernel(scenario.seed)
+        self.net = Network(self.kernel, scenario.network)
+        if trace:
+            self.net.trace = []
+        self.history = History(keep_history)
+        self.events: list[tuple] = []
+        self.roles: list[tuple] = []  # (time, node, role, term)
+        self.nodes: dict = {}
+        self.sentinels: list = []
+        self.clients: list = []
+        self.endpoints: dict = {}
+        self.active_faults: list[Fault] = []
+        self.fault_log: list[tuple] = []  # (kind, targets/groups, start, end)
+        self._wid = 0
+        self._build()
+
+    # --- construction --------------------------------------------------------------------------
+    def _build(self) -> None:
+        sc = self.scenario
+        names = sc.node_names()
+        family = sc.family
+        if family == "primary":
+            from protolab.replication.nodes.primary import DataNode
+            from protolab.replication.nodes.sentinel import Sentinel
+
+            for i, name in enumerate(names):
+                self.nodes[name] = DataNode(self, name, primary=i == 0, opts=sc.replication)
+            for node in list(self.nodes.values())[1:]:
+                node.master = self.nodes[names[0]]
+            for i in range(sc.sentinel.count):
+                host = names[i % len(names)]
+                self.sentinels.append(Sentinel(self, f"s{i + 1}", host, master=names[0], opts=sc.sentinel))
+            client_cls = SentinelClient
+        elif family == "raft":
+            from protolab.replication.nodes.raft import RaftPeer
+
+            for name in names:
+                self.nodes[name] = RaftPeer(self, name, names, sc.raft)
+            client_cls = RaftClient
+        else:
+            from protolab.replication.nodes.peer import Peer
+
+            for name in names:
+                self.nodes[name] = Peer(self, name, names, sc.strategy)
+            client_cls = PeerClient
+        for spec in sc.clients:
+            self.clients.append(client_cls(self, spec, host=spec.near))
+        for ep in [*self.nodes.values(), *self.sentinels, *self.clients]:
+            self.endpoints[ep.name] = ep
+        for link in sc.links:
+            a, b = self.host_of(link.a), self.host_of(link.b)
+            self.net.specs[(a, b)] = link.spec
+            if not link.one_way:
+                self.net.specs[(b, a)] = link.spec
+
+    def host_of(self, name: str) -> str:
+        ep = self.endpoints.get(name)
+        return ep.host if ep is not None else name
+
+    # --- services the nodes use ----------------------------------------------------------------
+    def next_wid(self) -> int:
+        self._wid += 1
+        return self._wid
+
+    def runid(self) -> str:
+        return f"{self.kernel.rng.getrandbits(160):040x}"
+
+    def event(self, source: str, kind: str, detail: str = "") -> None:
+        if len(self.events) < EVENT_CAP:
+            self.events.append((round(self.kernel.now, 6), source, kind, detail))
+
+    def role_change(self, node, role: str, term: int | None = None) -> None:
+        self.roles.append((self.kernel.now, node.name, role, term))
+        if self.kernel.now > 0 and role != "down":
+            self.event(node.name, "role", role if term is None else f"{role} (term {term})")
+
+    def connections_reset(self, node) -> None:
+        """A process died: its host resets its TCP connections (Sentinels, clients, replicas see it)."""
+        for other in [*self.sentinels, *self.clients, *self.nodes.values()]:
+            if other is not node and hasattr(other, "on_link_closed"):
+                self.net.send(self.net.link(node, other), other.on_link_closed, node)
+
+    def switch_master(self, sentinel, master: str) -> None:
+        pass
+
+    def promoted(self, sentinel, name: str) -> None:
+        pass
+
+    def initial_writer(self, client):
+        family = self.scenario.family
+        names = self.scenario.node_names()
+        if family == "peer":
+            spread = names[self.clients.index(client) % len(names)]  # clients not placed: one per peer
+            return self.nodes[client.spec.near or spread]
+        return self.nodes[names[0]]
+
+    def current_writer(self):
+        """The node that takes writes now: the Redis primary (the one most Sentinels name, when
+        several claim it) or the Raft leader of the highest term; None when there is none."""
+        up = [n for n in self.nodes.values() if n.up]
+        if self.scenario.family == "raft":
+            leaders = [n for n in up if n.role == "leader"]
+            return max(leaders, key=lambda n: (n.term, n.name)) if leaders else None
+        if self.scenario.family == "peer":
+            return self.nodes[self.scenario.node_names()[0]]
+        primaries = [n for n in up if n.role == "primary"]
+        if len(primaries) > 1 and self.sentinels:
+            named = [s.master for s in self.sentinels if s.up]
+            primaries.sort(key=lambda n: (-named.count(n.name), n.name))
+        return primaries[0] if primaries else None
+
+    # --- faults --------------------------------------------------------------------------------
+    def _resolve(self, name: str):
+        if name == "primary":
+            node = self.current_writer()
+            if node is None:
+                raise LookupError("no primary")
+            return node
+        return self.endpoints[name]
+
+    def _apply(self, item) -> None:
+        fault, phase = item
+        now = self.kernel.now
+        kind = fault.kind
+        try:
+            targets = [self._resolve(n) for n in fault.targets]
+        except LookupError:
+            self.event("nemesis", "fault-skipped", f"{fault.text}: there is no primary right now")
+            return
+        if kind in ("crash", "restart", "pause", "skew"):
+            for ep in targets:
+                if kind == "crash" and phase == "start" and ep.up:
+                    ep.crash()
+                    self.event("nemesis", "crash", ep.name)
+                    self.fault_log.append(("crash", ep.name, now, fault.until))
+                    if fault.until is not None:
+                        fault.targets = [ep.name]  # restart the same process, whatever its role now
+                        self.kernel.at(fault.until, self._apply, (fault, "end"))
+                elif (kind == "restart" or (kind == "crash" and phase == "end")) and not ep.up:
+                    ep.restart()
+                    self.event("nemesis", "restart", ep.name)
+                    self._close_crash(ep.name, now)
+                elif kind == "pause":
+                    ep.paused_until = fault.until
+                    self.event("nemesis", "pause", f"{ep.name} for {fault.until - now:g}s")
+                    self.fault_log.append(("pause", ep.name, now, fault.until))
+                elif kind == "skew":
+                    ep.skew = fault.amount
+                    self.event("nemesis", "skew", f"{ep.name} clock {fault.amount * 1000:+g} ms")
+            return
+        # network faults
+        if phase == "start":
+            self.active_faults.append(fault)
+            self.event("nemesis", kind, " ".join(fault.text.split()[1:]))
+            self.fault_log.append((kind, "|".join(",".join(g) for g in fault.groups), now, fault.until))
+            self.kernel.at(fault.until, self._apply, (fault, "end"))
+        else:
+            self.active_faults.remove(fault)
+            self.event("nemesis", "heal" if kind == "partition" else f"end-{kind}", " ".join(fault.text.split()[1:]))
+        self._network_state()
+
+    def _close_crash(self, name: str, now: float) -> None:
+        for i, entry in enumerate(self.fault_log):
+            if entry[0] == "crash" and entry[1] == name and (entry[3] is None or entry[3] > now):
+                self.fault_log[i] = (entry[0], entry[1], entry[2], now)
+
+    def _network_state(self) -> None:
+        blocked: set = set()
+        for fault in self.active_faults:
+            if fault.kind == "partition":
+                blocked |= blocked_pairs(fault, self.host_of)
+        self.net.set_blocked(blocked)
+        for (a, b) in list(self.net.overrides):
+            self.net.set_override(a, b, None)
+        for fault in self.active_faults:
+            if fault.kind in ("delay", "loss"):
+                for a, b in blocked_pairs(fault, self.host_of):
+                    base = self.net.spec_for(a, b)
+                    spec = LinkSpec(base.base + (fault.amount if fault.kind == "delay" else 0), base.jitter, base.dist,
+                                    max(base.loss, fault.amount) if fault.kind == "loss" else base.loss)
+                    self.net.set_override(a, b, spec)
+
+    # --- running ---------------------------------------------------------------------------------
+    def run(self) -> Simulation:
+        end = self.scenario.end_time()
+        for fault in self.scenario.faults:
+            fault = Fault(**{f: getattr(fault, f) for f in fault.__dataclass_fields__})  # a copy per run
+            if fault.at <= end:
+                self.kernel.at(fault.at, self._apply, (fault, "start"))
+        for ep in [*self.nodes.values(), *self.sentinels, *self.clients]:
+            ep.start()
+        try:
+            self.kernel.run(end)
+        except RecursionError as exc:  # pragma: no cover - a model bug, not user input
+            raise BadInput("the simulation recursed too deep") from exc
+        self.end = end
+        return self
