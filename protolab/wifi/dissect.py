@@ -101,10 +101,10 @@ def _plain(fld, pkt, value):
         if value and isinstance(value[0], Packet):
             return items, "; ".join(_packet_shown(v) for v in value)
         return items, ", ".join(_shown(fld, pkt, v) for v in value)
-    if isinstance(value, (bytes, bytearray)):
-        return value.hex(), value.hex(" ") or "(empty)"
     if isinstance(fld, BitNamesField):
         return fld.set_bits(value), fld.i2repr(pkt, value)
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex(), value.hex(" ") or "(empty)"
     if isinstance(fld, FlagsField):
         return [n for i, n in enumerate(fld.names) if int(value) >> i & 1], str(value)
     return _scalar(value), _shown(fld, pkt, value)

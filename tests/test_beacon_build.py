@@ -1,0 +1,249 @@
+"""beacon build: the round-trip matrix (tshark and our dissect), trains, TIM, spec sources, sample captures."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from protolab.errors import BadInput
+from protolab.wifi.spec import PROFILES, BeaconSpec, resolve, spec_from_hostapd, spec_from_toml
+
+REPO = Path(__file__).resolve().parent.parent
+
+# band, channel, HT, VHT, HE, width: every band x PHY generation combination
+COMBOS = [("2.4", 6, False, False, False, 20), ("2.4", 1, True, False, False, 40), ("2.4", 11, True, False, True, 40),
+          ("5", 36, False, False, False, 20), ("5", 44, True, False, False, 40), ("5", 100, True, True, False, 80),
+          ("5", 149, True, True, True, 80), ("5", 36, True, True, True, 160), ("6", 37, False, False, True, 160),
+          ("6", 5, False, False, True, 20)]
+
+
+def matrix_specs() -> list[BeaconSpec]:
+    specs = []
+    for i, (band, channel, ht, vht, he, width) in enumerate(COMBOS):
+        for j, profile in enumerate(PROFILES):
+            k = i * len(PROFILES) + j
+            specs.append(resolve(BeaconSpec(
+                ssid=f"rt-{k}".encode(), band=band, channel=channel, ht=ht, vht=vht, he=he, width=width,
+                security=profile, seed=k, country="DE" if k % 2 else None, rrm=k % 3 == 0,
+                bss_transition=k % 4 == 0, mobility_domain=0x100 + k if k % 5 == 0 else None,
+                bss_load=(k, 10, 300) if k % 6 == 0 else None, cf=k % 7 == 0,
+                vendor=(bytes.fromhex("001122010203"),) if k % 8 == 1 else (),
+                spectrum_mgmt=band != "2.4" and k % 2 == 0, dtim_period=1 + k % 4)))
+    return specs
+
+
+_MATRIX: dict = {}
+
+
+@pytest.fixture
+def matrix(tmp_path_factory):
+    """All specs built once, written as ONE multi-frame pcap (one tshark run for the whole matrix)."""
+    if not _MATRIX:
+        from protolab.wifi.build import build_train, write_pcap
+
+        specs = matrix_specs()
+        frames = [build_train(s)[0] for s in specs]
+        path = tmp_path_factory.mktemp("matrix") / "matrix.pcap"
+        write_pcap(frames, path)
+        _MATRIX.update(specs=specs, frames=frames, path=path)
+    return _MATRIX
+
+
+TSHARK_FIELDS = ["wlan.bssid", "wlan.ssid", "wlan_radio.channel", "wlan_radio.frequency", "wlan.ds.current_channel",
+                 "wlan.fixed.beacon", "wlan.fixed.capabilities.privacy", "wlan.tim.dtim_period",
+                 "wlan.country_info.code", "wlan.rsn.gcs.type", "wlan.rsn.pcs.type", "wlan.rsn.akms.type",
+                 "wlan.rsn.capabilities.mfpc", "wlan.rsn.capabilities.mfpr", "wlan.wfa.ie.type",
+                 "wlan.wfa.ie.wpa.akms.type", "wlan.ht.capabilities", "wlan.vht.capabilities",
+                 "wlan.ext_tag.number", "wlan.mobility_domain.mdid", "wlan.ht.info.secchanoffset",
+                 "wlan.vht.op.channelwidth", "wlan.vht.op.channelcenter0",
+                 "wlan.ext_tag.he_operation.6ghz.primary_channel",
+                 "wlan.ext_tag.he_operation.6ghz.control.channel_width", "wlan.extcap.b19", "wlan.tag.number",
+                 "_ws.expert.severity", "_ws.expert.message", "_ws.malformed"]
+
+
+def test_matrix_tshark_agrees_without_errors(matrix, tool):
+    cmd = [tool("tshark"), "-r", str(matrix["path"]), "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
+           "-E", "aggregator=,"]
+    for f in TSHARK_FIELDS:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60).stdout
+    rows = [dict(zip(TSHARK_FIELDS, line.split("\t"), strict=True)) for line in out.splitlines()]
+    assert len(rows) == len(matrix["specs"])
+    from protolab.wifi.channels import center_channel, frequency
+
+    for spec, row in zip(matrix["specs"], rows, strict=True):
+        where = f"{spec.ssid.decode()} {spec.band} GHz {spec.security}"
+        assert row["_ws.expert.message"] == "" and row["_ws.malformed"] == "", where
+        p = spec.profile
+        assert row["wlan.bssid"] == spec.bssid and bytes.fromhex(row["wlan.ssid"]) == spec.ssid, where
+        assert int(row["wlan_radio.frequency"]) == frequency(spec.band, spec.channel), where
+        assert int(row["wlan_radio.channel"]) == spec.channel, where
+        assert row["wlan.ds.current_channel"] == ("" if spec.band == "6" else str(spec.channel)), where
+        assert int(row["wlan.fixed.beacon"]) == spec.beacon_interval, where
+        assert row["wlan.fixed.capabilities.privacy"] == str(int(p.privacy)), where
+        assert int(row["wlan.tim.dtim_period"]) == spec.dtim_period, where
+        assert row["wlan.country_info.code"] == (spec.country or ""), where
+        if p.rsn_akms:
+            mfp = spec.effective_mfp
+            assert (row["wlan.rsn.gcs.type"], row["wlan.rsn.pcs.type"], row["wlan.rsn.akms.type"]) == (
+                str(p.group), ",".join(map(str, spec.effective_pairwise)), ",".join(map(str, p.rsn_akms))), where
+            assert (row["wlan.rsn.capabilities.mfpc"], row["wlan.rsn.capabilities.mfpr"]) == (
+                str(int(mfp != "off")), str(int(mfp == "required"))), where
+        else:
+            assert row["wlan.rsn.akms.type"] == "", where
+        assert ("0x01" in row["wlan.wfa.ie.type"].split(",")) == bool(p.wpa_akms), where
+        assert bool(row["wlan.ht.capabilities"]) == spec.ht and bool(row["wlan.vht.capabilities"]) == spec.vht
+        assert ("35" in row["wlan.ext_tag.number"].split(",")) == spec.he, where
+        assert row["wlan.mobility_domain.mdid"] == (f"0x{spec.mobility_domain:04x}" if spec.mobility_domain else "")
+        if spec.ht:
+            assert row["wlan.ht.info.secchanoffset"] == ("0x00" if spec.width == 20 else
+                                                         "0x01" if center_channel(spec.band, spec.channel, 40)
+                                                         > spec.channel else "0x03"), where
+        if spec.vht and spec.width >= 80:
+            assert row["wlan.vht.op.channelwidth"] == "1", where
+            assert int(row["wlan.vht.op.channelcenter0"]) == center_channel(spec.band, spec.channel, 80), where
+        if spec.band == "6":
+            assert int(row["wlan.ext_tag.he_operation.6ghz.primary_channel"]) == spec.channel, where
+            assert int(row["wlan.ext_tag.he_operation.6ghz.control.channel_width"]) == {20: 0, 40: 1, 80: 2,
+                                                                                         160: 3}[spec.width]
+        if "127" in row["wlan.tag.number"].split(","):
+            assert row["wlan.extcap.b19"] == str(int(spec.bss_transition)), where
+
+
+def test_matrix_dissects_back_into_the_same_spec(matrix):
+    from protolab.wifi.dissect import dissect_file, spec_from_beacon
+
+    result = dissect_file(matrix["path"])
+    assert len(result.beacons) == len(matrix["specs"])
+    for spec, beacon in zip(matrix["specs"], result.beacons, strict=True):
+        assert not beacon.malformed
+        back = spec_from_beacon(beacon)
+        diff = {f.name: (getattr(spec, f.name), getattr(back, f.name)) for f in dataclasses.fields(spec)
+                if f.compare and getattr(spec, f.name) != getattr(back, f.name)}
+        assert back == spec, diff
+        # every field shown carries one of the six roles
+        roles = {f.role for sec in (beacon.radio, beacon.header, beacon.fixed) for f in sec}
+        roles |= {f.role for e in beacon.elements for f in e.fields} | {e.role for e in beacon.elements}
+        assert roles <= {"discovery", "time sync", "power save", "compatibility", "security", "roaming"}
+
+
+def test_train_tsf_sequence_dtim_and_times():
+    from protolab.wifi.build import build_train
+    from protolab.wifi.elements import digest_elements
+
+    spec = BeaconSpec(count=7, dtim_period=3, dtim_count=1, beacon_interval=200, seq_start=4094,
+                      buffered_aids=(3, 17), multicast_buffered=True, seed=5)
+    train = build_train(spec)
+    assert [b.dtim_count for b in train] == [1, 0, 2, 1, 0, 2, 1]
+    assert [b.sequence for b in train] == [4094, 4095, 0, 1, 2, 3, 4]
+    assert all(b.tsf - a.tsf == 200 * 1024 for a, b in zip(train, train[1:], strict=False))
+    assert all(b.timestamp_ns - a.timestamp_ns == 200 * 1024 * 1000 for a, b in zip(train, train[1:], strict=False))
+    for b in train:
+        frame = b.frame[b.radiotap_len:]
+        assert int.from_bytes(frame[24:32], "little") == b.tsf and (frame[22] | frame[23] << 8) >> 4 == b.sequence
+        s = digest_elements(frame, 36)
+        assert (s["dtim_count"], s["dtim_period"]) == (b.dtim_count, 3)
+        tim = frame[frame.index(bytes([5, 6, b.dtim_count, 3])):][:8]
+        assert tim[4] & 1 == (b.dtim_count == 0)  # multicast bit on DTIM beacons only
+        assert tim[5:] == bytes([0b1000, 0, 0b10])  # AIDs 3 and 17 in the partial virtual bitmap
+    assert build_train(spec)[3].frame == train[3].frame  # seeded: same bytes again
+
+
+def test_tim_bitmap_offsets():
+    from protolab.wifi.build import tim_bitmap
+
+    assert tim_bitmap(()) == (0, b"\x00")
+    assert tim_bitmap((1,)) == (0, b"\x02")
+    offset, bitmap = tim_bitmap((130, 131, 200))  # N1 = 16 (even), N2 = 25
+    assert offset == 8 and len(bitmap) == 10 and bitmap[0] == 0b1100 and bitmap[-1] == 1
+
+
+def test_ssid_any_bytes_and_hidden():
+    from protolab.wifi.build import build_train
+    from protolab.wifi.elements import digest_elements
+
+    def ssid_of(spec):
+        b = build_train(spec)[0]
+        return digest_elements(b.frame[b.radiotap_len:], 36)["ssid"]
+
+    assert ssid_of(BeaconSpec(ssid=bytes.fromhex("b2e2cad4"))) == bytes.fromhex("b2e2cad4")
+    assert ssid_of(BeaconSpec(ssid=b"secret", hidden="empty")) == b""
+    assert ssid_of(BeaconSpec(ssid=b"secret", hidden="zeros")) == b"\x00" * 6
+    with pytest.raises(BadInput, match="at most 32"):
+        resolve(BeaconSpec(ssid=b"x" * 33))
+
+
+@pytest.mark.parametrize("spec, message", [
+    (BeaconSpec(band="5", channel=6), "not a 5 GHz channel"), (BeaconSpec(security="wpa4"), "unknown security"),
+    (BeaconSpec(band="2.4", width=80), "20 or 40"), (BeaconSpec(band="5", channel=36, width=80), "needs VHT"),
+    (BeaconSpec(bssid="zz:00"), "not a MAC"), (BeaconSpec(buffered_aids=(2008,)), "1..2007"),
+])
+def test_bad_specs(spec, message):
+    with pytest.raises(BadInput, match=message):
+        resolve(spec)
+
+
+HOSTAPD = """\
+interface=wlan0
+ssid=corp
+hw_mode=a
+channel=44
+beacon_int=200
+dtim_period=3
+country_code=FR
+ieee80211d=1
+ieee80211h=1
+wpa=2
+wpa_key_mgmt=SAE WPA-PSK
+rsn_pairwise=CCMP
+ieee80211w=1
+ieee80211n=1
+ieee80211ac=1
+ht_capab=[HT40+]
+vht_oper_chwidth=1
+wmm_enabled=1
+mobility_domain=a1b2
+rrm_neighbor_report=1
+bss_transition=1
+"""
+
+
+def test_hostapd_conf_subset():
+    spec = resolve(spec_from_hostapd(HOSTAPD))
+    assert (spec.ssid, spec.band, spec.channel, spec.beacon_interval, spec.dtim_period) == (b"corp", "5", 44, 200, 3)
+    assert (spec.country, spec.spectrum_mgmt, spec.security, spec.mfp) == ("FR", True, "wpa3-transition", "")
+    assert (spec.ht, spec.vht, spec.width, spec.wmm, spec.rrm, spec.bss_transition) == (True, True, 80, True,
+                                                                                        True, True)
+    assert spec.mobility_domain == 0xB2A1  # a1 b2 in frame order, little-endian field
+    six = resolve(spec_from_hostapd("ssid=six\nop_class=134\nchannel=37\nieee80211ax=1\nhe_oper_chwidth=2\n"
+                                    "wpa=2\nwpa_key_mgmt=SAE\nieee80211w=2\nignore_broadcast_ssid=1\n"))
+    assert (six.band, six.width, six.he, six.ht, six.security, six.hidden) == ("6", 160, True, False,
+                                                                               "wpa3-personal", "empty")
+    with pytest.raises(BadInput, match="not supported"):
+        spec_from_hostapd("ssid=x\nmax_num_sta=5\n")
+    with pytest.raises(BadInput, match="not one of the built-in profiles"):
+        spec_from_hostapd("wpa=2\nwpa_key_mgmt=FT-EAP-SHA384\n")
+
+
+def test_toml_spec(tmp_path):
+    path = tmp_path / "ap.toml"
+    path.write_text('[beacon]\nssid = "hex:b2e2cad4"\nband = "5"\nchannel = 149\nsecurity = "owe"\n'
+                    'pairwise = ["GCMP-256"]\nvht = true\nwidth = 80\ncount = 2\n')
+    spec = resolve(spec_from_toml(path))
+    assert (spec.ssid, spec.channel, spec.pairwise, spec.count) == (bytes.fromhex("b2e2cad4"), 149, (9,), 2)
+    path.write_text("[beacon]\nchanel = 1\n")
+    with pytest.raises(BadInput, match="unknown spec key"):
+        spec_from_toml(path)
+
+
+def test_sample_captures_regenerate_byte_identical(tmp_path):
+    from protolab.wifi.samples import write_samples
+
+    shipped = REPO / "captures" / "beacon"
+    written = write_samples(tmp_path)
+    assert sorted(p.name for p in written) == sorted(p.name for p in shipped.glob("*.pcap"))
+    for path in written:
+        assert path.read_bytes() == (shipped / path.name).read_bytes(), path.name
