@@ -315,3 +315,24 @@ def test_walk_sample_captures_decode(name):
         keys.server_key = kx.lab_identity("rsa").key
         [alone] = decode_capture(capture, keys).connections
         assert alone.key_source == "server RSA key" and alone.master_secret == conn.master_secret
+
+
+@pytest.mark.parametrize("code", sorted(__import__("protolab.tls.suites", fromlist=["SUITES"]).SUITES))
+def test_walk_of_every_suite_decodes(code, tmp_path):
+    """Cross-check of two implementations' halves: the walk's engines write a capture, decode replays it."""
+    from protolab.tls.suites import SUITES
+    from protolab.tls.walk import walk, write_keylog, write_pcap
+
+    suite = SUITES[code]
+    version = "1.3" if suite.version == 0x0304 else "1.2"
+    group = {0: "x25519", 1: "secp256r1", 2: "secp384r1"}[code % 3]
+    result = walk(version=version, suite=suite.name, group=group, seed=code, ems=code % 2 == 0, measure=False)
+    write_pcap(result, tmp_path / "w.pcap")
+    write_keylog(result, tmp_path / "w.keylog")
+    [conn] = decode_capture(tmp_path / "w.pcap", load_key_material(tmp_path / "w.keylog")).connections
+    assert (conn.suite, conn.status) == (suite.name, "decrypted")
+    assert all(k.ok for k in conn.checks) and conn.decrypted_records >= 2
+    if suite.version == 0x0303:
+        assert conn.ems == (code % 2 == 0)
+    if suite.kx != "rsa":
+        assert conn.group == group
