@@ -443,7 +443,6 @@ class _Observer:
             self.r.derivations.append(self.sec12.derivations[-1])
         else:
             expected = self.ks.verify_data(sender, self.hs13[sender], thash)
-            self.r.derivations += self.ks.derivations[-2:]
         ok = expected == msg.verify_data
         self.check(f"{sender} Finished verify_data", ok,
                    "recomputed value matches" if ok else f"expected {expected.hex()}, got {msg.verify_data.hex()}")
@@ -476,8 +475,8 @@ class _Observer:
     # -- result ----------------------------------------------------------------------------------------
     def finish(self) -> TlsConnection:
         r = self.r
-        if self.ks is not None and self.ks.derivations:
-            r.derivations = [d for d in r.derivations if d not in self.ks.derivations] + self.ks.derivations
+        if self.ks is not None:  # TLS 1.3: the whole key schedule, in the order it ran
+            r.derivations += self.ks.derivations
         if r.failed:
             r.status = "failed"
         elif r.key_source and any(c.ok for c in r.checks if "Finished" in c.name):
