@@ -337,10 +337,7 @@ def serve(
         warn("no connection")
 
 
-try:  # `protolab tls decode` lives in the crypto helper's module; registered here once it exists
-    from protolab.cli.tls_decode import decode as _decode  # noqa: E402
-except ModuleNotFoundError as exc:  # pragma: no cover - until tls_decode.py lands
-    if exc.name != "protolab.cli.tls_decode":
-        raise
-else:
-    app.command("decode")(_decode)
+# `protolab tls decode` is the crypto helper's command (protolab/cli/tls_decode.py), registered here.
+from protolab.cli.tls_decode import decode as _decode  # noqa: E402
+
+app.command("decode")(_decode)
