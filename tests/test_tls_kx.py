@@ -1,4 +1,5 @@
-"""Key exchange and signatures: RSA key transport, ECDHE on the three groups, the five signature schemes,
+"""Key exchange and signatures: RSA key transport, ECDHE on the three groups, the five signature schemes, the
+registries (suites, groups, schemes), NSS key logs,
 the seeded lab identity; everything seeded is reproducible."""
 
 import random
@@ -96,3 +97,43 @@ def test_lab_identity_certificate(rsa_identity, tmp_path, tool):
         kx.load_identity(rsa_identity.cert_pem, ecdsa.key_pem)
     with pytest.raises(BadInput):
         kx.load_private_key(b"garbage")
+
+
+def test_registries_lookup():
+    from protolab.tls.suites import SUITES, lookup_scheme, lookup_suite, suites_for
+
+    assert lookup_suite("ECDHE-RSA-AES128-GCM-SHA256") is lookup_suite("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256") \
+        is lookup_suite("ecdhe_rsa_with_aes_128_gcm_sha256") is lookup_suite("0xC02F") is lookup_suite(0xC02F)
+    assert lookup_suite("TLS_CHACHA20_POLY1305_SHA256").version == 0x0304
+    assert len(SUITES) == 12 and len(suites_for(0x0303, "rsa")) == 4 and len(suites_for(0x0304)) == 3
+    cbc = lookup_suite("ECDHE-RSA-AES128-SHA")
+    assert (cbc.mac, cbc.mac_len, cbc.key_len, cbc.record_iv_len, cbc.hash) == ("sha1", 20, 16, 16, "sha256")
+    gcm = lookup_suite("AES256-GCM-SHA384")
+    assert (gcm.aead, gcm.key_len, gcm.iv_len, gcm.record_iv_len, gcm.hash) == (True, 32, 4, 8, "sha384")
+    assert lookup_group("P-256") is lookup_group("prime256v1") is lookup_group(0x0017)
+    assert lookup_scheme("rsa_pss_rsae_sha256").code == 0x0804
+    for bad in (lambda: lookup_suite("RC4-MD5"), lambda: lookup_suite(0x0005), lambda: lookup_group("x448"),
+                lambda: lookup_scheme(0x0807)):
+        with pytest.raises(BadInput):
+            bad()
+
+
+def test_keylog_read_write(tmp_path):
+    from protolab.tls.keylog import parse_keylog, read_keylog, tls12_line, tls13_lines
+
+    cr = bytes(range(32))
+    text = "# comment\n" + tls12_line(cr, b"\x01" * 48) + "RSA 0011223344556677 " + "02" * 48 + "\nnot a line\n"
+    text += tls13_lines(cr, {"client_handshake_traffic_secret": b"\x03" * 32,
+                             "server_application_traffic_secret": b"\x04" * 32})
+    log = parse_keylog(text)
+    assert log.skipped == 1 and log.master_secret(cr) == b"\x01" * 48
+    assert log.rsa_pre_master(bytes.fromhex("0011223344556677") + b"rest") == b"\x02" * 48
+    assert log.secrets_for(cr)["SERVER_TRAFFIC_SECRET_0"] == b"\x04" * 32
+    log.write(tmp_path / "k.log")
+    again = read_keylog(tmp_path / "k.log")
+    assert again.entries == log.entries and again.text() == log.text()
+    with pytest.raises(BadInput, match="no NSS key log lines"):
+        parse_keylog("hello\n")
+    (tmp_path / "bin").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(BadInput, match="cannot read key log"):
+        read_keylog(tmp_path / "bin")
