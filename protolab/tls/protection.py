@@ -30,7 +30,6 @@ from protolab.tls.keyschedule import hmac
 from protolab.tls.suites import CIPHERS, TLS12, TLS13, CipherSuite
 
 APPLICATION_DATA = 23
-CONTENT_TYPES = {20: "change_cipher_spec", 21: "alert", 22: "handshake", 23: "application_data"}
 
 
 class RecordAuthError(CheckFailed):
