@@ -25,6 +25,12 @@ def shared_captures() -> list[Path]:
     return wifi + tls
 
 
+# The files whose reading is tricky get a tshark run of their own; every file gets capinfos (the same
+# wiretap library tshark reads with, in one fast call for all of them).
+TSHARK_CHECKED = ["aircrack__pmkid-not-recognized.cap", "scapy__bad_rsn_parsing_overrides_ssid.pcap",
+                  "aircrack__wpa.cap", "aircrack__80211ad_beacon.pcap"]
+
+
 def tshark_frames(tshark: str, path: Path) -> int:
     out = subprocess.run([tshark, "-r", str(path), "--disable-protocol", "ALL", "--enable-protocol", "frame",
                           "-T", "fields", "-e", "frame.number"], capture_output=True, text=True, timeout=60).stdout
@@ -33,13 +39,18 @@ def tshark_frames(tshark: str, path: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def tshark_counts():
-    tshark = shutil.which("tshark")
+def tool_counts():
+    """{path: (capinfos count, tshark count or None)} for every shared capture."""
+    tshark, capinfos = shutil.which("tshark"), shutil.which("capinfos")
     files = shared_captures()
-    if not tshark or not files:
+    if not tshark or not capinfos or not files:
         return None
+    out = subprocess.run([capinfos, "-T", "-r", "-c", *map(str, files)], capture_output=True, text=True).stdout
+    counts = {Path(line.split("\t")[0]): int(line.split("\t")[1]) for line in out.splitlines() if "\t" in line}
+    checked = [p for p in files if p.name in TSHARK_CHECKED]
     with ThreadPoolExecutor(2) as pool:
-        return dict(zip(files, pool.map(lambda p: tshark_frames(tshark, p), files), strict=True))
+        by_tshark = dict(zip(checked, pool.map(lambda p: tshark_frames(tshark, p), checked), strict=True))
+    return {p: (counts[p], by_tshark.get(p)) for p in files}
 
 
 def read_all(path):
@@ -48,12 +59,15 @@ def read_all(path):
         return cap, packets
 
 
-def test_every_shared_capture_reads_with_tsharks_frame_count(tool, shared, tshark_counts):
+def test_every_shared_capture_reads_with_tsharks_frame_count(tool, shared, tool_counts):
     tool("tshark")
+    tool("capinfos")
     shared("wifi/captures")
     shared("tls")
-    assert len(tshark_counts) >= 18
-    for path, expected in tshark_counts.items():
+    assert len(tool_counts) >= 18
+    assert sum(by_tshark is not None for _, by_tshark in tool_counts.values()) == len(TSHARK_CHECKED)
+    for path, (expected, by_tshark) in tool_counts.items():
+        assert by_tshark in (None, expected), path.name
         cap, packets = read_all(path)
         assert len(packets) == expected, path.name
         assert [p.number for p in packets[:3]] == list(range(1, min(3, expected) + 1))
@@ -157,3 +171,49 @@ def test_editcap_and_mergecap_files(tool, shared, tmp_path):
     assert cap_ns.precision == "nanoseconds"
     assert [p.timestamp_ns for p in packets_ns] == [p.timestamp_ns for p in packets_us]
     assert [p.data for p in packets_ns] == [p.data for p in packets_us]
+
+
+def _odd_big_capture(path, tail: bytes = b""):
+    """A >2 MiB pcap whose records break every rule the fast path shortcuts: out of order, truncated,
+    longer than the snaplen, caplen > orig_len; then `tail` appended."""
+    import random
+
+    rng = random.Random(7)
+    with PcapWriter(path, linktype=LINKTYPE_ETHERNET) as w:
+        ts = 1_600_000_000_000_000_000
+        for i in range(12_000):
+            size = rng.randrange(60, 400)
+            ts += rng.randrange(-2_000_000, 50_000_000) if i % 97 == 0 else rng.randrange(0, 3_000_000)
+            if i == 5000:
+                size = 1200                                   # longer than the snaplen 1000: kept
+            orig = size + (rng.randrange(1, 50) if i % 13 == 0 else 0)
+            if i == 7000:
+                orig = size - 10                              # caplen > orig_len
+            w.write(bytes(size), ts, orig_len=orig)
+    with open(path, "r+b") as f:
+        f.seek(16)
+        f.write(struct.pack("<I", 1000))   # the header now claims a snaplen of 1000
+        f.seek(0, 2)
+        f.write(tail)
+
+
+@pytest.mark.parametrize("tail", [b"", b"\x01", struct.pack("<IIII", 1, 2, 300, 300) + bytes(100),
+                                  struct.pack("<IIII", 1, 2, 0xFFFFFFF0, 5) + bytes(64)])
+def test_fast_tally_equals_the_careful_walk(tmp_path, tail):
+    path = tmp_path / "odd.pcap"
+    _odd_big_capture(path, tail)
+    assert path.stat().st_size > 2 * 2**20
+    with open_capture(path) as cap:
+        fast, fast_warnings = cap.tally(), cap.warnings
+    with open_capture(path) as cap:
+        packets = list(cap)
+        slow_warnings = cap.warnings
+    ts = [p.timestamp_ns for p in packets]
+    assert fast.packets == len(packets) == 12_000
+    assert (fast.first_ns, fast.last_ns) == (min(ts), max(ts))
+    assert fast.in_order is False
+    assert fast.data_bytes == sum(len(p.data) for p in packets)
+    assert fast.wire_bytes == sum(p.orig_len for p in packets)
+    assert fast.truncated == sum(len(p.data) < p.orig_len for p in packets)
+    assert fast_warnings == slow_warnings
+    assert len(fast_warnings) == 2 + bool(tail)

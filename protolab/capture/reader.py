@@ -64,8 +64,6 @@ class Tally:
     first_ns: int | None = None  # earliest timestamp
     last_ns: int | None = None   # latest timestamp
     in_order: bool = True        # timestamps never go backwards
-    min_caplen: int | None = None
-    max_caplen: int | None = None
 
 
 class Capture:
@@ -135,38 +133,31 @@ class Capture:
 
     def tally(self) -> Tally:
         """Walk the whole file reading record headers only (the fast path)."""
+        fast = getattr(self._walker, "tally", None)
+        if fast is not None and not self._used:
+            self._used = True
+            t = fast()
+            if self._window.error:
+                self.warn(self._window.error)
+            return t
         t = Tally()
-        count = data_bytes = wire_bytes = truncated = 0
-        first = last = prev = None
-        lo = hi = None
-        in_order = True
         per_iface: dict[int, int] = {}
+        prev = None
         for iface, ts, caplen, orig_len, _ in self._records(False):
-            count += 1
-            data_bytes += caplen
-            wire_bytes += orig_len
-            if caplen < orig_len:
-                truncated += 1
+            t.packets += 1
+            t.data_bytes += caplen
+            t.wire_bytes += orig_len
+            t.truncated += caplen < orig_len
             per_iface[iface] = per_iface.get(iface, 0) + 1
             if prev is None:
-                first = last = ts
-                lo = hi = caplen
+                t.first_ns = t.last_ns = ts
             else:
-                if ts < prev:
-                    in_order = False
-                if ts < first:
-                    first = ts
-                if ts > last:
-                    last = ts
-                if caplen < lo:
-                    lo = caplen
-                if caplen > hi:
-                    hi = caplen
+                t.in_order = t.in_order and ts >= prev
+                t.first_ns = min(t.first_ns, ts)
+                t.last_ns = max(t.last_ns, ts)
             prev = ts
         for iface, n in per_iface.items():
             self.interfaces[iface].packets = n
-        t.packets, t.data_bytes, t.wire_bytes, t.truncated = count, data_bytes, wire_bytes, truncated
-        t.first_ns, t.last_ns, t.in_order, t.min_caplen, t.max_caplen = first, last, in_order, lo, hi
         return t
 
     # -- lifetime -------------------------------------------------------------------------------------

@@ -1,0 +1,120 @@
+"""`protolab pcap info / summary` through the CLI, against capinfos and tshark."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+
+
+def capinfos_table(capinfos: str, path) -> dict[str, str]:
+    out = subprocess.run([capinfos, "-T", "-M", "-r", "-c", "-d", "-u", "-a", "-e", "-o", "-E", "-s", str(path)],
+                         capture_output=True, text=True).stdout
+    names = ["file", "encapsulation", "packets", "size", "duration", "first", "last", "sorted", "data"]
+    return dict(zip(names, out.strip().split("\t"), strict=False))
+
+
+WIFI = ["aircrack__pmkid-not-recognized.cap", "thiagosmith__wpa-Induction.pcap", "aircrack__n-02.cap",
+        "aircrack__wpa.cap", "scapy__bad_rsn_parsing_overrides_ssid.pcap"]
+
+
+def test_info_agrees_with_capinfos(cli, tool, shared):
+    capinfos = tool("capinfos")
+    paths = [shared(f"wifi/captures/{name}") for name in WIFI] + [shared("tls/openssl/tls13.pcap"),
+                                                                   shared("tls/illustrated-tls12/captures/capture.pcap")]
+    result = cli("pcap", "info", "--json", *map(str, paths))
+    assert result.exit_code == 0, result.stderr
+    infos = json.loads(result.stdout)
+    for path, info in zip(paths, infos, strict=True):
+        out = subprocess.run([capinfos, "-M", "-c", "-d", "-u", "-a", "-e", "-o", "-S", "-s", str(path)],
+                             capture_output=True, text=True).stdout
+        fields = dict(re.findall(r"^([^:\n]+):\s+(.*)$", out, re.M))
+        assert info["packets"] == int(fields["Number of packets"]), path.name
+        assert info["data_bytes"] == int(fields["Data size"].split()[0]), path.name
+        assert info["file_size"] == int(fields["File size"].split()[0]), path.name
+        assert f"{info['duration_s']:.6f}" == fields["Capture duration"].split()[0], path.name
+        assert f"{info['first_ns'] / 1e9:.6f}" == fields["First packet time"], path.name
+        assert f"{info['last_ns'] / 1e9:.6f}" == fields["Last packet time"], path.name
+        assert info["in_order"] == (fields["Strict time order"] == "True"), path.name
+    pmkid = infos[0]
+    assert len(pmkid["warnings"]) == 1 and "cut short" in pmkid["warnings"][0]
+    assert "cut short" in result.stderr
+
+
+def test_info_view_and_errors(cli, shared, tmp_path):
+    path = shared("wifi/captures/aircrack__pmkid-not-recognized.cap")
+    result = cli("pcap", "info", str(path))
+    assert result.exit_code == 0
+    assert "20,056" in result.stdout and "ieee-802-11" in result.stdout
+    assert result.stdout.count("cut short") == 1
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a capture\n")
+    result = cli("pcap", "info", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "not a pcap or pcapng capture" in result.stderr
+    result = cli("pcap", "summary", str(tmp_path / "missing.pcap"))
+    assert result.exit_code == 2 and "no such file" in result.stderr
+    result = cli("pcap", "info", "--help")
+    assert result.exit_code == 0 and "Example:" in result.stdout
+
+
+def tshark_stats(tshark: str, path, fields: tuple[str, ...] = ()) -> tuple[list[list[str]], dict, dict]:
+    """One tshark run: (field rows, io,phs frame counts, {"tcp": convs, "tls": convs}) where convs is a set
+    of (endpoints, frames, bytes)."""
+    cmd = [tshark, "-r", str(path), "-z", "io,phs", "-z", "conv,tcp", "-z", "conv,tcp,tls"]
+    cmd += ["-T", "fields", *[x for f in fields for x in ("-e", f)]] if fields else ["-q"]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    head, _, stats = out.partition("=" * 20)
+    rows = [line.split("\t") for line in head.splitlines() if line.strip()] if fields else []
+    phs = {m[0]: int(m[1]) for m in re.findall(r"^\s*(\S+)\s+frames:(\d+)", stats, re.M)}
+    convs: dict[str, set] = {"tcp": set(), "tls": set()}
+    for block in re.split(r"^TCP Conversations$", stats, flags=re.M)[1:]:
+        key = "tls" if re.search(r"^Filter:tls$", block, re.M) else "tcp"
+        for a, b, frames, size in re.findall(
+                r"^(\S+)\s+<-> (\S+)\s+\d+ [\d,]+ \w+\s+\d+ [\d,]+ \w+\s+(\d+) ([\d,]+) \w+", block, re.M):
+            convs[key].add((frozenset((a, b)), int(frames), int(size.replace(",", ""))))
+    return rows, phs, convs
+
+
+@pytest.mark.parametrize("name", ["tls/openssl/tls12-rsa-ems.pcap", "tls/illustrated-tls13/captures/capture.pcap"])
+def test_summary_ip_agrees_with_tshark(cli, tool, shared, name):
+    tshark = tool("tshark")
+    path = shared(name)
+    result = cli("pcap", "summary", "--json", str(path))
+    assert result.exit_code == 0, result.stderr
+    s = json.loads(result.stdout)
+    _, phs, convs = tshark_stats(tshark, path)
+    assert s["packets"] == phs.get("eth", phs.get("null"))
+    ip = s["ip"]
+    assert ip["ipv4"] + ip["ipv6"] == phs.get("ip", 0) + phs.get("ipv6", 0)
+    assert ip["tcp"] == phs["tcp"]
+    ours = {(frozenset((c["a"], c["b"])), c["packets"], c["bytes"]) for c in ip["top_tcp"]}
+    assert ours == convs["tcp"] and ours
+    assert ip["tls_conversations"] == len(convs["tls"]) == 1
+
+
+def test_summary_wifi_agrees_with_tshark(cli, tool, shared):
+    tshark = tool("tshark")
+    for name in ("aircrack__capture_wds-01.cap", "aircrack__wpa2-psk-linksys.cap", "aircrack__wpa.cap"):
+        path = shared(f"wifi/captures/{name}")
+        result = cli("pcap", "summary", "--json", "--top", "50", str(path))
+        assert result.exit_code == 0, result.stderr
+        w = json.loads(result.stdout)["wifi"]
+        rows, phs, _ = tshark_stats(tshark, path, ("wlan.fc.type_subtype", "wlan.bssid"))
+        expected: dict[int, int] = {}
+        for row in rows:
+            if row[0]:
+                expected[int(row[0], 16)] = expected.get(int(row[0], 16), 0) + 1
+        assert {t["type_subtype"]: t["count"] for t in w["types"]} == expected, name
+        assert w["frames"] == phs["wlan"], name
+        assert w["bssids"] == len({row[1] for row in rows if len(row) > 1 and row[1]}), name
+        assert w["llc_payloads"].get("eapol", 0) == phs.get("eapol", 0), name
+
+
+def test_summary_view(cli, shared):
+    result = cli("pcap", "summary", str(shared("wifi/captures/thiagosmith__wpa-Induction.pcap")))
+    assert result.exit_code == 0
+    for text in ("Beacon", "398", "distinct BSSIDs", "2.4 GHz"):
+        assert text in result.stdout
