@@ -18,7 +18,8 @@ KeylogOpt = Annotated[Path | None, typer.Option("--keylog", help="NSS key log (S
 KeyOpt = Annotated[Path | None, typer.Option("--key", help="The server's private key (PEM/DER): opens RSA key "
                                              "transport sessions on its own, never ECDHE ones.", show_default=False)]
 EphemeralOpt = Annotated[list[Path] | None, typer.Option(
-    "--ephemeral", help="An (EC)DHE ephemeral private key of either side (PEM/DER); repeatable.", show_default=False)]
+    "--ephemeral", help="An (EC)DHE ephemeral private key of either side (PEM/DER); repeatable.", show_default=False,
+    metavar="<path>")]
 
 
 def decode(capture: CaptureArg, keylog: KeylogOpt = None, key: KeyOpt = None, ephemeral: EphemeralOpt = None,
