@@ -1,0 +1,148 @@
+"""The beacon commands through the CLI: outputs, JSON, exit codes, explain, send, the tour stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "captures" / "beacon"
+
+
+def test_build_writes_pcap_and_shows_tree(cli, tmp_path):
+    out = tmp_path / "b.pcap"
+    r = cli("beacon", "build", "--ssid", "lab", "--band", "5", "--channel", "100", "--vht", "--width", "80",
+            "--security", "wpa3-personal", "--count", "5", "--buffered-aid", "9", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    assert "built 5 beacon(s)" in r.stdout and "[security]" in r.stdout and "[power save]" in r.stdout
+    assert "802.11 frame bytes" in r.stdout  # the annotated hex dump
+    r = cli("beacon", "survey", str(out), "--json")
+    (net,) = json.loads(r.stdout)["networks"]
+    assert (net["ssid"], net["channel"], net["beacons"], net["enc"], net["auth"], net["mfp"], net["phy"],
+            net["width_mhz"]) == ("lab", 100, 5, "WPA3", "SAE", "required", "ac", 80)
+    assert net["measured_tu"] == 100.0
+
+
+def test_build_json_and_hostapd(cli, tmp_path):
+    conf = tmp_path / "hostapd.conf"
+    conf.write_text("ssid=home\nhw_mode=g\nchannel=11\nwpa=2\nwpa_key_mgmt=WPA-EAP\nieee80211n=1\n")
+    r = cli("beacon", "build", "--hostapd", str(conf), "--json", "--country", "NZ")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["spec"]["security"] == "wpa2-enterprise" and data["spec"]["country"] == "NZ"
+    names = [e["name"] for e in data["beacon"]["elements"]]
+    assert names[:3] == ["SSID", "Supported Rates", "DS Parameter Set"] and "Country" in names and "RSN" in names
+
+
+@pytest.mark.parametrize("args, message", [
+    (("build", "--band", "5", "--channel", "7"), "channel 7 is not a 5 GHz channel"),
+    (("build", "--security", "wpa9"), "unknown security profile"),
+    (("build", "--bss-load", "1,2"), "--bss-load"),
+    (("dissect", "/nonexistent.pcap"), "no such file"),
+    (("survey", str(REPO / "README.md")), ""),
+    (("dissect", str(SAMPLES / "train-dtim3.pcap"), "--frame", "99"), "frame 99"),
+    (("explain", "nonsense"), "unknown topic"),
+    (("send", "--iface", "no-such-if0"), "no such network interface"),
+])
+def test_bad_input_is_one_line_exit_2(cli, args, message):
+    r = cli("beacon", *args)
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("error: ") and r.stderr.count("\n") == 1 and message in r.stderr
+    assert "Traceback" not in r.output
+
+
+def test_send_needs_root(cli, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    r = cli("beacon", "send", "--iface", "lo")
+    assert r.exit_code == 2 and r.stderr == ("error: beacon send needs root (raw packet sockets); run it with sudo "
+                                             "or CAP_NET_RAW\n")
+
+
+def test_dissect_one_frame_with_hex(cli):
+    r = cli("beacon", "dissect", str(SAMPLES / "train-dtim3.pcap"), "--frame", "3", "--hex")
+    assert r.exit_code == 0, r.output
+    assert "frame 3: beacon from" in r.stdout and "TIM (id 5" in r.stdout and "0000  80 00 00 00" in r.stdout
+    r = cli("beacon", "dissect", str(SAMPLES / "hidden-and-gbk-ssid.pcap"), "--json", "--limit", "1")
+    (b,) = json.loads(r.stdout)["beacons"]
+    assert b["elements"][0]["fields"][0]["shown"] == "\\xb2\\xe2\\xca\\xd4"
+    assert {f["name"]: f["shown"] for f in b["fixed"]}["beacon interval"] == "100 TU = 102.4 ms"
+
+
+def test_survey_csv_sort_and_each(cli):
+    r = cli("beacon", "survey", str(SAMPLES / "profile-wpa.pcap"), "--csv")
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].startswith("bssid,ssid,ssid_hex,channel") and ",WPA,TKIP,PSK,no," in lines[1]
+    r = cli("beacon", "survey", str(SAMPLES / "train-dtim3.pcap"), "--json", "--each", "--sort", "bssid")
+    rows = json.loads(r.stdout)["rows"]
+    assert [row["dtim_count"] for row in rows] == [0, 2, 1] * 4
+    assert all(b["tsf"] - a["tsf"] == 102400 for a, b in zip(rows, rows[1:], strict=False))
+
+
+def test_explain_topics(cli):
+    r = cli("beacon", "explain", "--json")
+    overview = json.loads(r.stdout)
+    assert [row["name"] for row in overview["rows"]] == ["discovery", "time sync", "power save", "compatibility",
+                                                        "security", "roaming"]
+    r = cli("beacon", "explain", "power-save", "--json")
+    ps = json.loads(r.stdout)
+    woke = [s["beacon"] for s in ps["timeline"] if not s["station"].startswith("dozing")]
+    assert woke == [0, 2, 3, 4, 6, 8, 9]
+    assert any(s["multicast"] and s["dtim_count"] == 0 for s in ps["timeline"])
+    r = cli("beacon", "explain", "rsn")
+    assert r.exit_code == 0 and "RSN (element 48)" in r.stdout and "security" in r.stdout
+    r = cli("beacon", "explain", "he-6ghz", "--json")
+    assert "extension 59" in json.loads(r.stdout)["title"]
+
+
+def test_help_has_examples(cli):
+    for command in ("build", "dissect", "survey", "explain", "send"):
+        r = cli("beacon", command, "--help")
+        assert r.exit_code == 0 and ("Example: protolab beacon" in r.stdout or "Example: sudo protolab" in r.stdout)
+
+
+def test_tour_stop():
+    from protolab.wifi.tour import STOP
+
+    started = time.perf_counter()
+    report = STOP.run()
+    assert report.ok and time.perf_counter() - started < 2
+    assert any("DTIM count 0 of 3" in line for line in report.lines)
+
+
+def test_send_on_veth_and_sniff(cli, tool):
+    ip = tool("ip")
+    if os.geteuid() != 0:
+        pytest.skip("needs root to create a veth pair")
+    name = f"plb{uuid.uuid4().hex[:6]}"
+    made = subprocess.run([ip, "link", "add", name + "a", "type", "veth", "peer", "name", name + "b"],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        if "permitted" in made.stderr.lower() or "permission" in made.stderr.lower():
+            pytest.skip(f"cannot create a veth pair here: {made.stderr.strip()}")
+        pytest.fail(made.stderr)
+    try:
+        for end in ("a", "b"):
+            subprocess.run([ip, "link", "set", name + end, "up"], check=True)
+        from scapy.sendrecv import AsyncSniffer
+
+        from protolab.wifi.build import build_train
+        from protolab.wifi.spec import BeaconSpec
+
+        sniffer = AsyncSniffer(iface=name + "b", store=True)
+        sniffer.start()
+        time.sleep(0.3)
+        r = cli("beacon", "send", "--iface", name + "a", "--count", "3", "--interval", "0.01", "--json")
+        time.sleep(0.3)
+        got = [bytes(p) for p in (sniffer.stop() or [])]
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout)["sent"] == 3
+        want = [b.frame for b in build_train(BeaconSpec(count=3, seed=1))]
+        assert [g for g in got if g in want] == want
+    finally:
+        subprocess.run([ip, "link", "del", name + "a"], capture_output=True)

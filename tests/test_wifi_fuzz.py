@@ -1,0 +1,75 @@
+"""Hypothesis: mutated and truncated beacons never crash dissect or survey, and fields decoded before a
+broken element are never overwritten."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from protolab.wifi.build import build_train
+from protolab.wifi.dissect import split_elements
+from protolab.wifi.spec import BeaconSpec
+
+BASE = build_train(BeaconSpec(ssid=b"fuzz", band="5", channel=36, vht=True, he=True, width=80,
+                              security="wpa3-transition", country="US", rrm=True, mobility_domain=0x1234,
+                              bss_load=(1, 2, 3), cf=True, buffered_aids=(4,), seed=9))[0]
+RT = BASE.radiotap_len
+FRAME = BASE.frame[RT:]
+BOUNDARIES = [36] + [o + 2 + n for o, _, n, _ in split_elements(FRAME)]  # where each element ends
+
+mutations = st.lists(st.tuples(st.integers(0, len(FRAME) - 1), st.integers(0, 255)), max_size=8)
+
+
+def mutate(edits, cut: int) -> bytes:
+    frame = bytearray(FRAME)
+    for pos, value in edits:
+        frame[pos] = value
+    return bytes(frame[:cut])
+
+
+def survey_bytes(frames: list[bytes]):
+    from protolab.capture.writer import LINKTYPE_RADIOTAP, PcapWriter
+    from protolab.wifi.survey import survey_file
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "f.pcap"
+        with PcapWriter(path, linktype=LINKTYPE_RADIOTAP) as w:
+            for i, f in enumerate(frames):
+                w.write(BASE.frame[:RT] + f, i * 1000)
+        return survey_file(path, each=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits=mutations, cut=st.integers(0, len(FRAME)))
+def test_mutated_beacons_never_crash(edits, cut):
+    from protolab.wifi.dissect import dissect_frame
+
+    frame = mutate(edits, cut)
+    beacon = dissect_frame(frame)
+    survey = survey_bytes([frame, FRAME])
+    if len(frame) >= 2 and frame[0] == 0x80:
+        assert survey.beacons == 2 and len(survey.rows) == 2
+    if 36 <= cut < len(FRAME) and not edits:
+        # a clean cut: at an element boundary the beacon is fine, inside an element that one is malformed
+        inside = cut not in BOUNDARIES
+        assert beacon.malformed == inside and survey.rows[0].malformed == inside
+        assert len(beacon.elements) == sum(b <= cut for b in BOUNDARIES) - 1 + inside
+        ssid = beacon.element(0)
+        if ssid is not None and not ssid.malformed:
+            assert ssid.get("ssid") == b"fuzz".hex()
+
+
+@settings(max_examples=40, deadline=None)
+@given(length=st.integers(0, 255), tail=st.binary(max_size=40))
+def test_lying_length_never_overwrites_the_ssid(length, tail):
+    """The shape of Scapy issue #2683: an element claiming more bytes than it has, then another SSID."""
+    from protolab.wifi.dissect import dissect_frame
+    from protolab.wifi.elements import digest_elements
+
+    frame = FRAME[:36] + b"\x00\x04real" + bytes([48, length]) + tail + b"\x00\x04fake"
+    beacon = dissect_frame(frame)
+    assert beacon.elements[0].get("ssid") == b"real".hex()
+    assert digest_elements(frame, 36)["ssid"] == b"real"
