@@ -171,8 +171,14 @@ class RaftPeer(Endpoint):
         self.leader = leader.name
         self.reset_election()
         if prev > len(self.log) or (prev and self.log[prev - 1][0] != prev_term):
-            hint = min(len(self.log), prev - 1)
-            self.send(leader, leader.on_append_reply, (self.name, self.term, False, max(hint, 0)))
+            # Refuse, and say where to resume: our length, or the start of the conflicting term.
+            hint = len(self.log)
+            if prev <= len(self.log):
+                conflict = self.log[prev - 1][0]
+                hint = prev - 1
+                while hint > 0 and self.log[hint - 1][0] == conflict:
+                    hint -= 1
+            self.send(leader, leader.on_append_reply, (self.name, self.term, False, hint))
             return
         for i, entry in enumerate(entries):
             index = prev + i  # 0-based position
