@@ -257,3 +257,35 @@ def test_untrusted_certificate_and_unsupported_suite_are_failed_steps(cli, tool,
     finally:
         _stop(proc)
     assert res.exit_code == 1 and "handshake_failure" in res.stderr
+
+
+def test_hello_retry_request_both_ways(cli, tool, pki, tmp_path):
+    """The client offers an x25519 share, the server only does P-384: one HelloRetryRequest, then success."""
+    from protolab.tls.engine import Config
+    from protolab.tls.kx import load_identity
+    from protolab.tls.suites import lookup_group, lookup_suite
+
+    openssl = tool("openssl")
+    cert, key = pki["rsa"]
+    proc, port = _start_s_server(openssl, cert, key, ["-tls1_3", "-groups", "P-384"])
+    try:
+        res = cli("tls", "connect", f"127.0.0.1:{port}", "--ca", str(cert), "--servername", "localhost", "--json",
+                  "--timeout", "5")
+    finally:
+        _stop(proc)
+    assert res.exit_code == 0, res.stderr
+    titles = [s["title"] for s in json.loads(res.stdout)["steps"] if s["kind"] in ("message", "note")]
+    assert "HelloRetryRequest" in titles and titles.count("ClientHello") == 2
+    config = Config(versions=[0x0304], suites=[lookup_suite("TLS_AES_128_GCM_SHA256")],
+                    groups=[lookup_group("secp384r1")], identity=load_identity(cert.read_bytes(), key.read_bytes()))
+    port, thread, box = _serve_in_thread(config)
+    try:
+        out = subprocess.run([openssl, "s_client", "-connect", f"127.0.0.1:{port}", "-groups", "X25519:P-384",
+                              "-CAfile", str(cert), "-servername", "localhost", "-verify_return_error", "-ign_eof"],
+                             input=b"hi\n", capture_output=True, timeout=10)
+    finally:
+        thread.join(10)
+    session = box["sessions"][0]
+    assert out.returncode == 0 and session.connected and session.received == b"hi\n"
+    assert [s.title for s in session.steps if s.kind == "message"][:3] == ["ClientHello", "HelloRetryRequest",
+                                                                           "ClientHello"]

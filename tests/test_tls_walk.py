@@ -193,3 +193,20 @@ def test_walk_cli_tamper_exits_1_and_shows_the_check(cli):
     assert "certificate signature does not verify" in res.stderr
     ok = cli("tls", "walk", "--kx", "rsa", "--no-cost")
     assert ok.exit_code == 0 and "handshake complete" in ok.stdout and "ClientKeyExchange" in ok.stdout
+
+
+def test_walk_with_your_own_certificate(cli, shared, tmp_path):
+    base = shared("tls/openssl")
+    res = cli("tls", "walk", "--kx", "rsa", "--cert", str(base / "server.crt"), "--key", str(base / "server.key"),
+              "--no-cost", "--json")
+    assert res.exit_code == 0, res.stderr
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from protolab.tls.kx import load_certificate
+
+    cert_step = next(s for s in json.loads(res.stdout)["steps"] if s["title"] == "Certificate")
+    der = load_certificate((base / "server.crt").read_bytes()).public_bytes(Encoding.DER)
+    assert der.hex() in cert_step["data"]
+    other = shared("tls/illustrated-tls12/server/server.key")
+    res = cli("tls", "walk", "--cert", str(base / "server.crt"), "--key", str(other), "--no-cost")
+    assert res.exit_code == 2 and "does not belong to the certificate" in res.stderr

@@ -169,7 +169,10 @@ def _suites(names: list[str] | None, versions: list[int], kx: str | None = None)
         if bad:
             raise BadInput(f"{', '.join(bad)} does not belong to the chosen TLS version")
         return chosen
-    return [s for v in sorted(versions, reverse=True) for s in suites_for(v) if kx is None or s.kx in (None, kx)]
+    # Default preference: TLS 1.3, then forward secrecy (ECDHE) before RSA transport, AEAD before CBC.
+    return [s for v in sorted(versions, reverse=True)
+            for s in sorted(suites_for(v), key=lambda s: (s.kx == "rsa", not s.aead))
+            if kx is None or s.kx in (None, kx)]
 
 
 def _versions(version: str) -> list[int]:

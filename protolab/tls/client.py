@@ -84,10 +84,7 @@ class TlsClient(Endpoint):
         from protolab.tls.suites import SUITES
 
         if isinstance(sh, m.HelloRetryRequest):
-            ks = x.find(sh.extensions, x.KEY_SHARE)
-            group = f"0x{ks.value:04x}" if ks else "?"
-            raise TlsFailure(f"server asked for a HelloRetryRequest with group {group}: not implemented by the "
-                             "lab client (choose that group with --group)", 40, "version negotiation")
+            return self._retry(sh)
         sv = x.find(sh.extensions, x.SUPPORTED_VERSIONS)
         self.version = sv.value if sv is not None else sh.legacy_version
         if self.version not in self.config.versions:
@@ -106,6 +103,43 @@ class TlsClient(Endpoint):
         self.step(NOTE, "negotiated", detail=f"TLS 1.2, {self.suite.name}, key exchange {self.suite.kx.upper()}, "
                                              f"extended master secret {'on' if self.ems else 'off'}")
         return "WAIT_CERT"
+
+    def _retry(self, hrr: m.HelloRetryRequest) -> str:
+        """HelloRetryRequest: send a second ClientHello with a key share for the group the server wants."""
+        from protolab.tls.keyschedule import transcript_hash
+        from protolab.tls.kx import generate_ephemeral
+        from protolab.tls.suites import SUITES
+
+        ks, sv = x.find(hrr.extensions, x.KEY_SHARE), x.find(hrr.extensions, x.SUPPORTED_VERSIONS)
+        group = next((g for g in self.offered_groups if ks is not None and g.code == ks.value), None)
+        suite = SUITES.get(hrr.cipher_suite)
+        if self.retried or sv is None or sv.value != m.TLS13 or m.TLS13 not in self.config.versions:
+            raise TlsFailure("unexpected HelloRetryRequest", 10, "version negotiation")
+        if group is None or group == self.eph.group or suite is None or suite.code not in self.offered.cipher_suites:
+            raise TlsFailure("HelloRetryRequest asks for a group or suite that was not offered", 47,
+                             "group negotiation")
+        self.retried, self.version, self.suite = True, m.TLS13, suite
+        # The transcript restarts as message_hash(ClientHello1) + HelloRetryRequest (RFC 8446 4.4.1).
+        first = bytes(self.transcript[:self._last_len])
+        digest = transcript_hash(suite.hash, first)
+        self.transcript = bytearray(bytes([m.MESSAGE_HASH, 0, 0, len(digest)]) + digest) + \
+            self.transcript[self._last_len:]
+        self.step(NOTE, "HelloRetryRequest", detail=f"the server wants a key share for {group.name}: the first "
+                  "ClientHello is replaced in the transcript by its hash, and a second one goes out")
+        self.eph = generate_ephemeral(group, self.rng)
+        self.secrets["client ephemeral private key"] = self.eph.private_bytes
+        exts = [x.Extension(x.KEY_SHARE, [x.KeyShareEntry(group.code, self.eph.public)])
+                if e.type == x.KEY_SHARE else e for e in self.offered.extensions]
+        cookie = x.find(hrr.extensions, x.COOKIE)
+        if cookie is not None:
+            exts.append(x.Extension(x.COOKIE, cookie.value))
+        hello = m.ClientHello(m.TLS12, self.client_random, self.offered.session_id, self.offered.cipher_suites,
+                              [0], exts)
+        self.offered = hello
+        self.send_handshake(hello, f"second ClientHello, with a {group.name} key share")
+        return "WAIT_SH"
+
+    retried = False
 
     def _hello13(self, sh: m.ServerHello) -> str:
         from protolab.tls.keyschedule import KeySchedule

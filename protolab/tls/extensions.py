@@ -20,7 +20,7 @@ CH, SH, HRR, EE, CT, CR, NST = "client_hello", "server_hello", "hello_retry_requ
 
 SERVER_NAME, STATUS_REQUEST, SUPPORTED_GROUPS, EC_POINT_FORMATS_EXT, SIGNATURE_ALGORITHMS = 0, 5, 10, 11, 13
 ALPN, PADDING, ENCRYPT_THEN_MAC, EXTENDED_MASTER_SECRET, RECORD_SIZE_LIMIT = 16, 21, 22, 23, 28
-SESSION_TICKET, PRE_SHARED_KEY, EARLY_DATA, SUPPORTED_VERSIONS = 35, 41, 42, 43
+SESSION_TICKET, PRE_SHARED_KEY, EARLY_DATA, SUPPORTED_VERSIONS, COOKIE = 35, 41, 42, 43, 44
 PSK_KEY_EXCHANGE_MODES, POST_HANDSHAKE_AUTH, SIGNATURE_ALGORITHMS_CERT, KEY_SHARE = 45, 49, 50, 51
 RENEGOTIATION_INFO = 0xFF01
 
@@ -91,6 +91,7 @@ REGISTRY: dict[int, ExtSpec] = {s.code: s for s in [
     ExtSpec(EARLY_DATA, "early_data", "TLS 1.3 0-RTT data", {CH: _empty, EE: _empty, NST: u32()}),
     ExtSpec(SUPPORTED_VERSIONS, "supported_versions", "the real version negotiation of TLS 1.3",
             {CH: Vector(1, _versions, "version"), SH: _versions, HRR: _versions}),
+    ExtSpec(COOKIE, "cookie", "state a HelloRetryRequest asks the client to echo", {CH: Opaque(2), HRR: Opaque(2)}),
     ExtSpec(PSK_KEY_EXCHANGE_MODES, "psk_key_exchange_modes", "how a resumed TLS 1.3 session may use a PSK",
             {CH: Vector(1, u8(named(PSK_MODES, 2)), "mode")}),
     ExtSpec(POST_HANDSHAKE_AUTH, "post_handshake_auth", "client accepts a certificate request later",

@@ -63,11 +63,14 @@ class TlsServer(Endpoint):
                                                     if x.find(ch.extensions, x.KEY_SHARE) else [])}
         if version == m.TLS13:
             self.group = next((g for g in self.config.groups if g.code in shares), None)
-            if self.group is None:
-                raise TlsFailure("the client sent no key share for a group this server accepts ("
-                                 + ", ".join(g.name for g in self.config.groups) + "); HelloRetryRequest is not "
-                                 "implemented", 40, "group negotiation")
-            self.client_share = shares[self.group.code]
+            self.retry_group = None
+            if self.group is None:  # no usable share: ask for one (HelloRetryRequest), once
+                self.retry_group = next((g for g in self.config.groups if g.code in their_groups), None)
+                if self.retry_group is None or self.retried:
+                    raise TlsFailure("no group in common with the client (server accepts "
+                                     + ", ".join(g.name for g in self.config.groups) + ")", 40, "group negotiation")
+            else:
+                self.client_share = shares[self.group.code]
         else:
             self.group = next((g for g in self.config.groups if g.code in their_groups), None)
         for suite in self.config.suites:
@@ -92,6 +95,8 @@ class TlsServer(Endpoint):
         self.client_random = ch.random
         self.client_hello = ch
         self._choose(ch)
+        if self.version == m.TLS13 and self.retry_group is not None:
+            return self._retry(ch)
         self.server_random = self.rng.randbytes(32)
         if self.version == m.TLS13:
             return self._flight13(ch)
@@ -193,6 +198,25 @@ class TlsServer(Endpoint):
         return CONNECTED
 
     # ---- TLS 1.3 -----------------------------------------------------------------------------------
+    retried = False
+
+    def _retry(self, ch: m.ClientHello) -> str:
+        """HelloRetryRequest: ask for a key share of a group both sides support (RFC 8446 4.1.4)."""
+        from protolab.tls.keyschedule import transcript_hash
+
+        self.retried = True
+        digest = transcript_hash(self.suite.hash, bytes(self.transcript))
+        self.transcript = bytearray(bytes([m.MESSAGE_HASH, 0, 0, len(digest)]) + digest)
+        hrr = m.HelloRetryRequest(m.TLS12, m.HRR_RANDOM, ch.session_id, self.suite.code, 0, [
+            x.Extension(x.SUPPORTED_VERSIONS, m.TLS13), x.Extension(x.KEY_SHARE, self.retry_group.code)])
+        self.send_handshake(hrr, f"no usable key share: please send one for {self.retry_group.name}")
+        if ch.session_id:  # middlebox compatibility: the CCS follows the server's first flight
+            self._out += Record(CHANGE_CIPHER_SPEC, m.TLS12, b"\x01").encode()
+            self.sent_compat_ccs = True
+        return "WAIT_CH"
+
+    sent_compat_ccs = False
+
     def _flight13(self, ch: m.ClientHello) -> str:
         from protolab.tls.keyschedule import KeySchedule
         from protolab.tls.kx import ecdhe_derivation, generate_ephemeral
@@ -204,7 +228,7 @@ class TlsServer(Endpoint):
             x.Extension(x.KEY_SHARE, x.KeyShareEntry(self.group.code, self.eph.public))])
         self.send_handshake(sh, f"server random, {self.suite.name}, the server's {self.group.name} key share")
         self.step(NOTE, "negotiated", detail=f"TLS 1.3, {self.suite.name}, ECDHE {self.group.name}")
-        if ch.session_id:  # middlebox compatibility mode (RFC 8446 D.4)
+        if ch.session_id and not self.sent_compat_ccs:  # middlebox compatibility mode (RFC 8446 D.4)
             self._out += Record(CHANGE_CIPHER_SPEC, m.TLS12, b"\x01").encode()
         d = ecdhe_derivation(self.eph, self.client_share, "server")
         self.derived(f"{self.group.name} ECDHE shared secret", [d], ASYMMETRIC,
