@@ -289,3 +289,20 @@ def test_hello_retry_request_both_ways(cli, tool, pki, tmp_path):
     assert out.returncode == 0 and session.connected and session.received == b"hi\n"
     assert [s.title for s in session.steps if s.kind == "message"][:3] == ["ClientHello", "HelloRetryRequest",
                                                                            "ClientHello"]
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_server_asking_for_a_client_certificate(cli, tool, pki, version):
+    """s_server -verify asks for a client certificate: the lab client answers with an empty one and goes on."""
+    openssl = tool("openssl")
+    cert, key = pki["rsa"]
+    proc, port = _start_s_server(openssl, cert, key, ["-verify", "1", f"-tls1_{version[-1]}"])
+    try:
+        res = cli("tls", "connect", f"127.0.0.1:{port}", "--version", version, "--insecure", "--json",
+                  "--timeout", "5")
+    finally:
+        _stop(proc)
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert any(s["title"] == "server asks for a client certificate" for s in doc["steps"])
+    assert bytes.fromhex(doc["received"]).startswith(b"HTTP/1.0 200 ok")

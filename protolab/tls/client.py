@@ -185,9 +185,13 @@ class TlsClient(Endpoint):
             return "WAIT_CV"
         return "WAIT_SKE" if self.suite.kx == "ecdhe" else "WAIT_SHD"
 
+    cert_requested = False
+
     def on_certificate_request(self, msg) -> str:
         self.cert_requested = True
-        self.step(NOTE, "server asks for a client certificate", detail="the lab client sends none")
+        body = msg.body if isinstance(msg, m.Unknown) else b""
+        self.cert_request_context = body[1:1 + body[0]] if self.version == m.TLS13 and body else b""
+        self.step(NOTE, "server asks for a client certificate", detail="the lab client answers with an empty one")
         return self.state if self.version == m.TLS12 else "WAIT_CERT_CR"
 
     def _verify_signature(self, title: str, scheme_code: int, data: bytes, signature: bytes) -> None:
@@ -250,6 +254,8 @@ class TlsClient(Endpoint):
                          "client private key x server public share: the secret never travels")
             pms = d.output
             cke = m.ClientKeyExchangeECDHE(eph.public)
+        if self.cert_requested:
+            self.send_handshake(m.Certificate12([]), "no client certificate")
         self.send_handshake(cke)
         session_hash = self.hash_now() if self.ems else None
         self.tls12 = derive_tls12(self.suite, pms, self.client_random, self.server_random, session_hash)
@@ -282,6 +288,8 @@ class TlsClient(Endpoint):
         self.check("server Finished", ok, "verify_data matches: same keys, same transcript" if ok else
                    "verify_data mismatch (handshake altered or different keys)", SYMMETRIC, 51, "Finished check")
         self.ks.master(self.hash_now())
+        if self.cert_requested:
+            self.send_handshake(m.Certificate13(self.cert_request_context, []), "no client certificate")
         start = len(self.ks.derivations)
         vd = self.ks.verify_data("client", self.ks.client_handshake_traffic_secret, self.hash_now())
         self.derived("client Finished verify_data", self.ks.derivations[start:], SYMMETRIC)
