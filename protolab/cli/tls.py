@@ -23,6 +23,9 @@ EmsOpt = Annotated[bool, typer.Option("--ems/--no-ems", help="Offer/accept the e
 CertOpt = Annotated[Path | None, typer.Option("--cert", help="Server certificate (PEM/DER) instead of the lab's.")]
 KeyOpt = Annotated[Path | None, typer.Option("--key", help="Private key of --cert (PEM/DER).")]
 KeylogOpt = Annotated[Path | None, typer.Option("--keylog", help="Write the NSS key log (Wireshark) here.")]
+SeedOpt = Annotated[int | None, typer.Option(
+    "--seed", help="Seed of the randoms and ephemeral keys (default: fresh each run). Lab randomness: "
+                   "never rely on it for real secrets.")]
 
 
 # ---- views ---------------------------------------------------------------------------------------------
@@ -184,6 +187,13 @@ def _versions(version: str) -> list[int]:
     return table[version]
 
 
+def _seed(seed: int | None) -> int:
+    """Against real peers a fixed seed would reuse randoms and ephemeral keys: draw one unless given."""
+    import secrets
+
+    return secrets.randbits(63) if seed is None else seed
+
+
 def _groups(names: str) -> list:
     from protolab.tls.suites import lookup_group
 
@@ -248,6 +258,7 @@ def connect(
     = None,
     keylog: KeylogOpt = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the server.")] = 10.0,
+    seed: SeedOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The client side against a real server: the same steps with the server's real values.
@@ -273,7 +284,7 @@ def connect(
     request = (send.encode().decode("unicode_escape").encode("latin-1") if send is not None else
                f"GET / HTTP/1.1\r\nHost: {servername or host}\r\nConnection: close\r\n\r\n".encode())
     config = Config(versions=versions, suites=_suites(suite, versions), groups=_groups(groups), ems=ems,
-                    server_name=servername or host, anchors=anchors, verify=not insecure)
+                    server_name=servername or host, anchors=anchors, verify=not insecure, seed=_seed(seed))
     session = run_connect(host, int(port_text), config, request, timeout=timeout)
     if keylog is not None:
         _write_keylog(keylog, session.keylog)
@@ -298,6 +309,7 @@ def serve(
     count: Annotated[int, typer.Option("--count", help="Connections to serve (0: until Ctrl-C).")] = 1,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for a client / its data.")] = 30.0,
     keylog: KeylogOpt = None,
+    seed: SeedOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The server side: walk the handshake of each client that connects (e.g. openssl s_client).
@@ -317,7 +329,8 @@ def serve(
     suites = _suites(suite, versions, kx)
     kinds = {s.auth for s in suites if s.auth}
     identity = _identity(cert, key, "ecdsa" if kinds == {"ecdsa"} else "rsa")
-    config = Config(versions=versions, suites=suites, groups=_groups(groups), ems=ems, identity=identity)
+    config = Config(versions=versions, suites=suites, groups=_groups(groups), ems=ems, identity=identity,
+                    seed=_seed(seed))
     sock = listen(port, host)
     sys.stderr.write(f"listening on {host}:{sock.getsockname()[1]} ({count or 'any number of'} connection(s))\n")
     sys.stderr.flush()
