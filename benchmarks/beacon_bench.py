@@ -117,5 +117,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-
     sys.exit(main())
