@@ -149,3 +149,36 @@ def test_build_and_decode_every_extension():
     assert decoded.msg == hello
     assert {s.value for s in decoded.spans if s.name == "extension type"} >= {"key_share (51)", "unknown (4660)"}
     assert Record(22, TLS12, b"x").encode() == bytes([22, 3, 3, 0, 1]) + b"x"
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300), flips=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)),
+                                                       max_size=4), kind=st.sampled_from(["random", "mutated"]))
+def test_garbage_never_crashes_the_codec_or_an_engine(shared, data, flips, kind):
+    """Random bytes and real messages with a few bytes changed: MalformedData or a clean decode, nothing else;
+    an engine fed garbage ends FAILED with an error, never raises."""
+    from protolab.tls.client import TlsClient
+    from protolab.tls.engine import Config
+    from protolab.tls.suites import lookup_group, lookup_suite
+
+    if kind == "mutated":
+        caps = shared("tls/illustrated-tls12/captures/caps")
+        raw = bytearray((caps / ("servercert" if len(data) % 2 else "clienthello")).read_bytes())
+        for pos, value in flips:
+            raw[pos % len(raw)] = value
+        data = bytes(raw)
+    for ctx in (Context(TLS12, "rsa"), Context(TLS13)):
+        try:
+            decode_handshake(data[5:], ctx)
+        except MalformedData:
+            pass
+    client = TlsClient(Config(suites=[lookup_suite("AES128-GCM-SHA256")], groups=[lookup_group("x25519")]))
+    client.start()
+    client.receive(data)
+    assert client.state in ("WAIT_SH", "WAIT_CERT", "FAILED")
+    if client.state == "FAILED":
+        assert client.error

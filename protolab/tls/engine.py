@@ -240,6 +240,8 @@ class Endpoint:
             self._on_ccs(record)
             return
         protected = self.read_prot is not None
+        if protected and self.version == m.TLS13 and record.content_type == ALERT:
+            protected = False  # a TLS 1.3 peer that failed before it had keys sends its alert in clear
         ctype, plain = record.content_type, record.fragment
         if protected:
             opened = self.read_prot.open(record.encode())
