@@ -13,6 +13,7 @@ import struct
 from protolab.capture.radiotap import FLAG_BADFCS, FLAG_FCS, Radiotap, channel_to_freq
 
 AVS_MAGIC = 0x80211000       # upper 28 bits of the AVS version word (0x80211001 / 0x80211002)
+AVS_PHY_FHSS = 1
 PRISM_FRAME_CODES = (0x00000044, 0x00000041)
 # Prism item number (from its DID) -> what it holds. Type-1 DIDs keep it in bits 16-19, type-2 in 12-15.
 PRISM_ITEMS = {1: "hosttime", 2: "mactime", 3: "channel", 4: "rssi", 5: "sq", 6: "signal", 7: "noise",
@@ -30,11 +31,12 @@ def parse_avs(buf: bytes):
     version, length = struct.unpack_from(">II", buf, 0)
     if version & 0xFFFFFFF0 != AVS_MAGIC or not 64 <= length <= len(buf):
         return None, None, None
-    mactime, _host, _phy, channel, rate, antenna, _prio, ssi_type, signal, noise = struct.unpack_from(
+    mactime, _host, phy, channel, rate, antenna, _prio, ssi_type, signal, noise = struct.unpack_from(
         ">QQIIIIIIii", buf, 8)
     rt = Radiotap(length=length, source="avs", tsft=mactime, antenna=antenna,
                   rate_mbps=rate / 10 if rate else None,
-                  freq_mhz=channel_to_freq(channel) if channel else None)
+                  # for FHSS (phy type 1) the channel word holds hop set/pattern/index, not a channel
+                  freq_mhz=channel_to_freq(channel) if channel and phy != AVS_PHY_FHSS else None)
     if ssi_type == 2:  # dBm
         rt.signal_dbm, rt.noise_dbm = signal, noise
     return length, rt, LINKTYPE_80211
@@ -62,9 +64,8 @@ def parse_prism(buf: bytes):
         rt.freq_mhz = channel_to_freq(values["channel"])
     if values.get("rate"):
         rt.rate_mbps = values["rate"] / 2
-    for name, attr in (("signal", "signal_dbm"), ("noise", "noise_dbm")):
-        if name in values:   # read as dBm, as tshark shows it
-            setattr(rt, attr, _signed(values[name]))
+    if "rssi" in values:   # tshark's wlan_radio signal for Prism is the RSSI item, read as dBm
+        rt.signal_dbm = _signed(values["rssi"])
     return length, rt, LINKTYPE_80211
 
 
