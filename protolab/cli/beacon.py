@@ -134,18 +134,25 @@ def _dissect_view(show_hex: bool, all_bits: bool):
     return view
 
 
+def _clock(ns: int) -> str:
+    import datetime
+
+    return datetime.datetime.fromtimestamp(ns / 1e9, datetime.timezone.utc).strftime("%H:%M:%S")
+
+
 def _survey_table(result):
     from rich.table import Table
 
     table = Table(title=f"{result.file}: {result.beacons} beacons from {len(result.networks)} BSS(s) "
                         f"in {result.frames} frames", header_style="bold")
     table.add_column("BSSID", no_wrap=True)
-    for col in ("SSID", "CH", "band", "#", "int TU", "meas TU", "PWR min/avg/max", "ENC", "CIPHER",
+    for col in ("SSID", "CH", "band", "#", "seen (UTC)", "int TU", "meas TU", "PWR min/avg/max", "ENC", "CIPHER",
                 "AUTH", "MFP", "PHY", "MHz", "CC", "DTIM", "WMM", "k/v/r"):
         table.add_column(col, overflow="fold")
     for n in result.networks:
         sig = "-" if n.signal_avg is None else f"{n.signal_min}/{n.signal_avg:g}/{n.signal_max}"
-        table.add_row(n.bssid, n.ssid, str(n.channel or "?"), n.band or "?", str(n.beacons), str(n.interval_tu),
+        table.add_row(n.bssid, n.ssid, str(n.channel or "?"), n.band or "?", str(n.beacons),
+                      f"{_clock(n.first_seen_ns)}-{_clock(n.last_seen_ns)}", str(n.interval_tu),
                       "-" if n.measured_tu is None else f"{n.measured_tu:g}", sig, n.enc, n.cipher, n.auth, n.mfp,
                       n.phy, str(n.width_mhz), n.country or "", str(n.dtim_period or ""), "yes" if n.wmm else "",
                       "".join(c if on else "-" for c, on in (("k", n.k), ("v", n.v), ("r", n.r))))
@@ -249,10 +256,11 @@ def build(
 
     Example: protolab beacon build --ssid lab --band 5 --channel 36 --vht --width 80 --security wpa3-personal -o b.pcap
     """
+    from protolab.capture.linklayer import locate
+    from protolab.capture.writer import LINKTYPE_RADIOTAP
     from protolab.errors import BadInput
     from protolab.wifi.build import build_train, write_pcap
     from protolab.wifi.dissect import dissect_frame
-    from protolab.wifi.frames import classify
     from protolab.wifi.spec import resolve, ssid_bytes
 
     load = None
@@ -282,12 +290,8 @@ def build(
     if out is not None:
         write_pcap(train, out)
     chosen = train[frame - 1]
-
-    class _Rec:  # what classify() reads from a capture record
-        linktype, fcs_len, data = 127, 0, chosen.frame
-
-    located = classify(_Rec)
-    beacon = dissect_frame(located.frame, frame, chosen.timestamp_ns, located.radiotap)
+    located = locate(LINKTYPE_RADIOTAP, chosen.frame)
+    beacon = dissect_frame(chosen.frame[located.offset:], frame, chosen.timestamp_ns, located.radiotap)
     result = BuildResult(beacon_spec, len(train), str(out) if out else None, frame, beacon, chosen.frame)
 
     def view(r):

@@ -19,7 +19,7 @@ from typing import Any
 from protolab.errors import BadInput
 from protolab.wifi.elements import ElementKind, kind_of
 from protolab.wifi.fixedfields import CAPABILITY_BITS, FIXED_FIELDS, HEADER_FIELDS, RADIO_FIELDS
-from protolab.wifi.frames import BODY_START, HEADER_LEN, classify, mac
+from protolab.wifi.frames import BODY_START, HEADER_LEN, classify, mac, ssid_display
 from protolab.wifi.roles import DISCOVERY
 
 
@@ -149,22 +149,10 @@ def _layer_dict(pkt) -> dict:
 SKIP = {"ID", "len", "ext_ID"}
 
 
-def _ssid_text(body: bytes) -> str:
-    if not body or not any(body):
-        return f"<hidden, {len(body)} bytes>"
-    try:
-        text = body.decode("utf-8")
-        if text.isprintable():
-            return text
-    except UnicodeDecodeError:
-        pass
-    return "".join(chr(b) if 32 <= b < 127 and b != 0x5C else f"\\x{b:02x}" for b in body)
-
-
 def _element_fields(kind: ElementKind, layer) -> list[Field]:
     if kind.eid == 0:
         body = bytes(layer.info or b"")
-        return [Field("ssid", body.hex(), kind.role, _ssid_text(body))]
+        return [Field("ssid", body.hex(), kind.role, ssid_display(body))]
     out = []
     for fld in _present_fields(layer):
         if fld.name in SKIP:

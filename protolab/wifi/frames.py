@@ -49,3 +49,16 @@ def classify(pkt) -> Located80211:
 
 def mac(b: bytes) -> str:
     return ":".join(f"{x:02x}" for x in b)
+
+
+def ssid_display(ssid: bytes) -> str:
+    """An SSID as text: UTF-8 when printable, else printable ASCII with \\xNN escapes; hidden ones say so."""
+    if not ssid or not any(ssid):
+        return f"<hidden, {len(ssid)} bytes>"
+    try:
+        text = ssid.decode("utf-8")
+        if text.isprintable():
+            return text
+    except UnicodeDecodeError:
+        pass
+    return "".join(chr(b) if 32 <= b < 127 and b != 0x5C else f"\\x{b:02x}" for b in ssid)

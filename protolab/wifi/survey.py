@@ -21,7 +21,7 @@ from pathlib import Path
 
 from protolab.capture.linklayer import locate
 from protolab.wifi.elements import digest_elements
-from protolab.wifi.frames import BODY_START, mac
+from protolab.wifi.frames import BODY_START, mac, ssid_display
 from protolab.wifi.suites import AKMS, CIPHER_FAMILY, FT_AKMS
 
 LINKTYPE_RADIOTAP = 127
@@ -179,18 +179,6 @@ def _band_of_channel(s: dict) -> str | None:
     if ch is None:
         return None
     return "2.4 GHz" if ch <= 14 else "5 GHz"
-
-
-def ssid_display(ssid: bytes) -> str:
-    if not ssid or not any(ssid):
-        return f"<hidden, {len(ssid)} bytes>"
-    try:
-        text = ssid.decode("utf-8")
-        if text.isprintable():
-            return text
-    except UnicodeDecodeError:
-        pass
-    return "".join(chr(b) if 32 <= b < 127 and b != 0x5C else f"\\x{b:02x}" for b in ssid)
 
 
 def channel_of(s: dict, rt) -> int | None:
