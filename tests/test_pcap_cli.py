@@ -118,3 +118,13 @@ def test_summary_view(cli, shared):
     assert result.exit_code == 0
     for text in ("Beacon", "398", "distinct BSSIDs", "2.4 GHz"):
         assert text in result.stdout
+
+
+def test_tour_stop(cli):
+    result = cli("tour", "--only", "pcap", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    stops = report["stops"] if isinstance(report, dict) else report
+    (stop,) = [s for s in stops if s["name"] == "pcap"]
+    assert stop["ok"] and stop["seconds"] < 1
+    assert any("channel 6" in line for line in stop["lines"])

@@ -70,9 +70,10 @@ class Capture:
     """An open capture file. Iterate for packets; `tally()` for counts; use as a context manager."""
 
     def __init__(self, path, progress: Callable[[int], None] | None = None):
-        self.path = str(path)
+        self.path = getattr(path, "name", None) or ("<memory>" if hasattr(path, "read") else str(path))
+        self._owns_file = not hasattr(path, "read")
         try:
-            self.size = os.path.getsize(path)
+            self.size = os.path.getsize(path) if self._owns_file else _remaining_size(path)
             self._window, self._raw, self.compressed = open_stream(path, progress)
         except FileNotFoundError:
             raise BadInput(f"{path}: no such file") from None
@@ -162,9 +163,9 @@ class Capture:
 
     # -- lifetime -------------------------------------------------------------------------------------
     def close(self) -> None:
-        if self._raw is not None:
+        if self._raw is not None and self._owns_file:
             self._raw.close()
-            self._raw = None
+        self._raw = None
 
     def __enter__(self) -> Capture:
         return self
@@ -173,8 +174,16 @@ class Capture:
         self.close()
 
 
+def _remaining_size(f) -> int:
+    here = f.tell()
+    size = f.seek(0, os.SEEK_END) - here
+    f.seek(here)
+    return size
+
+
 def open_capture(path, progress: Callable[[int], None] | None = None) -> Capture:
-    """Open `path` (pcap/pcapng, .gz transparently). BadInput when it is not a capture.
+    """Open `path` (pcap/pcapng, .gz transparently; a path or a seekable binary file object).
+    BadInput when it is not a capture.
 
     `progress(nbytes)` is called as the file is read, with the number of bytes of the file (compressed
     bytes for .gz) consumed since the last call.

@@ -81,10 +81,12 @@ class Window:
 
 
 def open_stream(path, progress: Callable[[int], None] | None = None) -> tuple[Window, BinaryIO, bool]:
-    """Open a file for reading, transparently gunzipping it. Returns (window, raw file, compressed)."""
-    raw = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the Capture that owns it
+    """Open a file (a path, or a seekable binary file object such as BytesIO) for reading, transparently
+    gunzipping it. Returns (window, raw file, compressed)."""
+    raw = path if hasattr(path, "read") else open(path, "rb", buffering=0)  # noqa: SIM115 - the Capture closes it
+    start = raw.tell()
     head = raw.read(2)
-    raw.seek(0)
+    raw.seek(start)
     if head == GZIP_MAGIC:
         return Window(gzip.GzipFile(fileobj=raw, mode="rb"), raw, progress), raw, True
     return Window(raw, raw, progress), raw, False
