@@ -43,7 +43,7 @@ def _step_views(steps: list) -> list:
     from protolab.annotate import FieldSpan
     from protolab.render.hexdump import annotated_hexdump
 
-    out = []
+    out, shown = [], set()
     for i, s in enumerate(steps, 1):
         arrow = {True: "sends", False: "receives", None: ""}.get(s.sent, "")
         crypto = f"  [{s.crypto}]" if s.crypto else ""
@@ -60,7 +60,8 @@ def _step_views(steps: list) -> list:
         out.append(head)
         if s.detail:
             out.append(Text("      " + s.detail, style="italic"))
-        if s.kind in ("message", "record") and s.data and s.spans:
+        if s.kind in ("message", "record") and s.data and s.spans and s.data not in shown:
+            shown.add(s.data)  # the receiver's copy of the same bytes is not dumped twice
             data = s.data[:HEX_LIMIT]
             spans = [FieldSpan(f.offset, min(f.length, len(data) - f.offset), f.name, f.value)
                      for f in s.spans if f.offset < len(data)]

@@ -380,4 +380,4 @@ class Endpoint:
 
 def _preview(data: bytes, n: int = 40) -> str:
     text = data[:n].decode("ascii", "replace").replace("\r", "\\r").replace("\n", "\\n")
-    return repr(text + ("…" if len(data) > n else ""))
+    return f"'{text}" + ("…'" if len(data) > n else "'")
