@@ -322,10 +322,13 @@ def dissect(
 
     Example: protolab beacon dissect capture.pcap --frame 4 --hex
     """
+    from protolab.render.progress import progress
     from protolab.wifi.dissect import dissect_file
     from protolab.wifi.spec import parse_mac
 
-    result = dissect_file(file, frame=frame, bssid=parse_mac(bssid) if bssid else None, limit=limit)
+    with progress(file.stat().st_size if file.is_file() else 0, "dissecting", unit="bytes") as advance:
+        result = dissect_file(file, frame=frame, bssid=parse_mac(bssid) if bssid else None, limit=limit,
+                              progress=advance)
     output(result, as_json, _dissect_view(show_hex, all_bits))
 
 
@@ -388,18 +391,25 @@ def send(
     security: Annotated[str, typer.Option(help="Security profile.")] = "wpa2-personal",
     channel: Annotated[int, typer.Option(help="Channel (2.4 GHz).")] = 6,
     seed: Annotated[int, typer.Option(help="Seed for the BSSID.")] = 1,
+    spec: Annotated[Path | None, typer.Option(help="TOML spec file (overrides the options above).")] = None,
+    hostapd: Annotated[Path | None, typer.Option(help="hostapd.conf to read instead.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Transmit built beacons with Scapy sendp (needs root and the interface).
 
     Example: sudo protolab beacon send --iface wlan0mon --count 50
     """
+    import dataclasses
+
     from protolab.wifi.send import check_interface, send_beacons
     from protolab.wifi.spec import BeaconSpec, ssid_bytes
 
     check_interface(iface)
-    result = send_beacons(BeaconSpec(ssid=ssid_bytes(ssid), security=security, channel=channel, count=count,
-                                     seed=seed), iface, interval)
+    if spec or hostapd:
+        beacon_spec = dataclasses.replace(_spec_from_options(spec, hostapd, {}), count=count)
+    else:
+        beacon_spec = BeaconSpec(ssid=ssid_bytes(ssid), security=security, channel=channel, count=count, seed=seed)
+    result = send_beacons(beacon_spec, iface, interval)
 
     def view(r):
         from rich.text import Text

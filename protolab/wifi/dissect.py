@@ -286,12 +286,12 @@ def dissect_frame(frame: bytes, number: int = 1, time_ns: int = 0, radiotap=None
 
 
 def dissect_file(path: str | Path, frame: int | None = None, bssid: str | None = None,
-                 limit: int | None = None) -> Dissection:
+                 limit: int | None = None, progress=None) -> Dissection:
     from protolab.capture.reader import open_capture
 
     result = Dissection(str(path))
     want_bssid = bssid.lower() if bssid else None
-    with open_capture(path) as cap:
+    with open_capture(path, progress=progress) as cap:
         for pkt in cap:
             result.frames += 1
             if frame is not None and pkt.number != frame:
