@@ -73,3 +73,26 @@ def test_lying_length_never_overwrites_the_ssid(length, tail):
     beacon = dissect_frame(frame)
     assert beacon.elements[0].get("ssid") == b"real".hex()
     assert digest_elements(frame, 36)["ssid"] == b"real"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=st.lists(st.tuples(st.lists(st.tuples(st.integers(0, len(BASE.frame) - 1), st.integers(0, 255)),
+                                           max_size=6), st.integers(0, len(BASE.frame))), min_size=1, max_size=4))
+def test_mutated_records_radiotap_included_never_crash(records):
+    """Whole records mutated (radiotap header too), through the file readers of dissect and survey."""
+    from protolab.capture.writer import LINKTYPE_RADIOTAP, PcapWriter
+    from protolab.wifi.dissect import dissect_file
+    from protolab.wifi.survey import survey_file
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "r.pcap"
+        with PcapWriter(path, linktype=LINKTYPE_RADIOTAP) as w:
+            for i, (edits, cut) in enumerate(records):
+                frame = bytearray(BASE.frame)
+                for pos, value in edits:
+                    frame[pos] = value
+                w.write(bytes(frame[:cut]), i * 1000)
+        survey, dissected = survey_file(path, each=True), dissect_file(path)
+    assert survey.frames == dissected.frames == len(records)
+    assert survey.beacons == len(dissected.beacons) == len(survey.rows)
+    assert [r.frame for r in survey.rows] == [b.frame for b in dissected.beacons]
