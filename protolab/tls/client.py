@@ -278,15 +278,7 @@ class TlsClient(Endpoint):
         if self.version == m.TLS12:
             self._check_finished12(fin)
             return CONNECTED
-        from protolab.tls.keyschedule import verify_data_matches
-
-        start = len(self.ks.derivations)
-        expected = self.ks.verify_data("server", self.ks.server_handshake_traffic_secret, self.hash_before())
-        self.derived("expected server Finished verify_data", self.ks.derivations[start:], SYMMETRIC)
-        self._ks_mark = len(self.ks.derivations)
-        ok = verify_data_matches(expected, fin.verify_data)
-        self.check("server Finished", ok, "verify_data matches: same keys, same transcript" if ok else
-                   "verify_data mismatch (handshake altered or different keys)", SYMMETRIC, 51, "Finished check")
+        self._check_finished13(fin)
         self.ks.master(self.hash_now())
         if self.cert_requested:
             self.send_handshake(m.Certificate13(self.cert_request_context, []), "no client certificate")

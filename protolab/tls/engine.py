@@ -356,6 +356,20 @@ class Endpoint:
                    f"verify_data mismatch: expected {expected.hex()}, got {fin.verify_data.hex()} "
                    "(handshake altered or different keys)", SYMMETRIC, 51, "Finished check")
 
+    def _check_finished13(self, fin: m.Finished) -> None:
+        """TLS 1.3: the peer's Finished = HMAC(its finished_key, transcript hash up to the Finished)."""
+        from protolab.tls.keyschedule import verify_data_matches
+
+        peer = "server" if self.role == "client" else "client"
+        secret = getattr(self.ks, f"{peer}_handshake_traffic_secret")
+        start = len(self.ks.derivations)
+        expected = self.ks.verify_data(peer, secret, self.hash_before())
+        self.derived(f"expected {peer} Finished verify_data", self.ks.derivations[start:], SYMMETRIC)
+        self._ks_mark = len(self.ks.derivations)
+        ok = verify_data_matches(expected, fin.verify_data)
+        self.check(f"{peer} Finished", ok, "verify_data matches: same keys, same transcript" if ok else
+                   "verify_data mismatch (handshake altered or different keys)", SYMMETRIC, 51, "Finished check")
+
     # ---- helpers -----------------------------------------------------------------------------------
     def _sealed_spans(self, p) -> list:
         """Spans of a protected record: header, explicit nonce/IV, ciphertext, tag."""

@@ -185,15 +185,7 @@ class TlsServer(Endpoint):
             self.send_change_cipher_spec()
             self._send_finished12()
             return CONNECTED
-        from protolab.tls.keyschedule import verify_data_matches
-
-        start = len(self.ks.derivations)
-        expected = self.ks.verify_data("client", self.ks.client_handshake_traffic_secret, self.hash_before())
-        self.derived("expected client Finished verify_data", self.ks.derivations[start:], SYMMETRIC)
-        self._ks_mark = len(self.ks.derivations)
-        ok = verify_data_matches(expected, fin.verify_data)
-        self.check("client Finished", ok, "verify_data matches: same keys, same transcript" if ok else
-                   "verify_data mismatch (handshake altered or different keys)", SYMMETRIC, 51, "Finished check")
+        self._check_finished13(fin)
         self._install13("application", b"", self.ks.client_application_traffic_secret, write=False)
         return CONNECTED
 
