@@ -31,7 +31,8 @@ def matrix_specs() -> list[BeaconSpec]:
                 bss_transition=k % 4 == 0, mobility_domain=0x100 + k if k % 5 == 0 else None,
                 bss_load=(k, 10, 300) if k % 6 == 0 else None, cf=k % 7 == 0,
                 vendor=(bytes.fromhex("001122010203"),) if k % 8 == 1 else (),
-                spectrum_mgmt=band != "2.4" and k % 2 == 0, dtim_period=1 + k % 4)))
+                spectrum_mgmt=band != "2.4" and k % 2 == 0, dtim_period=1 + k % 4,
+                extra_capabilities=("QoS", "immediate-block-ack") if k % 9 == 0 else ())))
     return specs
 
 

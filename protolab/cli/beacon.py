@@ -242,6 +242,7 @@ def build(
     rrm: Annotated[bool | None, typer.Option("--rrm", help="802.11k RM enabled capabilities.")] = None,
     bss_transition: Annotated[bool | None, typer.Option("--bss-transition", help="802.11v BSS transition.")] = None,
     vendor: Annotated[list[str] | None, typer.Option(help="Raw vendor element: OUI+data in hex (repeat).")] = None,
+    cap: Annotated[list[str] | None, typer.Option(help="Extra capability bit by name, e.g. QoS (repeat).")] = None,
     count: Annotated[int | None, typer.Option(help="Beacons in the train.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for the BSSID and TSF start.")] = None,
     signal: Annotated[int | None, typer.Option(help="Radiotap signal in dBm.")] = None,
@@ -282,6 +283,7 @@ def build(
                    pairwise=tuple(pairwise or ()), mfp=mfp, country=country, spectrum_mgmt=spectrum_mgmt,
                    power_constraint=power_constraint, bss_load=load, ht=ht, vht=vht, he=he, wmm=wmm, uapsd=uapsd,
                    cf=cf, mobility_domain=mdid, rrm=rrm, bss_transition=bss_transition, vendor=vendor_bytes,
+                   extra_capabilities=tuple(cap or ()),
                    count=count, seed=seed, signal_dbm=signal)
     beacon_spec = resolve(_spec_from_options(spec, hostapd, options))
     if not 1 <= frame <= beacon_spec.count:

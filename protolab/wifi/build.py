@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from protolab.annotate import FieldSpan
 from protolab.wifi.channels import center_channel, frequency, secondary_above
+from protolab.wifi.fixedfields import CAP_BY_NAME
 from protolab.wifi.spec import BeaconSpec, resolve
 
 # Rates in 500 kb/s units; 0x80 marks a basic rate.
@@ -52,7 +53,8 @@ def capability_word(spec: BeaconSpec) -> int:
         bits.append(11)
     if spec.rrm:
         bits.append(12)
-    return sum(1 << b for b in bits)
+    bits += [CAP_BY_NAME[name].bit for name in spec.extra_capabilities]
+    return sum(1 << b for b in set(bits))
 
 
 def tim_bitmap(aids: tuple[int, ...]) -> tuple[int, bytes]:

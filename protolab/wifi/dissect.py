@@ -371,7 +371,7 @@ def spec_from_beacon(beacon: Beacon):
     pc = beacon.element(32)
     tim = beacon.element(5)
     vendor = tuple(e.raw for e in beacon.elements if e.id == 221 and e.name == "Vendor Specific")
-    return BeaconSpec(
+    spec = BeaconSpec(
         ssid=ssid if hidden == "no" else b"", hidden=hidden, bssid=beacon.value("header", "bssid"), band=band,
         channel=channel or 0, width=width, beacon_interval=beacon.value("fixed", "beacon interval"),
         dtim_period=tim.get("dtim_period") if tim else 1, security=security, pairwise=pairwise, mfp=mfp,
@@ -386,3 +386,8 @@ def spec_from_beacon(beacon: Beacon):
         rrm=beacon.element(70) is not None,
         bss_transition="bss_transition" in (ext.get("extended_capabilities") or []) if ext else False,
         vendor=vendor, dtim_count=tim.get("dtim_count") if tim else 0, tsf_start=beacon.value("fixed", "timestamp"))
+    from protolab.wifi.build import capability_word
+
+    extra = beacon.value("fixed", "capabilities") & ~capability_word(spec)
+    spec.extra_capabilities = tuple(c.name for c in CAPABILITY_BITS if extra >> c.bit & 1)
+    return spec

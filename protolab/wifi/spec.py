@@ -79,6 +79,7 @@ class BeaconSpec:
     rrm: bool = False                  # 802.11k (RM enabled capabilities + neighbour report)
     bss_transition: bool = False       # 802.11v (extended capabilities bit 19)
     vendor: tuple[bytes, ...] = ()     # raw vendor elements: OUI (3 bytes) + data
+    extra_capabilities: tuple[str, ...] = ()  # capability bits set on top of those the spec implies
     buffered_aids: tuple[int, ...] = field(default=(), compare=False)
     multicast_buffered: bool = field(default=False, compare=False)
     dtim_count: int = field(default=0, compare=False)  # of the first beacon of the train
@@ -148,6 +149,11 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
         raise BadInput("buffered AIDs must be 1..2007")
     if spec.count < 1 or spec.count > 1_000_000:
         raise BadInput("count must be 1..1000000")
+    from protolab.wifi.fixedfields import CAP_BY_NAME
+
+    unknown = [c for c in spec.extra_capabilities if c not in CAP_BY_NAME]
+    if unknown:
+        raise BadInput(f"unknown capability bit {unknown[0]!r} (one of: {', '.join(CAP_BY_NAME)})")
     for raw in spec.vendor:
         if not 3 <= len(raw) <= 255:
             raise BadInput("a vendor element is an OUI (3 bytes) plus up to 252 bytes")
@@ -174,6 +180,8 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
         changes["mfp"] = ""  # the profile's own: one spelling, so that specs compare equal
     if tuple(spec.pairwise) == PROFILES[spec.security].pairwise:
         changes["pairwise"] = ()
+    if spec.extra_capabilities:  # one spelling: sorted by bit, no duplicates
+        changes["extra_capabilities"] = tuple(sorted(set(spec.extra_capabilities), key=lambda c: CAP_BY_NAME[c].bit))
     if spec.spectrum_mgmt and spec.power_constraint is None:
         changes["power_constraint"] = 0
     return dataclasses.replace(spec, **changes)
@@ -224,6 +232,8 @@ def spec_from_mapping(data: dict, base: BeaconSpec | None = None) -> BeaconSpec:
             value = ssid_bytes(value) if isinstance(value, str) else bytes(value)
         elif name == "vendor":
             value = tuple(bytes.fromhex(v) if isinstance(v, str) else bytes(v) for v in value)
+        elif name == "extra_capabilities":
+            value = tuple(value)
         elif name in ("pairwise", "buffered_aids"):
             value = tuple(CIPHER_NAMES.get(v, v) if isinstance(v, str) else int(v) for v in value)
             if any(isinstance(v, str) for v in value):
