@@ -306,3 +306,15 @@ def test_server_asking_for_a_client_certificate(cli, tool, pki, version):
     doc = json.loads(res.stdout)
     assert any(s["title"] == "server asks for a client certificate" for s in doc["steps"])
     assert bytes.fromhex(doc["received"]).startswith(b"HTTP/1.0 200 ok")
+
+
+def test_serve_bad_input(cli):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        res = cli("tls", "serve", "--port", str(busy.getsockname()[1]))
+    assert res.exit_code == 2 and "cannot listen" in res.stderr and res.stderr.count("\n") == 1
+    res = cli("tls", "serve", "--kx", "dh", "--port", "0")
+    assert res.exit_code == 2 and "unknown key exchange" in res.stderr
+    res = cli("tls", "serve", "--port", "0", "--count", "1", "--timeout", "0.2")
+    assert res.exit_code == 2 and "no client connected within" in res.stderr
