@@ -66,8 +66,10 @@ def _field_line(name: str, shown: str, role: str, value: Any = None):
 
 def beacon_spans(beacon) -> list:
     from protolab.annotate import FieldSpan
+    from protolab.wifi.fixedfields import FIXED_FIELDS, HEADER_FIELDS
 
-    spans = [FieldSpan(o, n, name) for o, n, name in
+    roles = {**{k: v.role for k, v in HEADER_FIELDS.items()}, **{k: v.role for k, v in FIXED_FIELDS.items()}}
+    spans = [FieldSpan(o, n, name, roles[name]) for o, n, name in
              [(0, 2, "frame control"), (2, 2, "duration"), (4, 6, "receiver"), (10, 6, "transmitter"),
               (16, 6, "bssid"), (22, 2, "sequence"), (24, 8, "timestamp"), (32, 2, "beacon interval"),
               (34, 2, "capabilities")] if o + n <= beacon.length]
