@@ -78,11 +78,24 @@ def test_message_in_flight_when_partition_starts_is_dropped_and_pause_defers():
     k, net = _net(0)
     a, b, c = _Ep("a"), _Ep("b"), _Ep("c")
     net.send(net.link(a, b), b.got.append, "lost")
-    net.set_blocked({("a", "b")})
-    c.paused_until = 0.5
     net.send(net.link(a, c), lambda m: c.got.append((m, k.now)), "late")
+    net.set_blocked({("a", "b")})
+    net.paused(c, 0.5)
+    net.send(net.link(a, c), lambda m: c.got.append((m, k.now)), "later")
     k.run(1)
-    assert b.got == [] and c.got == [("late", 0.5)]
+    assert b.got == [] and c.got == [("late", 0.5), ("later", 0.5)]
+
+
+def test_crash_drops_what_was_in_flight_both_ways_and_refuses_new_messages():
+    k, net = _net(0)
+    a, b = _Ep("a"), _Ep("b")
+    net.send(net.link(a, b), b.got.append, "to-dead")
+    net.send(net.link(b, a), a.got.append, "from-dead")
+    b.up = False
+    net.crashed(b)
+    net.send(net.link(a, b), b.got.append, "after")
+    k.run(1)
+    assert a.got == [] and b.got == [("refused", "after")]
 
 
 def test_same_host_endpoints_are_never_partitioned():

@@ -19,18 +19,25 @@ FIELDS = ("time", "process", "type", "f", "key", "value", "node", "error")
 
 
 class History:
-    __slots__ = ("keep", "ops", "counts")
+    __slots__ = ("keep", "ops", "counts", "add")
 
     def __init__(self, keep: bool = True) -> None:
         self.keep = keep
         self.ops: list[tuple] = []
         self.counts = {INVOKE: 0, OK: 0, FAIL: 0, INFO: 0}
+        self.add = self._make_add()
 
-    def add(self, time: float, process: str, type_: str, f: str, key: int, value: int, node: str,
-            error: str | None = None) -> None:
-        self.counts[type_] += 1
-        if self.keep:
-            self.ops.append((time, process, type_, f, key, value, node, error))
+    def _make_add(self):
+        """``add(time, process, type, f, key, value, node, error=None)``, a closure (hot path)."""
+        counts, append, keep = self.counts, self.ops.append, self.keep
+
+        def add(time: float, process: str, type_: str, f: str, key: int, value: int, node: str,
+                error: str | None = None) -> None:
+            counts[type_] += 1
+            if keep:
+                append((time, process, type_, f, key, value, node, error))
+
+        return add
 
     def pairs(self) -> Iterator[tuple[tuple, tuple | None]]:
         """(invoke, completion or None) for every operation, in invoke order."""

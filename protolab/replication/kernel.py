@@ -2,7 +2,8 @@
 
 Theory of operation
 -------------------
-Every future happening is a tuple ``(time, seq, fn, arg)`` on one binary heap. ``run`` pops the
+Every future happening is a tuple ``(time, seq, fn, arg, link)`` on one binary heap (``link`` is
+the network link a message travels on, None for timers, so faults can find messages in flight). ``run`` pops the
 earliest tuple, sets ``now`` to its time and calls ``fn(arg)``; the callback may schedule more
 tuples. ``seq`` is a strictly increasing counter, so two events at the same instant run in the
 order they were scheduled: with the same seed and the same inputs the event trace is identical,
@@ -29,10 +30,10 @@ class Kernel:
 
     def at(self, time: float, fn, arg=None) -> None:
         """Run ``fn(arg)`` at simulated ``time`` (never earlier than now)."""
-        heappush(self.heap, (time if time > self.now else self.now, next(self._seq), fn, arg))
+        heappush(self.heap, (time if time > self.now else self.now, next(self._seq), fn, arg, None))
 
     def after(self, delay: float, fn, arg=None) -> None:
-        heappush(self.heap, (self.now + delay, next(self._seq), fn, arg))
+        heappush(self.heap, (self.now + delay, next(self._seq), fn, arg, None))
 
     def run(self, until: float) -> None:
         """Run every event due at or before ``until``; the clock ends at ``until``."""
@@ -41,11 +42,12 @@ class Kernel:
         n = 0
         while heap:
             item = pop(heap)
-            if item[0] > until:
+            t, _seq, fn, arg, _link = item
+            if t > until:
                 heappush(heap, item)
                 break
-            self.now = item[0]
-            item[2](item[3])
+            self.now = t
+            fn(arg)
             n += 1
         self.events += n
         if self.now < until:

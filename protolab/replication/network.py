@@ -4,14 +4,20 @@ Theory of operation
 -------------------
 Every ordered pair of endpoints has one ``Link`` (created on first use). ``send`` draws the
 link's delay (base + jitter, uniform or exponential), keeps the link FIFO as TCP does (a message
-never overtakes an earlier one on the same link) and pushes the delivery straight onto the
-kernel's heap. A message is dropped when the link is blocked at send time or at delivery time
-(a partition that starts while it is in flight), or when the destination process is down; a
-destination that is paused (a GC-style stall) gets it when the pause ends, in order.
-Partitions are sets of blocked (source host, destination host) pairs: endpoints on the same host
-always reach each other. Links are per endpoint pair, so faults such as extra delay or loss can
-target one direction. When ``trace`` is a list, every message not listed as quiet is recorded
-as ``[sent, arrives, src, dst, label, status]`` for the ladder diagram; off, it costs one check.
+never overtakes an earlier one on the same link) and pushes ``(arrival, seq, handler, msg, link)``
+straight onto the kernel's heap: delivery is a plain call of the destination's handler, with no
+wrapper on the hot path. Faults therefore act on the messages where they are:
+- a message sent over a blocked link (partition), a lossy draw, or to a process that is down is
+  dropped at send time (a down process's host answers with a refusal where that matters);
+- when a partition starts or a process crashes, ``purge`` removes the messages already in flight
+  on the links concerned (a crashed process's own unsent output dies with it too);
+- a pause (GC-style stall) moves the messages waiting for the paused process to the end of the
+  pause, and links into it deliver no earlier than that, so order is kept.
+A link whose state is plain (not blocked, no loss, uniform jitter, destination up, no tracing)
+has ``fast`` set and takes the short path. Partitions are sets of blocked (source host,
+destination host) pairs: endpoints on the same host always reach each other. When ``trace`` is
+a list, every message not listed as quiet is recorded as ``[sent, arrives, src, dst, label,
+status]`` for the ladder diagram.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ if TYPE_CHECKING:
 
 # Handlers whose messages are periodic noise; the ladder diagram leaves them out.
 QUIET = frozenset({"on_ping", "on_pong", "on_info", "on_info_reply", "on_hello", "on_repl_ack",
-                   "on_heartbeat", "on_append_reply", "on_gossip", "on_link_closed"})
+                   "on_append_reply", "on_gossip", "on_link_closed"})
 TRACE_CAP = 50_000
 
 
@@ -44,12 +50,13 @@ LOOPBACK = LinkSpec(0.00005, 0.00002)
 
 
 class Link:
-    __slots__ = ("src", "dst", "base", "jitter", "exp", "loss", "blocked", "last")
+    __slots__ = ("src", "dst", "base", "jitter", "exp", "loss", "blocked", "last", "fast")
 
     def __init__(self, src, dst, spec: LinkSpec) -> None:
         self.src, self.dst = src, dst
         self.blocked = False
         self.last = 0.0
+        self.fast = False
         self.configure(spec)
 
     def configure(self, spec: LinkSpec) -> None:
@@ -60,12 +67,16 @@ class Link:
 class Network:
     def __init__(self, kernel: Kernel, default: LinkSpec | None = None) -> None:
         self.kernel = kernel
+        self._heap = kernel.heap
+        self._seq = kernel._seq
+        self._random = kernel.rng.random
         self.default = default or LinkSpec()
         self.specs: dict[tuple[str, str], LinkSpec] = {}  # (src host, dst host) -> spec
         self.links: dict[tuple[str, str], Link] = {}  # (src name, dst name) -> link
         self.blocked: set[tuple[str, str]] = set()
         self.overrides: dict[tuple[str, str], LinkSpec] = {}  # fault-time changes (delay, loss)
         self.trace: list | None = None
+        self.send = self._make_send()
 
     # --- configuration -------------------------------------------------------------------
     def spec_for(self, src_host: str, dst_host: str) -> LinkSpec:
@@ -80,12 +91,24 @@ class Network:
         if link is None:
             link = self.links[key] = Link(src, dst, self.spec_for(src.host, dst.host))
             link.blocked = (src.host, dst.host) in self.blocked
+            self._refresh(link)
         return link
+
+    def _refresh(self, link: Link) -> None:
+        link.fast = not (link.blocked or link.loss or link.exp or not link.dst.up or self.trace is not None)
+
+    def refresh(self, node=None) -> None:
+        """Recompute the fast flags (after a crash, restart, partition, override or tracing change)."""
+        for link in self.links.values():
+            if node is None or link.dst is node or link.src is node:
+                self._refresh(link)
 
     def set_blocked(self, pairs: set[tuple[str, str]]) -> None:
         self.blocked = pairs
         for link in self.links.values():
             link.blocked = (link.src.host, link.dst.host) in pairs
+            self._refresh(link)
+        self.purge(lambda link: link.blocked)
 
     def set_override(self, src_host: str, dst_host: str, spec: LinkSpec | None) -> None:
         if spec is None:
@@ -95,54 +118,85 @@ class Network:
         for link in self.links.values():
             if link.src.host == src_host and link.dst.host == dst_host:
                 link.configure(self.spec_for(src_host, dst_host))
+                self._refresh(link)
 
     # --- the hot path --------------------------------------------------------------------
-    def send(self, link: Link, fn, msg) -> None:
-        """Send ``msg`` over ``link``; at arrival the destination runs ``fn(msg)``."""
+    def _make_send(self):
+        """``send(link, fn, msg)``: a closure, so the fast path reads locals instead of attributes."""
+        heap, seq, rnd, kernel, slow = self._heap, self._seq, self._random, self.kernel, self._send_slow
+
+        def send(link: Link, fn, msg) -> None:
+            """Send ``msg`` over ``link``; at arrival the destination runs ``fn(msg)``."""
+            if link.fast:
+                t = kernel.now + link.base + link.jitter * rnd()
+                if t < link.last:
+                    t = link.last
+                link.last = t
+                heappush(heap, (t, next(seq), fn, msg, link))
+            else:
+                slow(link, fn, msg)
+
+        return send
+
+    def _send_slow(self, link: Link, fn, msg) -> None:
         kernel = self.kernel
-        if link.blocked or (link.loss and kernel.rng.random() < link.loss):
+        if not link.dst.up:
+            link.dst.refused(link, fn, msg)
+            return
+        if link.blocked or (link.loss and self._random() < link.loss):
             if self.trace is not None:
                 self._record(link, fn, kernel.now, "dropped")
             return
         t = kernel.now + link.base
         if link.jitter:
-            t += kernel.rng.expovariate(1.0 / link.jitter) if link.exp else link.jitter * kernel.rng.random()
+            t += kernel.rng.expovariate(1.0 / link.jitter) if link.exp else link.jitter * self._random()
         if t < link.last:
             t = link.last
         link.last = t
         if self.trace is None:
-            heappush(kernel.heap, (t, next(kernel._seq), self._deliver, (link, fn, msg)))
+            heappush(self._heap, (t, next(self._seq), fn, msg, link))
         else:
             idx = self._record(link, fn, t, "delivered")
-            heappush(kernel.heap, (t, next(kernel._seq), self._deliver_traced, (link, fn, msg, idx)))
+            heappush(self._heap, (t, next(self._seq), self._traced, (fn, msg, idx), link))
 
-    def _deliver(self, arg) -> None:
-        link, fn, msg = arg
-        dst = link.dst
-        if link.blocked:
-            return
-        if not dst.up:
-            dst.refused(link, fn, msg)
-            return
-        if dst.paused_until > self.kernel.now:
-            self.kernel.at(dst.paused_until, self._deliver, arg)
-            return
+    def _traced(self, arg) -> None:
+        fn, msg, _idx = arg
         fn(msg)
 
-    def drop_in_flight(self, src) -> int:
-        """A crashed process's output dies with it: drop its messages not yet delivered."""
-        kernel = self.kernel
-        mine = (self._deliver, self._deliver_traced)
-        before = len(kernel.heap)
-        kept = [e for e in kernel.heap if not (e[2] in mine and e[3][0].src is src)]
-        if len(kept) != before:
+    # --- faults acting on messages in flight ----------------------------------------------
+    def purge(self, doomed) -> int:
+        """Drop the in-flight messages whose link satisfies ``doomed(link)``."""
+        heap = self._heap
+        kept = [e for e in heap if e[4] is None or not doomed(e[4])]
+        dropped = len(heap) - len(kept)
+        if dropped:
             if self.trace is not None:
-                for e in kernel.heap:
-                    if e[2] == self._deliver_traced and e[3][0].src is src and e[3][3] >= 0:
-                        self.trace[e[3][3]][5] = "dropped"
+                for e in heap:
+                    if e[4] is not None and e[2] == self._traced and doomed(e[4]) and e[3][2] >= 0:
+                        self.trace[e[3][2]][5] = "dropped"
             heapify(kept)
-            kernel.heap[:] = kept
-        return before - len(kept)
+            heap[:] = kept
+        return dropped
+
+    def crashed(self, node) -> None:
+        """A process died: what it had in flight and what was on its way to it are gone."""
+        self.refresh(node)
+        self.purge(lambda link: link.src is node or link.dst is node)
+
+    def paused(self, node, until: float) -> None:
+        """Messages for a paused process wait until the pause ends, in their order."""
+        heap = self._heap
+        waiting = sorted(e for e in heap if e[4] is not None and e[4].dst is node and e[0] < until)
+        if waiting:
+            ids = {id(e) for e in waiting}
+            kept = [e for e in heap if id(e) not in ids]
+            heapify(kept)
+            heap[:] = kept
+            for e in waiting:
+                heappush(heap, (until, next(self._seq), e[2], e[3], e[4]))
+        for link in self.links.values():
+            if link.dst is node and link.last < until:
+                link.last = until
 
     # --- tracing (the ladder diagram) ----------------------------------------------------
     def _record(self, link: Link, fn, arrives: float, status: str) -> int:
@@ -152,21 +206,3 @@ class Network:
             return -1
         trace.append([self.kernel.now, arrives, link.src.name, link.dst.name, name.removeprefix("on_"), status])
         return len(trace) - 1
-
-    def _deliver_traced(self, arg) -> None:
-        link, fn, msg, idx = arg
-        dst = link.dst
-        dropped = link.blocked or not dst.up
-        if idx >= 0 and dropped:
-            self.trace[idx][5] = "dropped"
-        if dst.up and not link.blocked and dst.paused_until > self.kernel.now:
-            if idx >= 0:
-                self.trace[idx][1] = dst.paused_until
-            self.kernel.at(dst.paused_until, self._deliver_traced, arg)
-            return
-        if link.blocked:
-            return
-        if not dst.up:
-            dst.refused(link, fn, msg)
-            return
-        fn(msg)

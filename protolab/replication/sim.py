@@ -8,6 +8,8 @@ the result; nothing here decides what a mode "should" lose.
 
 from __future__ import annotations
 
+from itertools import count
+
 from protolab.errors import BadInput
 from protolab.replication.faults import Fault, blocked_pairs
 from protolab.replication.history import History
@@ -26,6 +28,7 @@ class Simulation:
         self.net = Network(self.kernel, scenario.network)
         if trace:
             self.net.trace = []
+        self.wids = count(1)
         self.history = History(keep_history)
         self.events: list[tuple] = []
         self.roles: list[tuple] = []  # (time, node, role, term)
@@ -35,7 +38,6 @@ class Simulation:
         self.endpoints: dict = {}
         self.active_faults: list[Fault] = []
         self.fault_log: list[tuple] = []  # (kind, targets/groups, start, end)
-        self._wid = 0
         self._build()
 
     # --- construction --------------------------------------------------------------------------
@@ -83,8 +85,7 @@ class Simulation:
 
     # --- services the nodes use ----------------------------------------------------------------
     def next_wid(self) -> int:
-        self._wid += 1
-        return self._wid
+        return next(self.wids)
 
     def runid(self) -> str:
         return f"{self.kernel.rng.getrandbits(160):040x}"
@@ -166,6 +167,7 @@ class Simulation:
                     self._close_crash(ep.name, now)
                 elif kind == "pause":
                     ep.paused_until = fault.until
+                    self.net.paused(ep, fault.until)
                     self.event("nemesis", "pause", f"{ep.name} for {fault.until - now:g}s")
                     self.fault_log.append(("pause", ep.name, now, fault.until))
                 elif kind == "skew":

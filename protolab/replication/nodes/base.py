@@ -51,12 +51,13 @@ class Endpoint:
     def crash(self) -> None:
         self.up = False
         self.incarnation += 1
-        self.net.drop_in_flight(self)
+        self.net.crashed(self)
         self.on_crash()
 
     def restart(self) -> None:
         self.up = True
         self.incarnation += 1
+        self.net.refresh(self)
         self.on_restart()
 
     def refused(self, link, fn, msg) -> None:

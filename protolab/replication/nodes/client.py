@@ -9,6 +9,8 @@ leader hints, or writing to the nearest peer (multi-primary).
 
 from __future__ import annotations
 
+from heapq import heappush
+
 from protolab.replication.history import FAIL, INFO, INVOKE, OK
 from protolab.replication.nodes.base import Endpoint
 
@@ -28,8 +30,13 @@ class Client(Endpoint):
         self.issued = 0
         self.pending: dict[int, tuple[float, Endpoint, int]] = {}  # write id -> (invoked, node, key)
         self.target: Endpoint | None = None
-        self._link = None
+        self._link = self._on_write = None
         self.history = sim.history
+        # bound once: the tick and the reply are the hot path of every run
+        self._record = sim.history.add
+        self._send = sim.net.send
+        self._heap, self._seq, self._wids = sim.kernel.heap, sim.kernel._seq, sim.wids
+        self._keys, self._writes = spec.keys, spec.writes
 
     def start(self) -> None:
         self.retarget(self.initial_target())
@@ -39,36 +46,36 @@ class Client(Endpoint):
     def retarget(self, node: Endpoint | None) -> None:
         self.target = node
         self._link = self.net.link(self, node) if node is not None else None
+        self._on_write = node.on_write if node is not None else None
 
     # --- issuing writes (the hot path) ---------------------------------------------------------
     def tick(self, _=None) -> None:
         now = self.kernel.now
-        spec = self.spec
-        wid = self.sim.next_wid()
-        key = self.issued % spec.keys  # every client cycles over the same keys
+        wid = next(self._wids)
+        key = self.issued % self._keys  # every client cycles over the same keys
         node = self.target
         if node is None:  # nobody to write to: the write fails at once
-            self.history.add(now, self.name, INVOKE, self.f, key, wid, "-")
-            self.history.add(now, self.name, FAIL, self.f, key, wid, "-", "no-writer")
+            self._record(now, self.name, INVOKE, self.f, key, wid, "-")
+            self._record(now, self.name, FAIL, self.f, key, wid, "-", "no-writer")
             self.trouble(None)
         else:
-            self.history.add(now, self.name, INVOKE, self.f, key, wid, node.name)
+            self._record(now, self.name, INVOKE, self.f, key, wid, node.name)
             self.pending[wid] = (now, node, key)
-            self.net.send(self._link, node.on_write, (self, wid, key))
+            self._send(self._link, self._on_write, (self, wid, key))
         self.issued += 1
-        if self.issued < spec.writes:
-            self.kernel.at(now + self.interval, self.tick)
+        if self.issued < self._writes:
+            heappush(self._heap, (now + self.interval, next(self._seq), self.tick, None, None))
 
     def on_reply(self, msg) -> None:
         wid, status, hint = msg
         entry = self.pending.pop(wid, None)
         if entry is None:
             return  # already timed out
-        type_ = OUTCOME[status]
-        self.history.add(self.kernel.now, self.name, type_, self.f, entry[2], wid, entry[1].name,
-                         None if status == "ok" else status)
-        if status != "ok":
-            self.trouble(entry[1], hint)
+        if status == "ok":
+            self._record(self.kernel.now, self.name, OK, self.f, entry[2], wid, entry[1].name)
+            return
+        self._record(self.kernel.now, self.name, OUTCOME[status], self.f, entry[2], wid, entry[1].name, status)
+        self.trouble(entry[1], hint)
 
     def sweep(self, _=None) -> None:
         """Writes without a reply for ``timeout`` become info (unknown), as a socket timeout does."""

@@ -19,6 +19,7 @@ A crash keeps the log (an fsync-always AOF) and the role last configured.
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappush
 
 from protolab.replication.idlog import IdLog
 from protolab.replication.nodes.base import Endpoint
@@ -29,10 +30,10 @@ RESYNC_PERIOD = 1.0  # a detached replica retries its connection every second
 
 
 class ReplicaState:
-    __slots__ = ("node", "link", "acked", "last_ack", "last_sent")
+    __slots__ = ("node", "link", "on_stream", "acked", "last_ack", "last_sent")
 
     def __init__(self, node, link, now: float) -> None:
-        self.node, self.link = node, link
+        self.node, self.link, self.on_stream = node, link, node.on_stream
         self.acked = 0
         self.last_ack = now
         self.last_sent = now
@@ -59,6 +60,11 @@ class DataNode(Endpoint):
         self.replid = sim.runid()
         self.lag = Quantiles()
         self.discarded = 0  # writes dropped by full resyncs (a demoted primary's extra writes)
+        self.min_replicas = opts.min_replicas_to_write
+        self.last_write = 0.0
+        self._replies: dict = {}  # client -> (link, on_reply), bound once
+        self._send = sim.net.send  # the network's closure
+        self._rnd, self._heap, self._seq = sim.kernel.rng.random, sim.kernel.heap, sim.kernel._seq
 
     def start(self) -> None:
         self.sim.role_change(self, self.role)
@@ -68,31 +74,48 @@ class DataNode(Endpoint):
 
     # --- client writes ---------------------------------------------------------------------------
     def on_write(self, msg) -> None:
-        client, wid, key = msg
+        client, wid, _key = msg
         if self.role != "primary":
             self.send(client, client.on_reply, (wid, "readonly", self.master.name if self.master else None))
             return
-        opts = self.opts
-        if opts.min_replicas_to_write:
-            now = self.kernel.now
-            good = sum(1 for r in self.stream if now - r.last_ack <= opts.min_replicas_max_lag)
-            if good < opts.min_replicas_to_write:
+        now = self.kernel.now
+        if self.min_replicas:
+            lag = self.opts.min_replicas_max_lag
+            if sum(1 for r in self.stream if now - r.last_ack <= lag) < self.min_replicas:
                 self.send(client, client.on_reply, (wid, "noreplicas", None))
                 return
+        # IdLog.append, inlined: this is the hot path of every run
         log = self.log
-        log.append(wid)
-        offset = log.length
-        now = self.kernel.now
-        send = self.net.send
+        ends = log.ends
+        if ends and ends[-1] == wid - 1:
+            ends[-1] = wid
+        else:
+            log.starts.append(wid)
+            ends.append(wid)
+        offset = log.length = log.length + 1
+        # Network.send's fast path, inlined for the stream and the reply (the hot path of every run)
+        msg = (self, offset, wid, now)
+        rnd, heap, seq = self._rnd, self._heap, self._seq
         for r in self.stream:
-            r.last_sent = now
-            send(r.link, r.node.on_stream, (self, offset, wid, now))
+            link = r.link
+            if link.fast:
+                t = now + link.base + link.jitter * rnd()
+                if t < link.last:
+                    t = link.last
+                link.last = t
+                heappush(heap, (t, next(seq), r.on_stream, msg, link))
+            else:
+                self._send(link, r.on_stream, msg)
+        self.last_write = now
         if self.ack_needed:
             self.waiting[wid] = (offset, client)
             self.wait_order.append((offset, wid))
-            self.timer(opts.wait_timeout, self._wait_expired, wid)
+            self.timer(self.opts.wait_timeout, self._wait_expired, wid)
         else:
-            self.send(client, client.on_reply, (wid, "ok", None))
+            reply = self._replies.get(client)
+            if reply is None:
+                reply = self._replies[client] = (self.net.link(self, client), client.on_reply)
+            self._send(reply[0], reply[1], (wid, "ok", None))
 
     def _release(self) -> None:
         acked = sorted((r.acked for r in self.stream), reverse=True)
@@ -123,8 +146,19 @@ class DataNode(Endpoint):
             return
         log = self.log
         if offset == log.length + 1:
-            log.append(wid)
-            self.lag.add(self.kernel.now - t)
+            ends = log.ends  # IdLog.append, inlined (hot path)
+            if ends and ends[-1] == wid - 1:
+                ends[-1] = wid
+            else:
+                log.starts.append(wid)
+                ends.append(wid)
+            log.length = offset
+            lag = self.kernel.now - t  # Quantiles.add, inlined (hot path)
+            b = int(lag * 100_000)
+            if b >= 10_000:
+                b = 10_000 + int(lag * 1000) - 100
+            buckets = self.lag.buckets
+            buckets[b] = buckets.get(b, 0) + 1
             if self.each_ack:
                 self.send(master, master.on_repl_ack, (self.name, offset))
         elif offset > log.length + 1:  # a gap: messages were lost, ask for a resync
@@ -176,7 +210,7 @@ class DataNode(Endpoint):
         if self.waiting:
             self._release()
         # A replica that stays behind with nothing in flight lost part of the stream: resync it.
-        if offset < self.log.length and now - state.last_sent >= ACK_PERIOD:
+        if offset < self.log.length and now - max(state.last_sent, self.last_write) >= ACK_PERIOD:
             state.last_sent = now
             self.send(state.node, state.node.on_full_sync, (self, self.log.copy()))
 
