@@ -36,7 +36,7 @@ CONFLICT_MEANING = {
     "vv-superseded": "an older version replaced by one that descends from it (no data dropped)",
     "crdt-merged": "concurrent states merged by set union (no data dropped)",
     "resync-discarded": "writes a demoted primary held that the new primary did not: discarded by full resync",
-    "raft-truncated": "uncommitted log entries of a deposed leader overwritten by the new leader's log",
+    "raft-truncated": "uncommitted entries overwritten by the new leader's log on the nodes that held them",
 }
 TIMELINE_QUIET = {"+new-epoch", "conflict"}
 
