@@ -12,7 +12,7 @@ TOML layout (every key optional except ``mode``)::
     nodes = 3                 # n1..nN; n1 starts as the primary / leader
     strategy = "lww"          # multi-primary: lww | vv | crdt
     duration = "20s"          # default: last write or fault + settle
-    settle = "12s"
+    settle = "20s"
     seed = 1
     faults = ["crash primary at 3s"]
     [network]   latency = "0.5ms"  jitter = "0.2ms"  dist = "uniform"  loss = 0.0
@@ -114,7 +114,7 @@ class Scenario:
     strategy: str = "lww"
     seed: int = 1
     duration: float | None = None
-    settle: float = 12.0
+    settle: float = 20.0
     network: LinkSpec = field(default_factory=LinkSpec)
     links: list[LinkOverride] = field(default_factory=list)
     replication: ReplicationSpec = field(default_factory=ReplicationSpec)

@@ -60,7 +60,7 @@ def ladder(sim, result) -> str:
         out.append(f'<line x1="{x[name]}" y1="{TOP - 10}" x2="{x[name]}" y2="{height - 30}" stroke="#999"/>'
                    f'<text x="{x[name]}" y="{TOP - 16}" text-anchor="middle" font-weight="bold">{escape(name)}</text>')
     for t in range(int(end) + 1):
-        out.append(f'<text x="4" y="{y(t)}" fill="#666">{t}s</text>')
+        out.append(f'<text x="{width - 40}" y="{y(t)}" fill="#666">{t}s</text>')
     trace = sim.net.trace or []
     bulk = [m for m in trace if m[4] in BULK]
     control = [m for m in trace if m[4] not in BULK]

@@ -40,7 +40,8 @@ class Client(Endpoint):
 
     def start(self) -> None:
         self.retarget(self.initial_target())
-        self.kernel.at(self.spec.start, self.tick)
+        if self.spec.writes > 0:
+            self.kernel.at(self.spec.start, self.tick)
         self.kernel.at(self.spec.start + self.spec.timeout / 4, self.sweep)
 
     def retarget(self, node: Endpoint | None) -> None:
