@@ -211,3 +211,55 @@ def test_walk_with_your_own_certificate(cli, shared, tmp_path):
     other = shared("tls/illustrated-tls12/server/server.key")
     res = cli("tls", "walk", "--cert", str(base / "server.crt"), "--key", str(other), "--no-cost")
     assert res.exit_code == 2 and "does not belong to the certificate" in res.stderr
+
+
+def _pump(client, server) -> None:
+    """Move bytes between two engines until both are connected (or one failed)."""
+    client.start()
+    for _ in range(10):
+        for sender, receiver in ((client, server), (server, client)):
+            data = sender.data_to_send()
+            if data:
+                receiver.receive(data)
+        if (client.connected and server.connected) or client.failed or server.failed:
+            return
+
+
+@pytest.mark.parametrize("version, suite, group", [
+    ("1.2", "TLS_RSA_WITH_AES_128_CBC_SHA", "x25519"),  # RSA encryption of the pre-master, CBC explicit IVs
+    ("1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "secp256r1"),  # RSA-PSS signature over a P-256 share
+    ("1.3", "TLS_AES_128_GCM_SHA256", "x25519"),
+])
+def test_without_a_seed_the_engines_use_the_os_csprng(version, suite, group):
+    """connect/serve give no seed: every random value then comes from the OS, none repeats between two runs."""
+    import random
+
+    from protolab.tls.client import TlsClient
+    from protolab.tls.engine import Config, make_rng
+    from protolab.tls.kx import lab_identity
+    from protolab.tls.server import TlsServer
+    from protolab.tls.suites import lookup_group, lookup_suite
+
+    assert isinstance(make_rng(None, "client"), random.SystemRandom)
+    assert type(make_rng(3, "client")) is random.Random
+    identity = lab_identity("rsa")
+    runs = []
+    for _ in range(2):
+        common = dict(versions=[0x0304 if version == "1.3" else 0x0303], suites=[lookup_suite(suite)],
+                      groups=[lookup_group(group)])
+        client = TlsClient(Config(**common, anchors=[identity.cert]))
+        server = TlsServer(Config(**common, identity=identity))
+        assert isinstance(client.rng, random.SystemRandom) and isinstance(server.rng, random.SystemRandom)
+        _pump(client, server)
+        assert client.connected and server.connected, client.error or server.error
+        runs.append((client, server))
+    (c1, s1), (c2, s2) = runs
+    assert c1.client_random != c2.client_random and s1.server_random != s2.server_random
+    assert c1.keylog.text() != c2.keylog.text()
+    fresh = {"client ephemeral private key", "server ephemeral private key", "pre_master_secret"}
+    compared = 0
+    for first, second in ((c1, c2), (s1, s2)):
+        for name in fresh & first.secrets.keys():
+            assert first.secrets[name] != second.secrets[name], name
+            compared += 1
+    assert compared >= 2  # RSA: the pre-master on both sides; ECDHE: one ephemeral key on each side

@@ -24,8 +24,8 @@ CertOpt = Annotated[Path | None, typer.Option("--cert", help="Server certificate
 KeyOpt = Annotated[Path | None, typer.Option("--key", help="Private key of --cert (PEM/DER).")]
 KeylogOpt = Annotated[Path | None, typer.Option("--keylog", help="Write the NSS key log (Wireshark) here.")]
 SeedOpt = Annotated[int | None, typer.Option(
-    "--seed", help="Seed of the randoms and ephemeral keys (default: fresh each run). Lab randomness: "
-                   "never rely on it for real secrets.")]
+    "--seed", help="Make the randoms and ephemeral keys reproducible (seeded Mersenne Twister: lab only, anyone "
+                   "who knows the seed knows the keys). Default: the OS's CSPRNG.")]
 
 
 # ---- views ---------------------------------------------------------------------------------------------
@@ -127,7 +127,9 @@ def _session_view(session):
 
     views = [Text(f"{session.role} <-> {session.peer}: {session.version or '?'} {session.suite}"
                   + ("" if session.ems is None else f", EMS {'on' if session.ems else 'off'}"),
-                  style="bold underline")]
+                  style="bold underline"),
+             Text("randomness: " + ("the OS CSPRNG" if session.seed is None else
+                                    f"seeded with {session.seed} (reproducible, lab only: not secret)"), style="dim")]
     views += _step_views(session.steps)
     if session.connected:
         views.append(Text("handshake complete", style="green"))
@@ -186,13 +188,6 @@ def _versions(version: str) -> list[int]:
     if version not in table:
         raise BadInput(f"unsupported version {version!r} (1.2, 1.3 or auto)")
     return table[version]
-
-
-def _seed(seed: int | None) -> int:
-    """Against real peers a fixed seed would reuse randoms and ephemeral keys: draw one unless given."""
-    import secrets
-
-    return secrets.randbits(63) if seed is None else seed
 
 
 def _groups(names: str) -> list:
@@ -285,7 +280,7 @@ def connect(
     request = (send.encode().decode("unicode_escape").encode("latin-1") if send is not None else
                f"GET / HTTP/1.1\r\nHost: {servername or host}\r\nConnection: close\r\n\r\n".encode())
     config = Config(versions=versions, suites=_suites(suite, versions), groups=_groups(groups), ems=ems,
-                    server_name=servername or host, anchors=anchors, verify=not insecure, seed=_seed(seed))
+                    server_name=servername or host, anchors=anchors, verify=not insecure, seed=seed)
     session = run_connect(host, int(port_text), config, request, timeout=timeout)
     if keylog is not None:
         _write_keylog(keylog, session.keylog)
@@ -331,7 +326,7 @@ def serve(
     kinds = {s.auth for s in suites if s.auth}
     identity = _identity(cert, key, "ecdsa" if kinds == {"ecdsa"} else "rsa")
     config = Config(versions=versions, suites=suites, groups=_groups(groups), ems=ems, identity=identity,
-                    seed=_seed(seed))
+                    seed=seed)
     sock = listen(port, host)
     sys.stderr.write(f"listening on {host}:{sock.getsockname()[1]} ({count or 'any number of'} connection(s))\n")
     sys.stderr.flush()

@@ -70,7 +70,17 @@ class Config:
     anchors: list | None = None  # client: trusted certificates; None = system roots
     verify: bool = True  # client: check the certificate chain (False = --insecure)
     signature_schemes: list[int] = field(default_factory=lambda: list(DEFAULT_SIGNATURE_SCHEMES))
-    seed: int = 0
+    seed: int | None = None  # None: the OS CSPRNG (real peers); an int: reproducible lab randomness
+
+
+def make_rng(seed: int | None, role: str) -> random.Random:
+    """Where an endpoint's randoms, ephemeral keys and pre-master secret come from.
+
+    With a seed: Mersenne Twister seeded per role, so a walk is byte-for-byte reproducible (a lab, not a secret:
+    anyone who knows the seed knows every key). Without: `random.SystemRandom` (os.urandom), and the kx module
+    then lets `cryptography` draw key pairs, RSA padding and PSS salts itself.
+    """
+    return random.SystemRandom() if seed is None else random.Random(f"{seed}-{role}")
 
 
 class Endpoint:
@@ -81,7 +91,7 @@ class Endpoint:
 
     def __init__(self, config: Config, rng: random.Random | None = None):
         self.config = config
-        self.rng = rng or random.Random(f"{config.seed}-{self.role}")
+        self.rng = rng or make_rng(config.seed, self.role)
         self.state = "START"
         self.records = RecordBuffer()
         self.hs_buffer = b""

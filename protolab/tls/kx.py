@@ -17,7 +17,9 @@ because `cryptography` draws them from the OS). ECDSA uses RFC 6979 deterministi
 `lab_identity()` builds the walk's default server key and self-signed certificate from a seed: RSA primes
 come from a seeded Miller-Rabin search, the certificate is signed with PKCS#1 v1.5 (RSA) or RFC 6979 ECDSA,
 with fixed dates and serial. This is a lab: Mersenne Twister is NOT a cryptographic source; never use these
-keys outside it.
+keys outside it. Hence the other mode: an rng that is `random.SystemRandom` (what the engines use when no seed
+is given, i.e. against real peers) means "really random": key pairs come from `cryptography`'s generators, the
+PKCS#1 v1.5 padding and the PSS salt from OpenSSL (with its blinded RSA private operation), nothing from here.
 """
 
 from __future__ import annotations
@@ -42,6 +44,11 @@ from protolab.tls.suites import GROUPS, TLS12, Group, SignatureScheme
 _CURVES = {0x0017: ec.SECP256R1, 0x0018: ec.SECP384R1}
 
 
+def is_os_random(rng: random.Random) -> bool:
+    """True for the OS CSPRNG (random.SystemRandom): use the library's own randomness, not the seeded recipes."""
+    return isinstance(rng, random.SystemRandom)
+
+
 # ---- RSA key transport -------------------------------------------------------------------------------
 def make_pre_master(rng: random.Random, version: int = TLS12) -> bytes:
     """48-byte pre-master secret: client_version (2 bytes) + 46 random bytes."""
@@ -62,6 +69,8 @@ def _byte_len(n: int) -> int:
 
 def rsa_encrypt_pre_master(public_key: rsa.RSAPublicKey, pre_master: bytes, rng: random.Random) -> bytes:
     """RSAES-PKCS1-v1_5 encryption (RFC 8017 7.2.1) with the padding drawn from the seeded source."""
+    if is_os_random(rng):
+        return public_key.encrypt(pre_master, padding.PKCS1v15())
     pub = public_key.public_numbers()
     k = _byte_len(pub.n)
     ps = bytes(rng.randrange(1, 256) for _ in range(k - 3 - len(pre_master)))
@@ -111,8 +120,12 @@ def ephemeral_from_private(group: Group, private) -> EphemeralKey:
 
 
 def generate_ephemeral(group: Group | int, rng: random.Random) -> EphemeralKey:
-    """A key pair for `group` whose private scalar comes from the seeded source."""
+    """A key pair for `group`: private scalar from the seeded source, or from `cryptography` for the OS rng."""
     group = GROUPS[group] if isinstance(group, int) else group
+    if is_os_random(rng):
+        private = x25519.X25519PrivateKey.generate() if group.name == "x25519" else \
+            ec.generate_private_key(_CURVES[group.code]())
+        return ephemeral_from_private(group, private)
     if group.name == "x25519":
         return ephemeral_from_private(group, x25519.X25519PrivateKey.from_private_bytes(rng.randbytes(32)))
     curve = _CURVES[group.code]()
@@ -191,6 +204,8 @@ def sign(scheme: SignatureScheme, key, data: bytes, rng: random.Random) -> bytes
             scheme.key == "ecdsa" and not isinstance(key, ec.EllipticCurvePrivateKey):
         raise BadInput(f"{scheme.name} needs an {scheme.key.upper()} key")
     if scheme.padding == "pss":
+        if is_os_random(rng):  # salt from the OS, blinded private operation
+            return key.sign(data, padding.PSS(padding.MGF1(algo), padding.PSS.DIGEST_LENGTH), algo)
         return _pss_sign(key, data, scheme.hash, rng)
     if scheme.padding == "pkcs1":
         return key.sign(data, padding.PKCS1v15(), algo)

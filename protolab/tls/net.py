@@ -37,6 +37,7 @@ class Session:
     sent: bytes = b""
     keylog: str = ""
     secrets: dict = field(default_factory=dict)
+    seed: int | None = None  # None: the OS CSPRNG
 
 
 def session_from(engine: Endpoint, peer: str, sent: bytes = b"") -> Session:
@@ -44,7 +45,7 @@ def session_from(engine: Endpoint, peer: str, sent: bytes = b"") -> Session:
     return Session(engine.role, peer, list(engine.steps), engine.handshake_done and engine.error is None,
                    engine.error, version,
                    engine.suite.name if engine.suite else "", engine.ems if engine.version == 0x0303 else None,
-                   b"".join(engine.received), sent, engine.keylog.text(), dict(engine.secrets))
+                   b"".join(engine.received), sent, engine.keylog.text(), dict(engine.secrets), engine.config.seed)
 
 
 def _flush(sock: socket.socket, engine: Endpoint) -> None:
@@ -154,7 +155,7 @@ def serve(sock: socket.socket, config: Config, count: int = 1, reply: bytes = DE
                 conn, addr = sock.accept()
             except TimeoutError:
                 raise BadInput(f"no client connected within {timeout:g} s") from None
-            engine = TlsServer(replace(config, seed=config.seed + n))
+            engine = TlsServer(config if config.seed is None else replace(config, seed=config.seed + n))
             with conn:
                 _pump(conn, engine, lambda e=engine: e.connected, timeout)
                 sent = b""
