@@ -33,12 +33,15 @@ RATES = b"\x01\x08\x82\x84\x8b\x96\x0c\x12\x18\x24"
 
 
 def beacon_frames(count: int, seed: int):
-    """(frame, timestamp_ns) of `count` beacons from 40 seeded access points, 102.4 ms apart per AP."""
+    """(frame, timestamp_ns) of `count` beacons from 40 seeded access points, 102.4 ms apart per AP.
+
+    SSID lengths differ between APs and the TIM element's length changes from beacon to beacon, so the
+    records vary in length as in a real capture (no reader can coast on a fixed record size)."""
     rng = random.Random(seed)
     aps = []
     for i in range(40):
         bssid = bytes([0x02, rng.randrange(256), rng.randrange(256), rng.randrange(256), rng.randrange(256), i])
-        ssid = f"lab-{rng.randrange(10**6):06d}".encode()
+        ssid = f"lab-{rng.randrange(10**6):06d}".encode()[:rng.randrange(4, 11)] + b"x" * rng.randrange(0, 22)
         channel = rng.choice(CHANNELS_24)
         aps.append((bssid, ssid, channel, rng.randrange(-90, -30)))
     start_ns = 1_700_000_000_000_000_000
@@ -52,7 +55,9 @@ def beacon_frames(count: int, seed: int):
         header = struct.pack("<HH6s6s6sH", 0x0080, 0, b"\xff" * 6, bssid, bssid, seq << 4)
         body = struct.pack("<QHH", n * 102400, 100, 0x0431)
         body += bytes([0, len(ssid)]) + ssid + bytes([1, len(RATES[:8])]) + RATES[:8]
-        body += bytes([3, 1, channel, 5, 4, 0, 1, 0, 0])
+        # TIM: the partial virtual bitmap grows when stations have traffic buffered (varies per beacon)
+        bitmap = bytes(rng.randrange(1, 4))
+        body += bytes([3, 1, channel, 5, 3 + len(bitmap), n % 3, 3, 0]) + bitmap
         yield radiotap + header + body, start_ns + n * 2_560_000 + rng.randrange(1000) * 1000
 
 

@@ -173,7 +173,7 @@ def test_editcap_and_mergecap_files(tool, shared, tmp_path):
     assert [p.data for p in packets_ns] == [p.data for p in packets_us]
 
 
-def _odd_big_capture(path, tail: bytes = b""):
+def _odd_big_capture(path, tail: bytes = b"", count: int = 12_000, payload=None):
     """A >2 MiB pcap whose records break every rule the fast path shortcuts: out of order, truncated,
     longer than the snaplen, caplen > orig_len; then `tail` appended."""
     import random
@@ -181,7 +181,7 @@ def _odd_big_capture(path, tail: bytes = b""):
     rng = random.Random(7)
     with PcapWriter(path, linktype=LINKTYPE_ETHERNET) as w:
         ts = 1_600_000_000_000_000_000
-        for i in range(12_000):
+        for i in range(count):
             size = rng.randrange(60, 400)
             ts += rng.randrange(-2_000_000, 50_000_000) if i % 97 == 0 else rng.randrange(0, 3_000_000)
             if i == 5000:
@@ -189,7 +189,8 @@ def _odd_big_capture(path, tail: bytes = b""):
             orig = size + (rng.randrange(1, 50) if i % 13 == 0 else 0)
             if i == 7000:
                 orig = size - 10                              # caplen > orig_len
-            w.write(bytes(size), ts, orig_len=orig)
+            frame = payload(i, size, ts) if payload else bytes(size)
+            w.write(frame, ts, orig_len=orig + len(frame) - size)
     with open(path, "r+b") as f:
         f.seek(16)
         f.write(struct.pack("<I", 1000))   # the header now claims a snaplen of 1000
@@ -217,3 +218,43 @@ def test_fast_tally_equals_the_careful_walk(tmp_path, tail):
     assert fast.truncated == sum(len(p.data) < p.orig_len for p in packets)
     assert fast_warnings == slow_warnings
     assert len(fast_warnings) == 2 + bool(tail)
+
+
+def _tallies(path, monkeypatch):
+    """(one-process tally, warnings), (two-process tally, warnings), records the parent joined from the child."""
+    from protolab.capture import fastpath
+
+    with open_capture(path) as cap:
+        one = cap.tally(), cap.warnings
+    joined = []
+    join = fastpath.Scan.join
+    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(fastpath.Scan, "join", lambda self, later, per_sec: (joined.append(later.n),
+                                                                              join(self, later, per_sec)))
+    with open_capture(path) as cap:
+        two = cap.tally(), cap.warnings
+    return one, two, joined
+
+
+@pytest.mark.parametrize("tail", [b"\x01", struct.pack("<IIII", 1, 2, 0xFFFFFFF0, 5) + bytes(64)])
+def test_two_process_tally_equals_one_process(tmp_path, monkeypatch, tail):
+    path = tmp_path / "big.pcap"
+    _odd_big_capture(path, tail, count=30_000)
+    one, two, joined = _tallies(path, monkeypatch)
+    assert two == one and one[0].packets == 30_000
+    assert len(joined) == 2 and joined[0] > 5_000     # the child's half, then the careful tail
+
+
+def test_two_process_tally_survives_a_wrong_resync(tmp_path, monkeypatch):
+    """Frames full of fake record headers (caplen 0) around the middle lure the child onto a false
+    boundary: the parent must notice and walk on alone, with the same result."""
+    def payload(i, size, ts):
+        if 10_000 <= i < 20_000:
+            return struct.pack("<IIII", ts // 10**9, 0, 0, 0) * 60
+        return bytes(size)
+
+    path = tmp_path / "lure.pcap"
+    _odd_big_capture(path, count=30_000, payload=payload)
+    one, two, joined = _tallies(path, monkeypatch)
+    assert two == one and one[0].packets == 30_000
+    assert len(joined) == 1                           # only the careful tail: nothing from the child

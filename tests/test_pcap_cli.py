@@ -28,6 +28,7 @@ def test_info_agrees_with_capinfos(cli, tool, shared):
     assert result.exit_code == 0, result.stderr
     infos = json.loads(result.stdout)
     for path, info in zip(paths, infos, strict=True):
+        assert info["path"] == str(path)
         out = subprocess.run([capinfos, "-M", "-c", "-d", "-u", "-a", "-e", "-o", "-S", "-s", str(path)],
                              capture_output=True, text=True).stdout
         fields = dict(re.findall(r"^([^:\n]+):\s+(.*)$", out, re.M))

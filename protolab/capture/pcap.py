@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from protolab.capture.linktypes import split_linktype_word
 from protolab.capture.reader import MAX_CAPLEN, Interface
 
-CHUNK_MIN = 1 << 20
-
 
 @dataclass(frozen=True)
 class Magic:
@@ -125,77 +123,15 @@ def _report_odd(cap, counts: list[int], snaplen: int) -> None:
 
 
 def _fast_tally(cap, w, endian: str, magic: Magic, snaplen: int):
-    """The `pcap info` fast path: the header-only walk of `_walk` with its bookkeeping inlined.
+    from protolab.capture.fastpath import Layout, fast_tally
 
-    The inner loop only visits records whose header starts at least `margin` bytes before the end of the
-    window, so every record it sees lies wholly inside the window (caplen <= limit < margin) and needs no
-    bounds check; the last `margin` bytes of each window, and any record with an absurd caplen, go through
-    the careful walker. To keep the loop short it compares (seconds, fraction) only when the seconds do
-    not grow, and adds lengths only for the rare records whose caplen differs from orig_len (the sum of
-    caplens follows from how far the walk went). Min/max times follow from the decreases: the maximum is
-    the last value or one followed by a decrease, the minimum the first value or one lower than the
-    value before it.
-    """
-    from protolab.capture.reader import Tally
-
-    hlen = magic.header_len
-    unpack = struct.Struct(endian + "IIII").unpack_from
-    per_sec = 10**9 // magic.frac_to_ns
     limit = max(MAX_CAPLEN, min(snaplen, 16 * MAX_CAPLEN))
-    margin = hlen + limit
-    snap = snaplen or limit
-    n = truncated = extra_wire = 0
-    odd = [0, 0]
-    first = None
-    ps = pf = -1              # previous (seconds, fraction)
-    peaks: list[int] = []     # values followed by a decrease, and values lower than their predecessor
-    while w.fill(margin + CHUNK_MIN):
-        buf, pos = w.buf, w.pos
-        lim = len(buf) - margin
-        if first is None:
-            s, f, c, o = unpack(buf, pos)
-            first = s * per_sec + f
-        while pos <= lim:
-            s, f, c, o = unpack(buf, pos)
-            if s <= ps and (s < ps or f < pf):
-                peaks += (ps * per_sec + pf, s * per_sec + f)
-            ps, pf = s, f
-            if c != o or c > snap:
-                if c > limit:
-                    break
-                extra_wire += o - c
-                if c < o:
-                    truncated += 1
-                else:
-                    odd[1] += c > o
-                odd[0] += c > snap
-            pos += hlen + c
-            n += 1
-        w.pos = pos
-        if pos <= lim:  # stopped on an absurd caplen: let the careful walker report it
-            break
-    walked = w.tell()
-    fast_n = n
-    # The tail of the file (and any record that broke a rule) through the careful walker.
-    tail_wire = 0
-    for _iface, t_ns, _caplen, orig_len, _ in _walk(cap, w, endian, magic, snaplen, False, n, odd):
-        t = t_ns // magic.frac_to_ns
-        s, f = divmod(t, per_sec)
-        if first is None:
-            first = t
-        if s <= ps and (s < ps or f < pf):
-            peaks += (ps * per_sec + pf, t)
-        ps, pf = s, f
-        tail_wire += orig_len
-        truncated += _caplen < orig_len
-        n += 1
-    tally = Tally(packets=n, truncated=truncated, in_order=not peaks)
-    fast_caplens = walked - FILE_HEADER_LEN - hlen * fast_n
-    tally.data_bytes = w.tell() - FILE_HEADER_LEN - hlen * n   # the walk stops at the end of the last record
-    tally.wire_bytes = fast_caplens + extra_wire + tail_wire
-    if n:
-        values = [first, ps * per_sec + pf, *peaks]
-        tally.first_ns, tally.last_ns = min(values) * magic.frac_to_ns, max(values) * magic.frac_to_ns
-    cap.interfaces[0].packets = n
+    layout = Layout(endian, magic.header_len, 10**9 // magic.frac_to_ns, magic.frac_to_ns, snaplen, limit,
+                    FILE_HEADER_LEN)
+
+    def careful_tail(start_number: int, odd: list[int]):
+        return _walk(cap, w, endian, magic, snaplen, False, start_number, odd)
+
+    tally, odd = fast_tally(cap, w, layout, careful_tail)
     _report_odd(cap, odd, snaplen)
     return tally

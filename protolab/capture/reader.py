@@ -70,8 +70,8 @@ class Capture:
     """An open capture file. Iterate for packets; `tally()` for counts; use as a context manager."""
 
     def __init__(self, path, progress: Callable[[int], None] | None = None):
-        self.path = getattr(path, "name", None) or ("<memory>" if hasattr(path, "read") else str(path))
         self._owns_file = not hasattr(path, "read")
+        self.path = str(path) if self._owns_file else str(getattr(path, "name", "<memory>"))
         try:
             self.size = os.path.getsize(path) if self._owns_file else _remaining_size(path)
             self._window, self._raw, self.compressed = open_stream(path, progress)

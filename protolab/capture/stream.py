@@ -9,7 +9,6 @@ it, so a lying length field cannot make us allocate gigabytes.
 
 from __future__ import annotations
 
-import gzip
 import zlib
 from collections.abc import Callable
 from typing import BinaryIO
@@ -38,6 +37,16 @@ class Window:
     def tell(self) -> int:
         """Offset in the (decompressed) stream of the next unread byte."""
         return self._base + self.pos
+
+    @property
+    def base(self) -> int:
+        """Stream offset of buf[0]."""
+        return self._base
+
+    def seek(self, offset: int) -> None:
+        """Jump to `offset` of an uncompressed file (the window is emptied)."""
+        self._f.seek(offset)
+        self.buf, self.pos, self._base, self.eof = b"", 0, offset, False
 
     def fill(self, need: int) -> bool:
         """Make `need` bytes available from `pos`; False when the stream ends first (the tail stays)."""
@@ -88,5 +97,7 @@ def open_stream(path, progress: Callable[[int], None] | None = None) -> tuple[Wi
     head = raw.read(2)
     raw.seek(start)
     if head == GZIP_MAGIC:
+        import gzip
+
         return Window(gzip.GzipFile(fileobj=raw, mode="rb"), raw, progress), raw, True
     return Window(raw, raw, progress), raw, False
