@@ -11,6 +11,7 @@ import json
 import pytest
 
 from protolab.render.jsonout import dumps
+from protolab.replication.faults import parse_fault
 from protolab.replication.runner import simulate
 from protolab.replication.scenario import load
 
@@ -171,3 +172,28 @@ def test_same_seed_same_json_and_different_seeds_differ():
     c = dumps(_run("sentinel-split-brain", seed=2)[1])
     assert a == b and a != c
     assert json.loads(a)["latency_ms"] != json.loads(c)["latency_ms"]
+
+
+def test_a_paused_primary_is_replaced_and_its_late_writes_are_unknown_not_acknowledged():
+    sim, r = _run("async-crash", faults=[parse_fault("pause primary at 3s for 4s")])
+    kinds = {e.kind for e in r.timeline}
+    assert {"+switch-master", "+convert-to-slave"} <= kinds
+    late = [(i, d) for i, d in sim.history.pairs() if i[6] == "n1" and 2.99 < i[0] < 7]
+    assert late and all(d[2] == "info" for _i, d in late)  # timed out while n1 stood still
+    assert r.acked_lost == 0 and r.unknown_lost == len(late)
+    assert r.two_primaries_s > 4 and r.divergence.converged
+
+
+def test_toml_links_one_way_and_exponential_latency(tmp_path):
+    from protolab.replication.scenario import load_file
+
+    path = tmp_path / "s.toml"
+    path.write_text('mode = "async"\nseed = 3\n[[link]]\nbetween = ["n1", "n2"]\nlatency = "30ms"\n'
+                    'jitter = "10ms"\ndist = "exp"\none_way = true\n[[client]]\nname = "c1"\nnear = "n1"\n'
+                    'writes = 200\nrate = 100\n')
+    sc = load_file(path)
+    link = sc.links[0]
+    assert (link.a, link.b, link.one_way, link.spec.dist, link.spec.base) == ("n1", "n2", True, "exp", 0.03)
+    sim, r = simulate(sc)
+    lags = {name: node.lag.max_ms() for name, node in sim.nodes.items() if name != "n1"}
+    assert lags["n2"] > 30 > lags["n3"]  # only n1 -> n2 is slow, with an exponential tail
