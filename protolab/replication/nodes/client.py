@@ -64,8 +64,9 @@ class Client(Endpoint):
             self.pending[wid] = (now, node, key)
             self._send(self._link, self._on_write, (self, wid, key))
         self.issued += 1
-        if self.issued < self._writes:
-            heappush(self._heap, (now + self.interval, next(self._seq), self.tick, None, None))
+        if self.issued < self._writes:  # from the start time, so float errors do not add up
+            at = self.spec.start + self.issued * self.interval
+            heappush(self._heap, (at, next(self._seq), self.tick, None, None))
 
     def on_reply(self, msg) -> None:
         wid, status, hint = msg
