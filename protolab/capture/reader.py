@@ -106,6 +106,8 @@ class Capture:
             walker = module.open_walker(self, w)
             if walker is not None:
                 return walker
+        if w.error and len(head) < 4:
+            raise BadInput(f"{self.path}: no capture could be read: {w.error.split(' (')[0]}")
         what = "a gzip stream that holds no" if self.compressed else "not a"
         shown = head.hex() if head else "empty file"
         raise BadInput(f"{self.path}: {what} pcap or pcapng capture (starts with {shown})")

@@ -17,6 +17,51 @@ CHUNK = 1 << 20  # 1 MiB: big enough to amortise the Python loop, small enough f
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+class Gunzip:
+    """A gzip file as a stream of bytes, keeping everything a cut-short or corrupt stream still yields.
+
+    zlib's decompressobj with a bound on each output (a small compressed chunk may inflate a thousandfold),
+    members one after another as gzip allows; a problem ends the stream and is kept in `error`.
+    """
+
+    IN_CHUNK = 1 << 16
+    FEED = 1 << 13   # compressed bytes per zlib call: an error loses at most the output of one feed
+
+    def __init__(self, raw: BinaryIO):
+        self._raw = raw
+        self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._pending = b""      # compressed bytes not yet given to zlib
+        self._done = False
+        self.error: str | None = None
+
+    def read(self, n: int) -> bytes:
+        parts, have = [], 0
+        while have < n and not self._done:
+            if self._inflate.eof:                      # a member ended: another may follow
+                self._pending = self._inflate.unused_data + self._pending or self._raw.read(self.IN_CHUNK)
+                if not self._pending.strip(b"\0"):     # the end (some writers pad with zeros)
+                    self._done = True
+                    break
+                self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            if not self._pending:
+                self._pending = self._raw.read(self.IN_CHUNK)
+                if not self._pending:
+                    self.error = "the gzip stream is cut short (kept what it held)"
+                    self._done = True
+                    break
+            feed, rest = self._pending[:self.FEED], self._pending[self.FEED:]
+            try:
+                out = self._inflate.decompress(feed, n - have)
+            except zlib.error:
+                self.error = "the gzip stream is corrupt (kept what came before)"
+                self._done = True
+                break
+            self._pending = self._inflate.unconsumed_tail + rest
+            parts.append(out)
+            have += len(out)
+        return b"".join(parts)
+
+
 class Window:
     __slots__ = ("buf", "pos", "_f", "_raw", "_base", "eof", "error", "_progress", "_raw_seen")
 
@@ -58,13 +103,10 @@ class Window:
         parts = [self.buf[self.pos:]]
         want = max(need - have, CHUNK)
         while have < need:
-            try:
-                data = self._f.read(want)
-            except (EOFError, OSError, zlib.error) as exc:  # truncated or corrupt gzip stream
-                self.error = f"compressed stream ends badly ({exc})"
-                data = b""
+            data = self._f.read(want)
             if not data:
                 self.eof = True
+                self.error = getattr(self._f, "error", None)
                 break
             parts.append(data)
             have += len(data)
@@ -97,7 +139,5 @@ def open_stream(path, progress: Callable[[int], None] | None = None) -> tuple[Wi
     head = raw.read(2)
     raw.seek(start)
     if head == GZIP_MAGIC:
-        import gzip
-
-        return Window(gzip.GzipFile(fileobj=raw, mode="rb"), raw, progress), raw, True
+        return Window(Gunzip(raw), raw, progress), raw, True
     return Window(raw, raw, progress), raw, False

@@ -21,6 +21,10 @@ FileArg = Annotated[Path, typer.Argument(help="A capture file: pcap or pcapng, o
 
 def _with_progress(path: Path, work):
     """Run work(path, progress_callback) with a bytes progress bar on a TTY (silent otherwise)."""
+    import sys
+
+    if not sys.stdout.isatty():   # no bar to draw: skip importing rich for it (start-up time matters here)
+        return work(path, None)
     from protolab.render.progress import progress
 
     try:
@@ -121,7 +125,8 @@ def info_view(results) -> list:
             ("truncated records", f"{r.truncated_records:,}"),
             ("strict time order", "yes" if r.in_order else "no"),
         ]
-        text = Text(r.path + "\n", style="bold")
+        text = Text()
+        text.append(r.path + "\n", style="bold underline")
         width = max(len(key) for key, _ in rows) + 2
         for key, value in rows:
             text.append(key.ljust(width), style="bold")
