@@ -62,7 +62,11 @@ def run(
                         failover_timeout=failover_timeout, wait=wait, wait_timeout=wait_timeout,
                         min_replicas=min_replicas, min_replicas_max_lag=min_replicas_max_lag, latency=latency,
                         duration=duration, seed=seed)
-    sim, result = simulate(sc, trace=svg is not None)
+    from protolab.render.progress import progress
+    from protolab.replication.sim import STEPS
+
+    with progress(STEPS, "simulating", unit="steps") as advance:
+        sim, result = simulate(sc, trace=svg is not None, advance=advance)
     write_outputs(sim, result, svg=svg, history=history)
     output(result, as_json, _run_view)
     failed = [c.name for c in result.checks if not c.ok]
@@ -91,8 +95,13 @@ def compare(
     unknown = [m for m in names if m not in MODES]
     if not names or unknown:
         raise BadInput(f"unknown mode {', '.join(unknown) or '(none given)'}; modes: {', '.join(MODES)}")
+    from protolab.render.progress import progress
+    from protolab.replication.sim import STEPS
+
     sc = build_scenario(scenario, seed=seed)
-    output(run_compare(sc, names), as_json, _compare_view)
+    with progress(STEPS * len(names), "simulating", unit="steps") as advance:
+        result = run_compare(sc, names, advance)
+    output(result, as_json, _compare_view)
 
 
 @app.command()

@@ -8,15 +8,15 @@ from protolab.replication.scenario import Scenario
 from protolab.replication.sim import Simulation
 
 
-def simulate(scenario: Scenario, *, trace: bool = False) -> tuple[Simulation, RunResult]:
-    sim = Simulation(scenario, trace=trace).run()
+def simulate(scenario: Scenario, *, trace: bool = False, advance=None) -> tuple[Simulation, RunResult]:
+    sim = Simulation(scenario, trace=trace).run(advance)
     return sim, analyze(sim)
 
 
-def compare(scenario: Scenario, modes: list[str]) -> CompareResult:
+def compare(scenario: Scenario, modes: list[str], advance=None) -> CompareResult:
     rows = []
     for mode in modes:
-        _sim, r = simulate(scenario.with_mode(mode))
+        _sim, r = simulate(scenario.with_mode(mode), advance=advance)
         done = r.writes.ok + r.writes.fail + r.writes.info
         rows.append(CompareRow(mode, r.latency_ms.p50, r.latency_ms.p99, r.writes.ok, r.acked_lost, r.writes.info,
                                r.writes.fail, r.rto_s, r.two_primaries_s,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from itertools import count
 
-from protolab.errors import BadInput
 from protolab.replication.faults import Fault, blocked_pairs
 from protolab.replication.history import History
 from protolab.replication.kernel import Kernel
@@ -19,6 +18,7 @@ from protolab.replication.nodes.client import PeerClient, RaftClient, SentinelCl
 from protolab.replication.scenario import Scenario
 
 EVENT_CAP = 5000  # timeline entries kept; conflicts beyond this are only counted
+STEPS = 50  # slices of a run, for the progress bar
 
 
 class Simulation:
@@ -207,7 +207,8 @@ class Simulation:
                     self.net.set_override(a, b, spec)
 
     # --- running ---------------------------------------------------------------------------------
-    def run(self) -> Simulation:
+    def run(self, advance=None) -> Simulation:
+        """Run to the scenario's end, in STEPS slices; ``advance(1)`` is called after each (progress)."""
         end = self.scenario.end_time()
         for fault in self.scenario.faults:
             fault = Fault(**{f: getattr(fault, f) for f in fault.__dataclass_fields__})  # a copy per run
@@ -215,9 +216,9 @@ class Simulation:
                 self.kernel.at(fault.at, self._apply, (fault, "start"))
         for ep in [*self.nodes.values(), *self.sentinels, *self.clients]:
             ep.start()
-        try:
-            self.kernel.run(end)
-        except RecursionError as exc:  # pragma: no cover - a model bug, not user input
-            raise BadInput("the simulation recursed too deep") from exc
+        for step in range(1, STEPS + 1):  # slicing does not change the order of events
+            self.kernel.run(end * step / STEPS)
+            if advance is not None:
+                advance(1)
         self.end = end
         return self
