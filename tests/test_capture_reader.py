@@ -163,6 +163,12 @@ def test_editcap_and_mergecap_files(tool, shared, tmp_path):
         cap, packets = read_all(path)
         assert len(packets) == expected, path.name
         assert cap.warnings == []
+    cut = tmp_path / "cut.pcapng.gz"
+    cut.write_bytes(gz.read_bytes()[:gz.stat().st_size * 2 // 3])
+    cap, packets = read_all(cut)
+    out = subprocess.run([tool("capinfos"), "-T", "-r", "-c", str(cut)], capture_output=True, text=True).stdout
+    assert len(packets) == int(out.split()[-1]) > 100
+    assert any("gzip stream is cut short" in w for w in cap.warnings)
     cap, packets = read_all(merged)
     assert sorted({p.linktype for p in packets}) == [1, 105, 119]
     assert {locate(p.linktype, p.data).kind for p in packets} == {"ipv4", "802.11"}
