@@ -318,3 +318,54 @@ def test_serve_bad_input(cli):
     assert res.exit_code == 2 and "unknown key exchange" in res.stderr
     res = cli("tls", "serve", "--port", "0", "--count", "1", "--timeout", "0.2")
     assert res.exit_code == 2 and "no client connected within" in res.stderr
+
+
+@pytest.mark.parametrize("kind, suite, client_args, reason", [
+    # RFC 8422 5.1: the ECDSA certificate's curve must be one the client lists in supported_groups
+    ("ecdsa", "ECDHE-ECDSA-AES128-GCM-SHA256", ["-tls1_2", "-groups", "X25519"],
+     "supported_groups lacks secp256r1, the certificate's curve"),
+    # TLS 1.3: CertificateVerify needs a scheme the client accepts for this key
+    ("ecdsa", "TLS_AES_128_GCM_SHA256", ["-tls1_3", "-sigalgs", "rsa_pss_rsae_sha256"],
+     "no signature scheme in common with the client for the server's ECDSA secp256r1 key"),
+])
+def test_serve_refuses_what_the_client_could_not_verify(tool, pki, kind, suite, client_args, reason):
+    from protolab.tls.engine import Config
+    from protolab.tls.kx import load_identity
+    from protolab.tls.suites import lookup_group, lookup_suite
+
+    openssl = tool("openssl")
+    cert, key = pki[kind]
+    chosen = lookup_suite(suite)
+    config = Config(versions=[chosen.version], suites=[chosen], groups=[lookup_group("x25519")],
+                    identity=load_identity(cert.read_bytes(), key.read_bytes()))
+    port, thread, box = _serve_in_thread(config)
+    try:
+        out = subprocess.run([openssl, "s_client", "-connect", f"127.0.0.1:{port}", "-ign_eof", *client_args],
+                             input=b"x\n", capture_output=True, timeout=10)
+    finally:
+        thread.join(10)
+    session = box["sessions"][0]
+    assert not session.connected and reason in session.error
+    assert out.returncode != 0 and b"alert handshake failure" in out.stderr  # told with a fatal alert (40)
+
+
+def test_server_skips_a_suite_it_could_not_sign_for():
+    """The client accepts only ECDSA signatures but the server key is RSA: ECDHE-RSA would need a signed
+    ServerKeyExchange, so the server takes the RSA key-transport suite the client also offers."""
+    from protolab.tls.client import TlsClient
+    from protolab.tls.engine import Config
+    from protolab.tls.kx import lab_identity
+    from protolab.tls.server import TlsServer
+    from protolab.tls.suites import lookup_group, lookup_suite
+
+    identity = lab_identity("rsa")
+    suites = [lookup_suite("ECDHE-RSA-AES128-GCM-SHA256"), lookup_suite("AES128-GCM-SHA256")]
+    client = TlsClient(Config(suites=suites, groups=[lookup_group("x25519")], signature_schemes=[0x0403],
+                              anchors=[identity.cert], seed=1))
+    server = TlsServer(Config(suites=suites, groups=[lookup_group("x25519")], identity=identity, seed=1))
+    client.start()
+    for _ in range(6):
+        server.receive(client.data_to_send())
+        client.receive(server.data_to_send())
+    assert client.connected and server.connected, client.error or server.error
+    assert server.suite.openssl == "AES128-GCM-SHA256"

@@ -40,11 +40,11 @@ class Derivation:
     kind: str = "symmetric"  # "symmetric" | "asymmetric"
 
 
-_HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha1": hashes.SHA1}
+_HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512, "sha1": hashes.SHA1}
 
 
 def hash_algorithm(name: str) -> hashes.HashAlgorithm:
-    """The `cryptography` hash object for "sha1" / "sha256" / "sha384"."""
+    """The `cryptography` hash object for "sha1" / "sha256" / "sha384" / "sha512"."""
     return _HASHES[name]()
 
 

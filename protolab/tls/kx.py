@@ -351,6 +351,13 @@ class Identity:
     def kind(self) -> str:
         return "rsa" if isinstance(self.key, rsa.RSAPrivateKey) else "ecdsa"
 
+    @property
+    def curve(self) -> int | None:
+        """ECDSA: the group code of the key's curve (None for RSA, or a curve the lab does not know)."""
+        if self.kind == "rsa":
+            return None
+        return next((code for code, cls in _CURVES.items() if isinstance(self.key.curve, cls)), None)
+
 
 def load_identity(cert_data: bytes, key_data: bytes) -> Identity:
     """An identity from files (--cert/--key); BadInput when the key does not belong to the certificate."""
@@ -358,7 +365,11 @@ def load_identity(cert_data: bytes, key_data: bytes) -> Identity:
     key = load_private_key(key_data)
     if not public_keys_match(key, cert.public_key()):
         raise BadInput("the private key does not belong to the certificate")
-    return Identity(key, cert)
+    identity = Identity(key, cert)
+    if not isinstance(key, rsa.RSAPrivateKey) and identity.curve is None:
+        raise BadInput("the lab's server signs with RSA or ECDSA on P-256/P-384 keys only, not "
+                       + getattr(getattr(key, "curve", None), "name", type(key).__name__))
+    return identity
 
 
 @lru_cache(maxsize=8)

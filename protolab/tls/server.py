@@ -22,13 +22,17 @@ from protolab.tls.engine import CCS, CONNECTED, Endpoint, TlsFailure
 from protolab.tls.records import CHANGE_CIPHER_SPEC, Record
 from protolab.tls.steps import ASYMMETRIC, NOTE, SYMMETRIC
 
-# Signature schemes the server may use, by key type and version, in preference order.
+# Signature schemes the server may sign with, by key (RSA, or the ECDSA key's curve) and version, preferred first.
+# ECDSA schemes name their curve (binding in TLS 1.3), so a P-384 key signs with ecdsa_secp384r1_sha384.
 SCHEME_PREFERENCE = {
-    ("rsa", m.TLS13): [0x0804, 0x0805],
-    ("rsa", m.TLS12): [0x0804, 0x0401, 0x0805, 0x0501],
-    ("ecdsa", m.TLS13): [0x0403],
-    ("ecdsa", m.TLS12): [0x0403],
+    ("rsa", m.TLS13): [0x0804, 0x0805, 0x0806],
+    ("rsa", m.TLS12): [0x0804, 0x0401, 0x0805, 0x0501, 0x0806, 0x0601],
+    (0x0017, m.TLS13): [0x0403], (0x0017, m.TLS12): [0x0403],
+    (0x0018, m.TLS13): [0x0503], (0x0018, m.TLS12): [0x0503],
 }
+# A TLS 1.2 client that sends no signature_algorithms (RFC 5246 7.4.1.4.1 says: assume SHA-1, which the lab
+# does not sign with): take the SHA-256 scheme of the key type.
+SCHEMES_WITHOUT_EXTENSION = [0x0401, 0x0403, 0x0503]
 
 
 class TlsServer(Endpoint):
@@ -49,6 +53,15 @@ class TlsServer(Endpoint):
 
     # ---- negotiation -------------------------------------------------------------------------------
     def _choose(self, ch: m.ClientHello) -> None:
+        """Version, group, signature scheme and suite: the server's preference among what the client offers.
+
+        A suite is only taken when the server can do all of it for this client: a TLS 1.2 ECDHE suite needs a
+        group in the client's supported_groups and a signature scheme in its signature_algorithms (the
+        ServerKeyExchange is signed); an ECDSA suite also needs the certificate's curve in supported_groups
+        (RFC 8422 5.1: those are the curves the client can verify); TLS 1.3 always signs (CertificateVerify).
+        """
+        from protolab.tls.suites import GROUPS
+
         sv = x.find(ch.extensions, x.SUPPORTED_VERSIONS)
         theirs = sv.value if sv is not None else ([m.TLS12] if ch.legacy_version >= m.TLS12 else [])
         version = next((v for v in sorted(self.config.versions, reverse=True) if v in theirs), None)
@@ -56,11 +69,20 @@ class TlsServer(Endpoint):
             raise TlsFailure("no protocol version in common (client offers "
                              + ", ".join(f"0x{v:04x}" for v in theirs) + ")", 70, "version negotiation")
         self.version = version
-        kind = self.config.identity.kind
+        ident = self.config.identity
+        kind = ident.kind
         groups_ext = x.find(ch.extensions, x.SUPPORTED_GROUPS)
         their_groups = groups_ext.value if groups_ext is not None else [g.code for g in self.config.groups]
-        shares = {e.group: e.key_exchange for e in (x.find(ch.extensions, x.KEY_SHARE).value
-                                                    if x.find(ch.extensions, x.KEY_SHARE) else [])}
+        sigs = x.find(ch.extensions, x.SIGNATURE_ALGORITHMS)
+        offered_sigs = sigs.value if sigs is not None else SCHEMES_WITHOUT_EXTENSION
+        prefs = SCHEME_PREFERENCE.get((ident.curve or kind, version), [])
+        self.scheme_code = next((s for s in prefs if s in offered_sigs), None)
+        key_name = kind.upper() + (f" {GROUPS[ident.curve].name}" if ident.curve else "")
+        if version == m.TLS13 and self.scheme_code is None:
+            raise TlsFailure(f"no signature scheme in common with the client for the server's {key_name} key",
+                             40, "signature negotiation")
+        share_ext = x.find(ch.extensions, x.KEY_SHARE)
+        shares = {e.group: e.key_exchange for e in (share_ext.value if share_ext is not None else [])}
         if version == m.TLS13:
             self.group = next((g for g in self.config.groups if g.code in shares), None)
             self.retry_group = None
@@ -73,23 +95,38 @@ class TlsServer(Endpoint):
                 self.client_share = shares[self.group.code]
         else:
             self.group = next((g for g in self.config.groups if g.code in their_groups), None)
+        why_not: list[str] = []
         for suite in self.config.suites:
             if suite.code not in ch.cipher_suites or suite.version != version:
                 continue
-            if version == m.TLS12 and (suite.auth != kind or (suite.kx == "ecdhe" and self.group is None)):
-                continue
-            self.suite = suite
-            break
-        else:
-            raise TlsFailure("no cipher suite in common with the client (server accepts "
-                             + ", ".join(s.openssl for s in self.config.suites) + f" with a {kind.upper()} key)",
-                             40, "suite negotiation")
-        sigs = x.find(ch.extensions, x.SIGNATURE_ALGORITHMS)
-        offered = sigs.value if sigs is not None else [0x0401]
-        prefs = SCHEME_PREFERENCE[(kind, version)]
-        self.scheme_code = next((s for s in prefs if s in offered), None)
-        if self.scheme_code is None:
-            raise TlsFailure("no signature scheme in common with the client", 40, "signature negotiation")
+            reason = self._cannot12(suite, kind, ident.curve, their_groups) if version == m.TLS12 else None
+            if reason is None:
+                self.suite = suite
+                return
+            if reason not in why_not:
+                why_not.append(reason)
+        from protolab.tls.suites import SUITES
+
+        offered = [SUITES[c].openssl for c in ch.cipher_suites if c in SUITES and SUITES[c].version == version]
+        raise TlsFailure("no cipher suite in common with the client (server accepts "
+                         + ", ".join(s.openssl for s in self.config.suites) + f" with an {key_name} key; "
+                         + ("; ".join(why_not) if why_not else "the client offers "
+                            + (", ".join(offered) if offered else "none of the lab's suites for this version"))
+                         + ")", 40, "suite negotiation")
+
+    def _cannot12(self, suite, kind: str, curve: int | None, their_groups: list[int]) -> str | None:
+        """Why this server cannot do this offered TLS 1.2 suite for this client (None: it can)."""
+        from protolab.tls.suites import GROUPS
+
+        if suite.auth != kind:
+            return f"{suite.openssl} needs an {suite.auth.upper()} certificate"
+        if suite.kx == "ecdhe" and self.group is None:
+            return "no ECDHE group in common"
+        if suite.kx == "ecdhe" and self.scheme_code is None:
+            return "no signature scheme in common for the ServerKeyExchange"
+        if suite.auth == "ecdsa" and curve not in their_groups:
+            return f"the client's supported_groups lacks {GROUPS[curve].name}, the certificate's curve"
+        return None
 
     def on_client_hello(self, ch: m.ClientHello) -> str:
         self.client_random = ch.random
@@ -127,7 +164,7 @@ class TlsServer(Endpoint):
         scheme = SIGNATURE_SCHEMES[self.scheme_code]
         key = self.config.identity.key
         sig = sign(scheme, key, data, self.rng)
-        bits = getattr(key, "key_size", 0) or key.curve.key_size
+        bits = key.key_size if self.config.identity.kind == "rsa" else key.curve.key_size
         self.derived(f"{title} signature", [Derivation(
             f"{title} signature", f"{scheme.name} sign with the server's private key", {"signed data": data}, sig,
             f"{self.config.identity.kind.upper()}-{bits} private-key signature", ASYMMETRIC)], ASYMMETRIC,

@@ -161,21 +161,26 @@ def lookup_group(name: str | int) -> Group:
 
 @dataclass(frozen=True)
 class SignatureScheme:
-    """A TLS SignatureScheme (RFC 8446 4.2.3): key type, padding and hash."""
+    """A TLS SignatureScheme (RFC 8446 4.2.3): key type, padding and hash (and, for ECDSA, the curve it names)."""
 
     code: int
     name: str
     key: str  # "rsa" | "ecdsa"
     padding: str | None  # "pkcs1" | "pss" | None for ECDSA
     hash: str
+    curve: int | None = None  # ECDSA: the group code of the key's curve (binding in TLS 1.3, a hint in 1.2)
 
 
 SIGNATURE_SCHEMES: dict[int, SignatureScheme] = {s.code: s for s in [
     SignatureScheme(0x0401, "rsa_pkcs1_sha256", "rsa", "pkcs1", "sha256"),
     SignatureScheme(0x0501, "rsa_pkcs1_sha384", "rsa", "pkcs1", "sha384"),
     SignatureScheme(0x0804, "rsa_pss_rsae_sha256", "rsa", "pss", "sha256"),
+    SignatureScheme(0x0601, "rsa_pkcs1_sha512", "rsa", "pkcs1", "sha512"),
+    SignatureScheme(0x0804, "rsa_pss_rsae_sha256", "rsa", "pss", "sha256"),
     SignatureScheme(0x0805, "rsa_pss_rsae_sha384", "rsa", "pss", "sha384"),
-    SignatureScheme(0x0403, "ecdsa_secp256r1_sha256", "ecdsa", None, "sha256"),
+    SignatureScheme(0x0806, "rsa_pss_rsae_sha512", "rsa", "pss", "sha512"),
+    SignatureScheme(0x0403, "ecdsa_secp256r1_sha256", "ecdsa", None, "sha256", 0x0017),
+    SignatureScheme(0x0503, "ecdsa_secp384r1_sha384", "ecdsa", None, "sha384", 0x0018),
 ]}
 _SCHEME_BY_NAME = {s.name: s for s in SIGNATURE_SCHEMES.values()}
 
