@@ -30,15 +30,16 @@ from protolab.replication.result import (
 )
 from protolab.replication.stats import Quantiles
 
-CONFLICT_MEANING = {
-    "lww-overwrote": "a concurrent or clock-skewed version was overwritten by a higher timestamp (data dropped)",
-    "vv-siblings": "concurrent versions kept side by side as siblings, merged by the next write",
-    "vv-superseded": "an older version replaced by one that descends from it (no data dropped)",
-    "crdt-merged": "concurrent states merged by set union (no data dropped)",
+CONFLICT_MEANING = {  # counts are per node: one conflict is resolved on every node it reaches
+    "lww-overwrote": "a node dropped a version because another had a higher timestamp (data lost; a "
+                     "clock-skewed 'last' write loses)",
+    "vv-siblings": "a node kept concurrent versions side by side as siblings (merged by the next write)",
+    "vv-superseded": "a node replaced a version by one that descends from it (nothing lost)",
+    "crdt-merged": "a node merged concurrent states by set union (nothing lost)",
     "resync-discarded": "writes a demoted primary held that the new primary did not: discarded by full resync",
     "raft-truncated": "uncommitted entries overwritten by the new leader's log on the nodes that held them",
 }
-TIMELINE_QUIET = {"+new-epoch", "conflict"}
+TIMELINE_QUIET = {"+new-epoch"}
 
 
 def _pct(values: list[float]) -> Percentiles:
