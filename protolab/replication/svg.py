@@ -2,9 +2,11 @@
 
 One vertical lane per process (clients, data nodes, Sentinels), time flowing down. Arrows are
 messages (red and dashed when dropped), grey blocks are crashed periods, shaded bands are network
-faults, dots are timeline events. Periodic noise (pings, heartbeats, acks, gossip) is left out and
-bulk traffic (writes, replies, the replication stream) is sampled evenly so the picture stays
-readable; the history file has every operation. Output is deterministic: same run, same bytes.
+faults, dots are timeline events, and a thin bar beside each data node shows its role (dark green:
+takes writes, light green: follows, orange: candidate, grey: down). Periodic noise (pings,
+heartbeats, acks, gossip) is left out and bulk traffic (writes, replies, the replication
+stream) is sampled evenly so the picture stays readable; the history file has every operation.
+Output is deterministic: same run, same bytes.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ MAX_CONTROL = 700
 LANE = 120
 LEFT = 70
 TOP = 60
+ROLE_COLOURS = {"primary": "#2e7d32", "leader": "#2e7d32", "peer": "#2e7d32", "candidate": "#ef6c00",
+                "replica": "#a5d6a7", "follower": "#a5d6a7", "down": "#9e9e9e"}
 
 
 def _sample(items: list, limit: int) -> list:
@@ -56,6 +60,16 @@ def ladder(sim, result) -> str:
             out.append(f'<rect x="0" y="{y(start)}" width="{width}" height="{(stop - start) * scale:.1f}" '
                        f'fill="#fde2e2" opacity="0.5"/>'
                        f'<text x="4" y="{float(y(start)) + 12:.1f}" fill="#a33">{escape(kind)} {escape(what)}</text>')
+    # each data node's role over time, as a band beside its lane (two green bands at once: two primaries)
+    spans: dict[str, tuple[float, str]] = {}
+    for t, node, role, _term in [*sim.roles, (end, None, None, None)]:
+        for name, (since, was) in list(spans.items()):
+            if node is None or name == node:
+                out.append(f'<rect x="{x[name] - 14}" y="{y(since)}" width="5" height="{(t - since) * scale:.1f}" '
+                           f'fill="{ROLE_COLOURS.get(was, "#ccc")}"><title>{escape(name)} {escape(was)}</title></rect>')
+                del spans[name]
+        if node is not None and node in x:
+            spans[node] = (t, role)
     for name in lanes:
         out.append(f'<line x1="{x[name]}" y1="{TOP - 10}" x2="{x[name]}" y2="{height - 30}" stroke="#999"/>'
                    f'<text x="{x[name]}" y="{TOP - 16}" text-anchor="middle" font-weight="bold">{escape(name)}</text>')
