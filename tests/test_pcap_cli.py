@@ -16,14 +16,16 @@ def capinfos_table(capinfos: str, path) -> dict[str, str]:
     return dict(zip(names, out.strip().split("\t"), strict=False))
 
 
-WIFI = ["aircrack__pmkid-not-recognized.cap", "thiagosmith__wpa-Induction.pcap", "aircrack__n-02.cap",
-        "aircrack__wpa.cap", "scapy__bad_rsn_parsing_overrides_ssid.pcap"]
+TLS = ["tls/openssl/tls12-rsa-ems.pcap", "tls/openssl/tls12-rsa-noems.pcap", "tls/openssl/tls12-ecdhe.pcap",
+       "tls/openssl/tls13.pcap", "tls/illustrated-tls12/captures/capture.pcap",
+       "tls/illustrated-tls13/captures/capture.pcap"]
 
 
 def test_info_agrees_with_capinfos(cli, tool, shared):
     capinfos = tool("capinfos")
-    paths = [shared(f"wifi/captures/{name}") for name in WIFI] + [shared("tls/openssl/tls13.pcap"),
-                                                                   shared("tls/illustrated-tls12/captures/capture.pcap")]
+    wifi = sorted(shared("wifi/captures").glob("*.*ap"))
+    wifi.sort(key=lambda p: p.name != "aircrack__pmkid-not-recognized.cap")
+    paths = wifi + [shared(name) for name in TLS]
     result = cli("pcap", "info", "--json", *map(str, paths))
     assert result.exit_code == 0, result.stderr
     infos = json.loads(result.stdout)
@@ -39,6 +41,7 @@ def test_info_agrees_with_capinfos(cli, tool, shared):
         assert f"{info['first_ns'] / 1e9:.6f}" == fields["First packet time"], path.name
         assert f"{info['last_ns'] / 1e9:.6f}" == fields["Last packet time"], path.name
         assert info["in_order"] == (fields["Strict time order"] == "True"), path.name
+    assert len(infos) == 18
     pmkid = infos[0]
     assert len(pmkid["warnings"]) == 1 and "cut short" in pmkid["warnings"][0]
     assert "cut short" in result.stderr
@@ -55,6 +58,8 @@ def test_info_view_and_errors(cli, shared, tmp_path):
     result = cli("pcap", "info", str(bad))
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "not a pcap or pcapng capture" in result.stderr
+    result = cli("pcap", "info", str(path), str(bad))      # the good file is shown, then exit 2
+    assert result.exit_code == 2 and "20,056" in result.stdout and "not a pcap" in result.stderr
     result = cli("pcap", "summary", str(tmp_path / "missing.pcap"))
     assert result.exit_code == 2 and "no such file" in result.stderr
     result = cli("pcap", "info", "--help")
@@ -79,7 +84,7 @@ def tshark_stats(tshark: str, path, fields: tuple[str, ...] = ()) -> tuple[list[
     return rows, phs, convs
 
 
-@pytest.mark.parametrize("name", ["tls/openssl/tls12-rsa-ems.pcap", "tls/illustrated-tls13/captures/capture.pcap"])
+@pytest.mark.parametrize("name", TLS)
 def test_summary_ip_agrees_with_tshark(cli, tool, shared, name):
     tshark = tool("tshark")
     path = shared(name)
@@ -91,7 +96,10 @@ def test_summary_ip_agrees_with_tshark(cli, tool, shared, name):
     ip = s["ip"]
     assert ip["ipv4"] + ip["ipv6"] == phs.get("ip", 0) + phs.get("ipv6", 0)
     assert ip["tcp"] == phs["tcp"]
-    ours = {(frozenset((c["a"], c["b"])), c["packets"], c["bytes"]) for c in ip["top_tcp"]}
+    def plain(endpoint: str) -> str:   # tshark writes an IPv6 endpoint without brackets: ::1:8443
+        return endpoint.replace("[", "").replace("]", "")
+
+    ours = {(frozenset((plain(c["a"]), plain(c["b"]))), c["packets"], c["bytes"]) for c in ip["top_tcp"]}
     assert ours == convs["tcp"] and ours
     assert ip["tls_conversations"] == len(convs["tls"]) == 1
 
