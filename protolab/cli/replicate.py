@@ -62,9 +62,13 @@ def run(
                         failover_timeout=failover_timeout, wait=wait, wait_timeout=wait_timeout,
                         min_replicas=min_replicas, min_replicas_max_lag=min_replicas_max_lag, latency=latency,
                         duration=duration, seed=seed)
+    from protolab.errors import BadInput
     from protolab.render.progress import progress
     from protolab.replication.sim import STEPS
 
+    for path in (svg, history):  # fail before the run, not after it
+        if path is not None and not path.parent.is_dir():
+            raise BadInput(f"cannot write {path}: no directory {path.parent}")
     with progress(STEPS, "simulating", unit="steps") as advance:
         sim, result = simulate(sc, trace=svg is not None, advance=advance)
     write_outputs(sim, result, svg=svg, history=history)
