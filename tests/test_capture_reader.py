@@ -264,3 +264,64 @@ def test_two_process_tally_survives_a_wrong_resync(tmp_path, monkeypatch):
     one, two, joined = _tallies(path, monkeypatch)
     assert two == one and one[0].packets == 30_000
     assert len(joined) == 1                           # only the careful tail: nothing from the child
+
+
+def _block(endian: str, btype: int, body: bytes) -> bytes:
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack(endian + "II", btype, len(body) + 12) + body + struct.pack(endian + "I", len(body) + 12)
+
+
+def _option(endian: str, code: int, value: bytes) -> bytes:
+    return struct.pack(endian + "HH", code, len(value)) + value + b"\0" * (-len(value) % 4)
+
+
+def test_pcapng_rarer_blocks_and_sections_agree_with_tshark(tool, tmp_path):
+    """Base-2 if_tsresol with if_tsoffset, an unknown block, simple and obsolete packet blocks, and a second
+    section in the other byte order: tshark and we must see the same frames at the same times."""
+    frame = bytes.fromhex("ffffffffffff020000000001080600010800060400010200000000010a000001000000000000000a000002")
+    le, be = "<", ">"
+    data = _block(le, 0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    data += _block(le, 1, struct.pack("<HHI", 1, 0, 65535) + _option(le, 9, b"\x8a")      # 2^-10 s ticks
+                   + _option(le, 14, struct.pack("<q", 1_600_000_000)) + _option(le, 0, b""))
+    data += _block(le, 0x00000099, b"an unknown block type: skipped by its length")
+    data += _block(le, 6, struct.pack("<IIIII", 0, 0, 1536, len(frame), len(frame)) + frame)   # 1.5 s
+    data += _block(le, 3, struct.pack("<I", len(frame)) + frame)                                # simple
+    data += _block(le, 2, struct.pack("<HHIIII", 0, 0, 0, 2048, len(frame), len(frame)) + frame)  # obsolete
+    data += _block(be, 0x0A0D0D0A, struct.pack(">IHHq", 0x1A2B3C4D, 1, 0, -1))
+    data += _block(be, 1, struct.pack(">HHI", 1, 0, 65535) + _option(be, 0, b""))
+    data += _block(be, 6, struct.pack(">IIIII", 0, 0, 7_000_000, len(frame), len(frame)) + frame)
+    path = tmp_path / "rare.pcapng"
+    path.write_bytes(data)
+    out = subprocess.run([tool("tshark"), "-r", str(path), "-T", "fields", "-e", "frame.time_epoch", "-e",
+                          "frame.interface_id", "-e", "arp.src.proto_ipv4"], capture_output=True, text=True).stdout
+    rows = [line.split("\t") for line in out.splitlines()]
+    cap, packets = read_all(path)
+    assert len(packets) == len(rows) == 4 and cap.warnings == []
+    for pkt, (epoch, _iface, arp_src) in zip(packets, rows, strict=True):
+        assert arp_src == "10.0.0.1"
+        if pkt.number == 2:
+            assert epoch == ""   # a simple packet block has no timestamp
+            continue
+        sec, frac = epoch.split(".")
+        assert pkt.timestamp_ns == int(sec) * 10**9 + int(frac.ljust(9, "0")), pkt.number
+    # tshark numbers interfaces within each section; ours index cap.interfaces across sections
+    assert [p.interface for p in packets] == [0, 0, 0, 1] and [r[1] for r in rows] == ["0", "0", "0", "0"]
+    assert [packets[0].timestamp_ns, packets[3].timestamp_ns] == [1_600_000_001_500_000_000, 7_000_000_000]
+
+
+def test_big_endian_and_modified_pcap(tool, tmp_path):
+    frame = bytes(42)
+    be = tmp_path / "be.pcap"
+    be.write_bytes(struct.pack(">IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 65535, 1)
+                   + struct.pack(">IIII", 1_700_000_000, 123_456_789, 42, 60) + frame)
+    cap, packets = read_all(be)
+    assert (cap.byte_order, cap.precision, packets[0].timestamp_ns) == ("big", "nanoseconds",
+                                                                         1_700_000_000_123_456_789)
+    out = subprocess.run([tool("tshark"), "-r", str(be), "-T", "fields", "-e", "frame.time_epoch", "-e",
+                          "frame.len"], capture_output=True, text=True).stdout.split()
+    assert out == ["1700000000.123456789", "60"]
+    modified = tmp_path / "modified.pcap"
+    modified.write_bytes(struct.pack("<IHHiIII", 0xA1B2CD34, 2, 4, 0, 0, 65535, 1)
+                         + (struct.pack("<IIII", 5, 6, 42, 42) + bytes(8) + frame) * 3)
+    cap, packets = read_all(modified)
+    assert len(packets) == 3 and cap.warnings == [] and packets[2].timestamp_ns == 5_000_006_000

@@ -33,7 +33,8 @@ class Packet:
     fcs_len: int         # FCS bytes at the end per the link-type word / if_fcslen (0 when unknown)
     data: bytes          # bytes as captured
     orig_len: int        # length on the wire
-    interface: int = 0   # interface id (0 for pcap)
+    interface: int = 0   # index into Capture.interfaces (0 for pcap); tshark's frame.interface_id restarts
+                         # at 0 in each pcapng section, this one counts on across sections
 
 
 @dataclass
