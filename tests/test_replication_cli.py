@@ -10,6 +10,7 @@ import pytest
 from protolab.replication.scenario import shipped
 
 SHIPPED = ["async-crash", "sync-crash", "semi-sync-partition", "sentinel-split-brain", "multi-primary-skew",
+           "restart-without-persistence",
            "raft-partition", "raft-crash"]
 
 

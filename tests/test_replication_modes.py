@@ -197,3 +197,12 @@ def test_toml_links_one_way_and_exponential_latency(tmp_path):
     sim, r = simulate(sc)
     lags = {name: node.lag.max_ms() for name, node in sim.nodes.items() if name != "n1"}
     assert lags["n2"] > 30 > lags["n3"]  # only n1 -> n2 is slow, with an exponential tail
+
+
+def test_a_primary_restarting_empty_before_sentinel_notices_takes_its_replicas_data_with_it():
+    sim, r = _run("restart-without-persistence")
+    crash = 3.0
+    before = {w for w, (_inv, done) in _acked(sim).items() if done[0] < crash}
+    assert before and set(_lost_from_history(sim)) == before and r.acked_lost == len(before)
+    assert r.failover_s is None and not any(e.kind == "+sdown" for e in r.timeline)  # back within down-after
+    assert all(before.isdisjoint(n.final_items()) for n in sim.nodes.values())  # gone from every node

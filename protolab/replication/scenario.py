@@ -18,6 +18,7 @@ TOML layout (every key optional except ``mode``)::
     [network]   latency = "0.5ms"  jitter = "0.2ms"  dist = "uniform"  loss = 0.0
     [[link]]    between = ["n1", "n2"]  latency = "40ms"  jitter = "5ms"  one_way = false
     [replication]  wait = 1  wait_timeout = "1s"  min_replicas_to_write = 1  min_replicas_max_lag = "10s"
+                   persistence = "aof"  # or "none": a restarted node comes back empty
     [sentinel]  count = 3  down_after = "1000ms"  quorum = 2  failover_timeout = "3000ms"  parallel_syncs = 1
     [raft]      heartbeat = "100ms"  election_timeout = "1000ms"
     [[client]]  name = "c1"  near = "n1"  rate = 200  writes = 2000  keys = 16  timeout = "1s"  start = "0.5s"
@@ -77,6 +78,7 @@ class ReplicationSpec:
     wait_timeout: float = 1.0
     min_replicas_to_write: int = 0
     min_replicas_max_lag: float = 10.0
+    persistence: str = "aof"  # aof: the log survives a crash; none: a restarted node is empty
     ack_replicas: int = 0  # resolved from mode / wait
 
 
@@ -162,6 +164,8 @@ class Scenario:
             raise BadInput(f"{where}: sentinel down_after and failover_timeout must be positive")
         r = self.replication
         replicas = self.nodes - 1
+        if r.persistence not in ("aof", "none"):
+            raise BadInput(f"{where}: persistence must be aof or none, got {r.persistence!r}")
         if r.wait is not None and not 0 <= r.wait <= replicas:
             raise BadInput(f"{where}: wait {r.wait} is impossible with {replicas} replicas")
         if not 0 <= r.min_replicas_to_write <= replicas:
@@ -266,13 +270,14 @@ def from_dict(data: dict, source: str = "scenario") -> Scenario:
             raise BadInput(f"{where}: between must be two names, e.g. [\"n1\", \"n2\"]")
         sc.links.append(LinkOverride(between[0], between[1], _link_spec(d, where, sc.network),
                                      bool(d.get("one_way", False))))
-    r = _table(data.get("replication", {}), {"wait", "wait_timeout", "min_replicas_to_write", "min_replicas_max_lag"},
-               f"{source}: [replication]")
+    r = _table(data.get("replication", {}), {"wait", "wait_timeout", "min_replicas_to_write", "min_replicas_max_lag",
+                                             "persistence"}, f"{source}: [replication]")
     rep = sc.replication
     if "wait" in r:
         rep.wait = _int(r["wait"], f"{source}: replication.wait")
     rep.wait_timeout = parse_duration(r.get("wait_timeout", rep.wait_timeout), f"{source}: wait_timeout")
     rep.min_replicas_to_write = _int(r.get("min_replicas_to_write", 0), f"{source}: min_replicas_to_write")
+    rep.persistence = str(r.get("persistence", rep.persistence))
     rep.min_replicas_max_lag = parse_duration(r.get("min_replicas_max_lag", rep.min_replicas_max_lag),
                                               f"{source}: min_replicas_max_lag")
     s = _table(data.get("sentinel", {}), {"count", "down_after", "quorum", "failover_timeout", "parallel_syncs"},

@@ -13,7 +13,9 @@ unless N replicas acknowledged within the last S seconds; replicas send ``REPLCO
 second. A replica that sees a gap in the stream, or (re)attaches to a primary, gets a full resync:
 it replaces its log by the primary's, which is where a demoted primary's unreplicated writes
 disappear. Roles only change by Sentinel's ``REPLICAOF`` commands (or stay fixed without Sentinel).
-A crash keeps the log (an fsync-always AOF) and the role last configured.
+A crash keeps the log (``persistence = "aof"``: an fsync-always AOF) or loses it (``"none"``: a
+primary that restarts empty before Sentinel notices is resynced from by its replicas, which then
+lose everything too); the role last configured survives either way.
 """
 
 from __future__ import annotations
@@ -275,5 +277,10 @@ class DataNode(Endpoint):
         self.sim.connections_reset(self)
 
     def on_restart(self) -> None:
+        if self.opts.persistence == "none":  # no AOF, no RDB: the process comes back empty
+            if self.log.length:
+                self.event("restart-empty", f"{self.log.length} writes gone with the process")
+            self.log = IdLog()
+            self.replid = self.sim.runid()
         self.sim.role_change(self, self.role)
         self.timer(0.0, self._periodic)

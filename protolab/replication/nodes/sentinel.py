@@ -4,8 +4,9 @@ Theory of operation
 -------------------
 Each Sentinel runs a timer 10-20 times a second (Redis randomises its hz so Sentinels desync).
 On each tick it:
-1. PINGs every data node once a second and sends INFO every 10 s (every second while the
-   primary is objectively down or a failover runs). A node is SDOWN (subjectively down) when its
+1. PINGs every data node once a second (on every tick while reconnecting to a node whose
+   connection was reset: Sentinel pings right after reconnecting) and sends INFO every 10 s
+   (every second while the primary is objectively down or a failover runs). A node is SDOWN (subjectively down) when its
    oldest unanswered PING, or the moment its connection was reset, is older than
    ``down-after-milliseconds``.
 2. While the primary is SDOWN it asks the other Sentinels once a second whether they see it down
@@ -52,7 +53,7 @@ class Instance:
     """What one Sentinel knows about one data node."""
 
     __slots__ = ("name", "act_ping", "last_ping", "last_ok", "last_info_sent", "info", "info_time", "sdown",
-                 "sdown_change", "role", "role_time", "reconf")
+                 "sdown_change", "role", "role_time", "reconf", "disconnected")
 
     def __init__(self, name: str, now: float) -> None:
         self.name = name
@@ -67,6 +68,7 @@ class Instance:
         self.role = None
         self.role_time = now
         self.reconf = None  # None, "sent", "done" during a failover
+        self.disconnected = False  # connection reset: reconnect (and PING) on every tick
 
 
 class Sentinel(Endpoint):
@@ -105,7 +107,7 @@ class Sentinel(Endpoint):
         fast = self.odown or self.fo_state != NONE
         for inst in self.inst.values():
             node = self.sim.nodes[inst.name]
-            if now - inst.last_ping >= PING_PERIOD:
+            if now - inst.last_ping >= PING_PERIOD or inst.disconnected:
                 inst.last_ping = now
                 if not inst.act_ping:
                     inst.act_ping = now
@@ -200,11 +202,14 @@ class Sentinel(Endpoint):
         if inst is not None:
             inst.act_ping = 0.0
             inst.last_ok = self.kernel.now
+            inst.disconnected = False
 
     def on_link_closed(self, node) -> None:
         inst = self.inst.get(node.name)
-        if inst is not None and not inst.act_ping:
-            inst.act_ping = self.kernel.now
+        if inst is not None:
+            inst.disconnected = True
+            if not inst.act_ping:
+                inst.act_ping = self.kernel.now
 
     def on_info_reply(self, info: tuple) -> None:
         name, role, master, link_up, offset, priority, runid = info
