@@ -3,9 +3,11 @@
 Two ways to trust, tried in order:
 1. RFC 5280 path validation with `cryptography.x509.verification` (chain -> anchor, dates, name, key usage),
    against the given anchors (--ca, the walk's own certificate) or the system roots.
-2. A directly trusted (pinned) self-signed certificate, which path validation refuses as a leaf because it
-   says CA:TRUE (the walk's certificate, OpenSSL's `req -x509` ones): the anchor's public key must verify
-   the leaf's signature, the dates must hold and the name must be in the subjectAltName.
+2. A pinned certificate: the server's certificate IS one of the anchors, byte for byte (the walk's own
+   certificate, OpenSSL's `req -x509` ones, which path validation refuses as a leaf because they say CA:TRUE);
+   then only its dates and name are checked.
+Anything else fails, with the reason said the way OpenSSL's verify would (self-signed and not trusted,
+issuer not among the anchors, a signature that does not verify, or what path validation objected to).
 Either way the answer is a CertResult, never an exception: a failed check is shown as a step.
 """
 
@@ -46,12 +48,14 @@ def _name_matches(cert: x509.Certificate, host: str) -> bool:
 def system_roots() -> list[x509.Certificate]:
     """The system's trusted roots (empty when none can be found)."""
     import ssl
+    import warnings
 
     paths = ssl.get_default_verify_paths()
     for path in (paths.cafile, paths.openssl_cafile):
         if path:
             try:
-                with open(path, "rb") as f:
+                with open(path, "rb") as f, warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # e.g. a root with a non-positive serial: still a root
                     return x509.load_pem_x509_certificates(f.read())
             except (OSError, ValueError):
                 continue
@@ -72,36 +76,44 @@ def check_chain(chain_der: list[bytes], host: str | None, anchors: list[x509.Cer
     leaf = chain[0]
     subject, issuer = leaf.subject.rfc4514_string(), leaf.issuer.rfc4514_string()
     now = now or _dt.datetime.now(_dt.timezone.utc)
+    where = "the --ca certificates" if anchors is not None else "the system's trusted roots"
     anchors = system_roots() if anchors is None else anchors
     if not anchors:
         return CertResult(False, "no trust anchors (give --ca FILE, or --insecure)", subject, issuer)
+
+    def result(ok: bool, detail: str) -> CertResult:
+        return CertResult(ok, detail, subject, issuer)
+
     policy_error = ""
-    if host:
+    try:
         try:
-            try:
-                subject_name = IPAddress(ipaddress.ip_address(host))
-            except ValueError:
-                subject_name = DNSName(host)
-            verifier = PolicyBuilder().store(Store(anchors)).time(now.replace(tzinfo=None)) \
-                .build_server_verifier(subject_name)
-            verifier.verify(leaf, chain[1:])
-            return CertResult(True, f"chain verifies to a trusted root for {host}", subject, issuer)
-        except Exception as exc:  # VerificationError and friends: fall back to a pinned certificate
-            policy_error = str(exc)
-    for anchor in anchors:
-        if anchor.subject != leaf.issuer:
-            continue
+            subject_name = IPAddress(ipaddress.ip_address(host or ""))
+        except ValueError:
+            subject_name = DNSName(host or "")
+        verifier = PolicyBuilder().store(Store(anchors)).time(now.replace(tzinfo=None)) \
+            .build_server_verifier(subject_name)
+        verifier.verify(leaf, chain[1:])
+        return result(True, f"chain verifies to a trusted root for {host}")
+    except Exception as exc:  # VerificationError, ValueError for an empty/odd name: explained below
+        policy_error = str(exc).split(" (encountered processing")[0]
+    if any(anchor == leaf for anchor in anchors):  # pinned: this very certificate is trusted
+        if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
+            return result(False, f"certificate not valid now (valid {leaf.not_valid_before_utc:%Y-%m-%d} .. "
+                                 f"{leaf.not_valid_after_utc:%Y-%m-%d})")
+        if host and not _name_matches(leaf, host):
+            return result(False, f"certificate is not for {host} (not in its subjectAltName)")
+        return result(True, "this very certificate is trusted (pinned, from " + where + ")"
+                            + (f", valid for {host}" if host else ""))
+    for anchor in (a for a in anchors + chain[1:] if a.subject == leaf.issuer):
         try:
             leaf.verify_directly_issued_by(anchor)
         except Exception:  # InvalidSignature, ValueError, TypeError: the signature does not verify
-            return CertResult(False, "certificate signature does not verify with the trusted key of "
-                                     f"{anchor.subject.rfc4514_string()} (altered or forged certificate)",
-                              subject, issuer)
-        if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
-            return CertResult(False, f"certificate not valid now (valid {leaf.not_valid_before_utc:%Y-%m-%d} .. "
-                                     f"{leaf.not_valid_after_utc:%Y-%m-%d})", subject, issuer)
-        if host and not _name_matches(leaf, host):
-            return CertResult(False, f"certificate is not for {host}", subject, issuer)
-        return CertResult(True, "signature verifies with a directly trusted certificate"
-                                + (f", valid for {host}" if host else ""), subject, issuer)
-    return CertResult(False, f"not trusted: {policy_error or 'issuer is not a trust anchor'}", subject, issuer)
+            return result(False, "certificate signature does not verify with the trusted key of "
+                                 f"{anchor.subject.rfc4514_string()} (altered or forged certificate)")
+        return result(False, f"signed by {anchor.subject.rfc4514_string()}, but path validation refuses it: "
+                             f"{policy_error}")
+    if leaf.issuer == leaf.subject:
+        return result(False, f"self-signed certificate that is not among {where} "
+                             "(trust it with --ca FILE, or skip the check with --insecure)")
+    return result(False, f"unable to get the issuer certificate: {issuer} is not among {where}"
+                         + (" nor in the chain the server sent" if len(chain) > 1 else ""))
