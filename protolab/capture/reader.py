@@ -82,6 +82,8 @@ class Capture:
             raise BadInput(f"{path}: is a directory, not a capture file") from None
         except PermissionError:
             raise BadInput(f"{path}: permission denied") from None
+        except OSError as exc:
+            raise BadInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
         self.warnings: list[str] = []
         self.interfaces: list[Interface] = []
         self.format = ""
