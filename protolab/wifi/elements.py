@@ -371,3 +371,60 @@ def digest_elements(frame: bytes, start: int) -> dict:
         ids.append(frame[i])
         s["malformed"] = True
     return s
+
+
+# ---- beacon-to-beacon variation (survey) ---------------------------------------------------------------
+
+# Elements whose bodies change between beacons of one AP (the TIM with the DTIM count and the buffered
+# traffic, the BSS load with the load), and the digest keys their digests fill.
+VARYING: dict[int, tuple[str, ...]] = {5: ("dtim_count", "dtim_period"), 11: ("bss_load",)}
+
+
+class BodyTemplate:
+    """An AP's element body with its varying elements cut out: `match` digests a later beacon of the same
+    AP by comparing the unchanged stretches (C-speed `startswith`) and digesting only the varying elements."""
+
+    __slots__ = ("chunks", "ids", "base")
+
+    def __init__(self, chunks: tuple[bytes, ...], ids: tuple[int, ...], base: dict):
+        self.chunks, self.ids, self.base = chunks, ids, base
+
+    def match(self, body: bytes) -> dict | None:
+        s = dict(self.base)
+        n, pos = len(body), 0
+        for chunk, eid in zip(self.chunks, self.ids, strict=False):
+            if not body.startswith(chunk, pos):
+                return None
+            pos += len(chunk)
+            if pos + 2 > n or body[pos] != eid:
+                return None
+            end = pos + 2 + body[pos + 1]
+            if end > n:
+                return None
+            try:
+                FAST_DIGESTS[eid](body[pos + 2:end], s)
+            except (IndexError, ValueError):
+                return None
+            pos = end
+        last = self.chunks[-1]
+        if n - pos != len(last) or not body.startswith(last, pos):
+            return None
+        return s
+
+
+def make_template(body: bytes, s: dict) -> BodyTemplate | None:
+    """The template of a cleanly digested body whose varying elements appear once each (else None)."""
+    if s["malformed"]:
+        return None
+    chunks, ids, i, start, n = [], [], 0, 0, len(body)
+    while i + 2 <= n:
+        if body[i] in VARYING:
+            if body[i] in ids:
+                return None
+            chunks.append(body[start:i])
+            ids.append(body[i])
+            start = i + 2 + body[i + 1]
+        i += 2 + body[i + 1]
+    chunks.append(body[start:])
+    base = {k: v for k, v in s.items() if not any(k in VARYING[eid] for eid in ids)}
+    return BodyTemplate(tuple(chunks), tuple(ids), base)

@@ -1,33 +1,38 @@
 """`beacon survey`: what airodump-ng shows, from beacons, fast enough for big captures.
 
 Theory of operation: one streaming pass over the capture (protolab.capture.reader). Per record:
-  1. the link layer: for radiotap (link type 127) the located header is cached by its bytes (an AP's
-     radiotap header repeats, often with a handful of signal values), otherwise linklayer.locate;
+  1. the link layer: for radiotap (link type 127) radiofast.RadioLayouts reads flags, channel and signal
+     at offsets compiled once per chain of present words (TSFT and signal change on every frame of a real
+     capture, the layout does not); other link types, and radiotap headers it cannot compile, go through
+     linklayer.locate;
   2. the frame-control byte says beacon or not (DMG beacons and other frames are counted apart);
   3. the element walk: elements.digest_elements over the raw bytes (struct-level, no Scapy), cached by
-     the element bytes themselves - an AP repeats its elements in every beacon except for the TIM,
-     which cycles through DTIM-period variants, so most beacons cost one dict lookup;
-  4. the per-BSS aggregate (counts, first/last seen, intervals, signal) is updated in place.
-`digest_record` is that path for one frame; `BeaconRow` exposes it per beacon (`survey --each`, and
-the acceptance test against tshark's rows).
+     the element bytes themselves in a bounded cache (MAX_DIGESTS, emptied when full): an AP repeats its
+     elements except for a few variants (the TIM cycling through the DTIM period, a changing BSS load),
+     so most beacons cost one dict lookup; on a miss, the BSS's BodyTemplate (its last body with the
+     varying elements cut out) compares the unchanged stretches and digests only the varying elements,
+     and only a body of a new shape costs a full walk;
+  4. the per-BSS aggregate (counts, first/last seen, a histogram of the gaps, signal) is updated in place:
+     memory grows with the number of BSSs, not of beacons.
+`BeaconRow` exposes the per-beacon values (`survey --each`, and the acceptance test against tshark's rows).
 """
 
 from __future__ import annotations
 
-import statistics
-from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from protolab.capture.linklayer import locate
-from protolab.wifi.elements import digest_elements
+from protolab.wifi.elements import digest_elements, make_template
 from protolab.wifi.frames import BODY_START, mac, ssid_display
+from protolab.wifi.radiofast import Radio, RadioLayouts
 from protolab.wifi.suites import AKMS, CIPHER_FAMILY, FT_AKMS
 
 LINKTYPE_RADIOTAP = 127
 RATES_11B = {2, 4, 11, 22}  # 1, 2, 5.5, 11 Mb/s in 500 kb/s units
 VHT_WIDTH = {0: None, 1: 80, 2: 160, 3: 160}
 HE6_WIDTH = {0: 20, 1: 40, 2: 80, 3: 160}
+DELTA_BUCKET_NS = 102_400  # beacon gaps are counted in 0.1 TU buckets: bounded memory, exact to 0.1 TU
 
 
 @dataclass
@@ -101,16 +106,19 @@ class Survey:
 
 
 class _Bss:
-    __slots__ = ("bssid", "count", "first", "last", "deltas", "sig_n", "sig_sum", "sig_min", "sig_max",
-                 "summary", "interval", "cap", "freq", "band", "rt_channel", "malformed")
+    __slots__ = ("bssid", "count", "first", "last", "deltas", "signals", "summary", "frame", "radio", "template",
+                 "malformed")
 
     def __init__(self, bssid: str):
         self.bssid = bssid
         self.count = 0
         self.first = self.last = None
-        self.deltas = array("d")
-        self.sig_n = self.sig_sum = 0
-        self.sig_min = self.sig_max = None
+        self.deltas: dict[int, int] = {}   # histogram of the gaps between beacons, in DELTA_BUCKET_NS units
+        self.signals: dict[int, int] = {}  # histogram of the signal in dBm
+        self.summary: dict = {}            # the element digest of the last beacon
+        self.frame = b""                   # the last beacon
+        self.radio = None
+        self.template = None               # elements.BodyTemplate of its last fully digested body
         self.malformed = 0
 
 
@@ -190,39 +198,40 @@ def channel_of(s: dict, rt) -> int | None:
 
 # ---- the pass ---------------------------------------------------------------------------------------
 
+MAX_DIGESTS = 4096  # distinct element bodies kept (an AP repeats a few variants; see the module docstring)
+
+
 def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
     from protolab.capture.reader import open_capture
 
     result = Survey(str(path))
     nets: dict[bytes, _Bss] = {}
     digests: dict[bytes, dict] = {}
-    rt_cache: dict[bytes, tuple] = {}
+    radios = RadioLayouts()
     not_counted = result.not_counted
     frames = beacons = 0
     with open_capture(path, progress=progress) as cap:
         for pkt in cap:
             frames += 1
             data = pkt.data
-            if pkt.linktype == LINKTYPE_RADIOTAP and len(data) >= 4:
-                rt_len = data[2] | data[3] << 8
-                key = data[:rt_len]
-                hit = rt_cache.get(key)
-                if hit is None:
-                    loc = locate(pkt.linktype, data, pkt.fcs_len)
-                    hit = (loc.kind, loc.offset, loc.fcs_len, loc.radiotap)
-                    if len(rt_cache) < 4096:
-                        rt_cache[key] = hit
-                kind, offset, fcs_len, rt = hit
+            fast = radios.read(data) if pkt.linktype == LINKTYPE_RADIOTAP else None
+            if fast is not None:
+                offset, rt = fast
+                fcs_len = 4 if rt.fcs_at_end else pkt.fcs_len
             else:
                 loc = locate(pkt.linktype, data, pkt.fcs_len)
-                kind, offset, fcs_len, rt = loc.kind, loc.offset, loc.fcs_len, loc.radiotap
-            if kind != "802.11":
-                not_counted["not-802.11"] = not_counted.get("not-802.11", 0) + 1
-                continue
+                if loc.kind != "802.11":
+                    what = "malformed" if loc.kind == "malformed" else "not-802.11"
+                    not_counted[what] = not_counted.get(what, 0) + 1
+                    continue
+                offset, fcs_len, rt = loc.offset, loc.fcs_len, Radio.of(loc.radiotap)
             end = len(data) - fcs_len
             if end - offset < 2:
-                not_counted["malformed"] = not_counted.get("malformed", 0) + 1
-                continue
+                if end < offset:  # the FCS would overlap the header: keep the bytes, as classify does
+                    end = len(data)
+                if end - offset < 2:
+                    not_counted["malformed"] = not_counted.get("malformed", 0) + 1
+                    continue
             fc = data[offset]
             if fc != 0x80:  # type 0 subtype 8, protocol version 0
                 what = "dmg-beacon" if fc & 0xFC == 0x0C else "other"
@@ -230,45 +239,40 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
                 continue
             beacons += 1
             frame = data[offset:end] if offset or fcs_len else data
+            bssid = frame[16:22]
+            net = nets.get(bssid)
+            if net is None:
+                net = nets[bssid] = _Bss(mac(bssid))
             if len(frame) < BODY_START:
                 s = {"ids": [], "ext_ids": [], "malformed": True}
             else:
                 body = frame[BODY_START:]
                 s = digests.get(body)
                 if s is None:
-                    s = digest_elements(frame, BODY_START)
-                    if len(digests) < 65536:
-                        digests[body] = s
-            bssid = frame[16:22]
-            net = nets.get(bssid)
-            if net is None:
-                net = nets[bssid] = _Bss(mac(bssid))
+                    template = net.template
+                    s = template.match(body) if template is not None else None
+                    if s is None:
+                        s = digest_elements(frame, BODY_START)
+                        net.template = make_template(body, s)
+                    if len(digests) >= MAX_DIGESTS:
+                        digests.clear()  # bounded: the variants in use come back at once
+                    digests[body] = s
             t = pkt.timestamp_ns
             if net.count:
-                net.deltas.append(t - net.last)
+                bucket = round((t - net.last) / DELTA_BUCKET_NS)
+                net.deltas[bucket] = net.deltas.get(bucket, 0) + 1
             else:
                 net.first = t
             net.count += 1
             net.last = t
             net.summary = s
+            net.frame = frame
             if s["malformed"]:
                 net.malformed += 1
-            if len(frame) >= BODY_START:
-                net.interval = frame[32] | frame[33] << 8
-                net.cap = frame[34] | frame[35] << 8
-            else:
-                net.interval, net.cap = 0, 0
-            sig = rt.signal_dbm if rt is not None else None
-            if sig is not None:
-                net.sig_n += 1
-                net.sig_sum += sig
-                if net.sig_min is None or sig < net.sig_min:
-                    net.sig_min = sig
-                if net.sig_max is None or sig > net.sig_max:
-                    net.sig_max = sig
-            net.freq = rt.freq_mhz if rt is not None else None
-            net.band = rt.band if rt is not None else None
-            net.rt_channel = rt
+            net.radio = rt
+            if rt is not None and rt.signal_dbm is not None:
+                signals = net.signals
+                signals[rt.signal_dbm] = signals.get(rt.signal_dbm, 0) + 1
             if each:
                 result.rows.append(_row(pkt, frame, s, rt))
         result.warnings = list(cap.warnings)
@@ -276,6 +280,20 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
     result.networks = [_finish(net) for net in nets.values()]
     result.networks.sort(key=lambda n: (-(n.signal_avg if n.signal_avg is not None else -999), n.bssid))
     return result
+
+
+def _median_bucket(counts: dict[int, int]) -> float:
+    """Median of a histogram {value: count} (the mean of the two middle values for an even total)."""
+    total = sum(counts.values())
+    lo_rank, hi_rank = (total - 1) // 2, total // 2
+    seen, lo = 0, None
+    for value in sorted(counts):
+        seen += counts[value]
+        if lo is None and seen > lo_rank:
+            lo = value
+        if seen > hi_rank:
+            return (lo + value) / 2
+    raise ValueError("empty histogram")
 
 
 def _row(pkt, frame: bytes, s: dict, rt) -> BeaconRow:
@@ -296,20 +314,25 @@ def _row(pkt, frame: bytes, s: dict, rt) -> BeaconRow:
 
 def _finish(net: _Bss) -> BssRow:
     s = net.summary
-    band = net.band or _band_of_channel(s)
-    privacy = bool(net.cap & 0x10)
+    band = (net.radio.band if net.radio is not None else None) or _band_of_channel(s)
+    full = len(net.frame) >= BODY_START
+    interval = net.frame[32] | net.frame[33] << 8 if full else 0
+    cap = net.frame[34] | net.frame[35] << 8 if full else 0
+    privacy = bool(cap & 0x10)
     enc, cipher, auth, mfp = security_columns(s, privacy)
     phy, width = phy_and_width(s, band)
     measured = None
     if net.deltas:
-        measured = round(statistics.median(net.deltas) / 1_024_000, 1)  # ns -> TU
+        measured = round(_median_bucket(net.deltas) * DELTA_BUCKET_NS / 1_024_000, 1)  # ns -> TU
     rsn = s.get("rsn") or {}
+    sig = net.signals
     return BssRow(
         bssid=net.bssid, ssid=ssid_display(s.get("ssid", b"")), ssid_hex=s.get("ssid", b"").hex(),
-        channel=channel_of(s, net.rt_channel), band=band, beacons=net.count, first_seen_ns=net.first,
-        last_seen_ns=net.last, interval_tu=net.interval, measured_tu=measured,
-        signal_min=net.sig_min, signal_avg=round(net.sig_sum / net.sig_n, 1) if net.sig_n else None,
-        signal_max=net.sig_max, enc=enc, cipher=cipher, auth=auth, mfp=mfp, phy=phy, width_mhz=width,
+        channel=channel_of(s, net.radio), band=band, beacons=net.count, first_seen_ns=net.first,
+        last_seen_ns=net.last, interval_tu=interval, measured_tu=measured,
+        signal_min=min(sig) if sig else None,
+        signal_avg=round(sum(v * n for v, n in sig.items()) / sum(sig.values()), 1) if sig else None,
+        signal_max=max(sig) if sig else None, enc=enc, cipher=cipher, auth=auth, mfp=mfp, phy=phy, width_mhz=width,
         country=s.get("country"), dtim_period=s.get("dtim_period"), wmm=bool(s.get("wmm")),
         k=bool(s.get("rrm")), v=bool(s.get("btm")),
         r="mdid" in s or bool(set(rsn.get("akms", ())) & FT_AKMS), malformed=net.malformed)
