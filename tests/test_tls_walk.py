@@ -71,6 +71,16 @@ def test_walk_shows_messages_derivations_and_the_closing_table():
     names = {d.name for s in t13.steps for d in s.derivations}
     assert {"handshake_secret", "client_handshake_traffic_secret", "server_application_traffic_secret_0",
             "client Finished verify_data"} <= names
+    rows = {k.name: k for k in r.keys}
+    assert "no forward secrecy" in rows["server RSA-2048 private key"].protects
+    rows13 = {k.name: k for k in t13.keys}
+    assert "CertificateVerify" in rows13["server RSA-2048 private key"].protects
+    assert rows13["client application write key + iv"].size == 16 + 12  # AES-128 key + 12-byte iv
+    cbc = {k.name: k for k in walk(kx="rsa", suite="AES128-SHA", measure=False).keys}
+    assert cbc["client_write_IV"].protects.startswith("nothing") and cbc["client_write_MAC_key"].size == 20
+    drawn = next(d for s in r.steps for d in s.derivations if d.name == "pre_master_secret")  # the client's
+    assert drawn.kind == "random" and derived["pre_master_secret"].kind == "asymmetric"  # the server's: decrypted
+    assert derived["client_write_key"].function == "key_block[0:16]"
     for s in r.steps + t13.steps:  # every annotated message is annotated byte for byte
         if s.kind == "message" and s.title != "ChangeCipherSpec":
             assert sum(f.length for f in s.spans) == len(s.data), s.title
@@ -95,6 +105,8 @@ def test_tampering_is_caught(tamper, options, who, caught):
     failed = [s for s in r.steps if s.kind == "check" and s.ok is False]
     assert failed[0].who == who and caught in failed[0].detail
     assert any(s.kind == "alert" and s.who == who and s.sent for s in r.steps)  # and the peer is told
+    # caught by the record tag instead of the target's own check: the walk says why
+    assert bool(r.why) == (tamper in ("finished", "certificate") and caught == "tag check failed")
 
 
 def _run(args: list[str]) -> str:

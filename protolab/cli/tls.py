@@ -15,6 +15,7 @@ app = group(
 )
 
 WHO_STYLE = {"client": "bold cyan", "server": "bold magenta", "attacker": "bold red"}
+CRYPTO_STYLE = {"asymmetric": "yellow", "symmetric": "blue"}
 HEX_LIMIT = 256  # bytes of a message shown in the hex dump (the legend still names every field)
 
 VersionOpt = Annotated[str, typer.Option("--version", help="TLS version: 1.2 or 1.3.")]
@@ -48,7 +49,7 @@ def _step_views(steps: list) -> list:
         arrow = {True: "sends", False: "receives", None: ""}.get(s.sent, "")
         crypto = f"  [{s.crypto}]" if s.crypto else ""
         head = Text(f"{i:3d} ", style="dim")
-        head.append(f"{s.who:8s}", style=WHO_STYLE.get(s.who, "bold"))
+        head.append(f"{s.who:9s}", style=WHO_STYLE.get(s.who, "bold"))
         if s.kind == "check":
             head.append(("✓ " if s.ok else "✗ ") + s.title, style="green" if s.ok else "bold red")
         else:
@@ -56,7 +57,7 @@ def _step_views(steps: list) -> list:
             head.append(f"{arrow + ' ' if arrow else ''}{s.title}", style="bold")
         if s.data and s.kind in ("message", "record"):
             head.append(f"  ({len(s.data)} bytes{', encrypted on the wire' if s.protected else ''})", style="dim")
-        head.append(crypto, style="yellow" if s.crypto == "asymmetric" else "blue")
+        head.append(crypto, style=CRYPTO_STYLE.get(s.crypto or "", ""))
         out.append(head)
         if s.detail:
             out.append(Text("      " + s.detail, style="italic"))
@@ -75,8 +76,8 @@ def _step_views(steps: list) -> list:
             for d in s.derivations:
                 inputs = "\n".join(f"{k} = {_short(v, 12)}" for k, v in d.inputs.items())
                 table.add_row(d.name, d.function, inputs, _short(d.output, 16),
-                              Text(f"{d.primitive} ({d.kind})",
-                                   style="yellow" if d.kind == "asymmetric" else "blue"))
+                              Text(f"{d.primitive} ({d.kind})" if d.kind in ("asymmetric", "symmetric") else
+                                   d.primitive, style=CRYPTO_STYLE.get(d.kind, "")))
             out.append(table)
     return out
 
@@ -92,7 +93,7 @@ def _keys_view(result) -> list:
             table.add_column(col, overflow="fold")
         for k in result.keys:
             table.add_row(k.name, str(k.size or ""), k.known_by, k.protects,
-                          Text(k.crypto, style="yellow" if k.crypto == "asymmetric" else "blue"))
+                          Text(k.crypto, style=CRYPTO_STYLE.get(k.crypto, "")))
         out.append(table)
     if result.cost is not None:
         c = result.cost
@@ -118,6 +119,8 @@ def _walk_view(result):
         views.append(Text(f"handshake complete; both key logs agree: {result.keylogs_agree}", style="green"))
     else:
         views.append(Text(f"handshake failed: {result.caught_by or result.error}", style="bold red"))
+        if result.why:
+            views.append(Text(f"why this check: {result.why}", style="italic"))
     views += _keys_view(result)
     return views
 

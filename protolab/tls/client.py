@@ -240,7 +240,8 @@ class TlsClient(Endpoint):
             from protolab.tls.keyschedule import Derivation
 
             self.derived("pre-master secret, encrypted to the server's RSA key", [
-                Derivation("pre_master_secret", "client_version (0303) + 46 random bytes", {}, pms, "random"),
+                Derivation("pre_master_secret", "client_version (0303) + 46 random bytes", {}, pms, "random bytes",
+                           "random"),
                 Derivation("encrypted pre-master", "RSAES-PKCS1-v1_5 encrypt with the certificate's public key",
                            {"pre_master_secret": pms}, enc, f"RSA-{pub.key_size} public-key encryption",
                            ASYMMETRIC)], ASYMMETRIC, "only the holder of the server's private key can open it")

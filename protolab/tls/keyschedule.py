@@ -37,7 +37,7 @@ class Derivation:
     inputs: dict[str, bytes | str]
     output: bytes
     primitive: str  # e.g. "HMAC-SHA256", "X25519", "RSA PKCS#1 v1.5 decrypt"
-    kind: str = "symmetric"  # "symmetric" | "asymmetric"
+    kind: str = "symmetric"  # "symmetric" | "asymmetric" | "random" (drawn, not computed)
 
 
 _HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512, "sha1": hashes.SHA1}

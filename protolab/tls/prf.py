@@ -137,8 +137,13 @@ def _expand(suite, pre_master, client_random, server_random, master, ems, d_mast
     derivs = [d_master, Derivation(
         "key_block", 'PRF(master_secret, "key expansion", server_random + client_random)',
         {"master_secret": master, "server_random": server_random, "client_random": client_random}, keys.raw, prim)]
+    pos = 0
     for name, label in _KEY_BLOCK_PARTS.items():
         value = getattr(keys, name)
         if value:
-            derivs.append(Derivation(label, "slice of key_block", {"key_block": keys.raw}, value, "split"))
+            what = f"key_block[{pos}:{pos + len(value)}]"
+            if name.endswith("_iv") and not suite.aead:  # RFC 5246 6.3: IVs only for implicit nonces
+                what += " (unused: every TLS 1.2 CBC record carries its own explicit IV)"
+            derivs.append(Derivation(label, what, {"key_block": keys.raw}, value, "split"))
+        pos += len(value)
     return Tls12Secrets(suite, pre_master, client_random, server_random, master, keys, ems, derivs)

@@ -37,6 +37,17 @@ TAMPER_TARGETS = {
     "record": "one byte of the first encrypted application-data record: the record's integrity tag / MAC",
 }
 
+# Why a check other than the obvious one caught the attacker: (target, failed check) -> explanation.
+WHY_THIS_CHECK = {
+    ("finished", "record integrity"):
+        "the altered ClientHello is an input of the keys themselves ({inputs}), so the two sides already hold "
+        "different keys: the first encrypted message fails its integrity tag before any Finished can be "
+        "compared. {hint}",
+    ("certificate", "record integrity"):
+        "TLS 1.3 encrypts the Certificate: an attacker can only flip ciphertext, and the record's AEAD tag "
+        "catches that before the certificate check even runs.",
+}
+
 DEFAULT_SUITES = {(m.TLS12, "rsa"): "TLS_RSA_WITH_AES_128_GCM_SHA256",
                   (m.TLS12, "ecdhe"): "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
                   (m.TLS13, "ecdhe"): "TLS_AES_128_GCM_SHA256"}
@@ -65,6 +76,7 @@ class WalkResult:
     error: str | None = None
     tamper: str | None = None
     caught_by: str | None = None
+    why: str = ""  # when tampering is caught by another check than the target's own, why
     keys: list[KeyRole] = field(default_factory=list)
     cost: CostMeasure | None = None
     keylog: str = ""
@@ -136,6 +148,12 @@ def walk(version: str = "1.2", kx: str | None = None, suite: str | None = None, 
     failed = next((s for s in result.steps if s.kind == CHECK and s.ok is False), None)
     if failed is not None:
         result.caught_by = f"{failed.who}: {failed.detail}"
+        why = WHY_THIS_CHECK.get((tamper, failed.title), "")
+        result.why = why.format(
+            inputs="TLS 1.3: the handshake keys come from the hash of ClientHello..ServerHello" if ver == m.TLS13
+            else "extended master secret: the master secret covers the hash of the handshake",
+            hint="In TLS 1.3 every transcript change is caught this way." if ver == m.TLS13
+            else "Run with --no-ems to see the Finished check itself catch it.")
     result.ems = client.ems if ver == m.TLS12 and client.suite else None
     result.app_data = [("client", b"".join(server.received)), ("server", b"".join(client.received))]
     result.keylog = client.keylog.text()
@@ -246,9 +264,11 @@ def key_table(client, server) -> list[KeyRole]:
     ident = server.config.identity
     bits = getattr(ident.key, "key_size", 0) or ident.key.curve.key_size
     kind = ident.kind.upper()
-    rows = [KeyRole(f"server {kind}-{bits} private key", "server only",
-                    "decrypts the pre-master secret (RSA key transport)" if suite.kx == "rsa"
-                    else "signs the key exchange (ServerKeyExchange / CertificateVerify)", ASYMMETRIC),
+    private_use = {"rsa": "decrypts the pre-master secret: whoever gets this key later opens every recorded "
+                          "session too (RSA key transport: no forward secrecy)",
+                   "ecdhe": "signs the ServerKeyExchange (the server's ephemeral share): authentication only",
+                   None: "signs the transcript in CertificateVerify: authentication only"}
+    rows = [KeyRole(f"server {kind}-{bits} private key", "server only", private_use[suite.kx], ASYMMETRIC),
             KeyRole(f"server {kind} public key (certificate)", "everyone",
                     "encrypts the pre-master secret" if suite.kx == "rsa" else "verifies the server's signature",
                     ASYMMETRIC)]
@@ -270,21 +290,30 @@ def key_table(client, server) -> list[KeyRole]:
                            ("server_write_key", "encrypts server -> client records"),
                            ("client_write_MAC_key", "authenticates client -> server records (HMAC)"),
                            ("server_write_MAC_key", "authenticates server -> client records (HMAC)"),
-                           ("client_write_IV", "nonce / IV part, client -> server"),
-                           ("server_write_IV", "nonce / IV part, server -> client")):
+                           ("client_write_IV", "implicit nonce part, client -> server"),
+                           ("server_write_IV", "implicit nonce part, server -> client")):
+            if name.endswith("_IV") and not suite.aead:
+                what = "nothing: each TLS 1.2 CBC record carries its own explicit IV"
             if s.get(name):
                 rows.append(KeyRole(name, "client and server", what, SYMMETRIC, len(s[name])))
     else:
         rows += [KeyRole("(EC)DHE shared secret", "client and server (never sent)", "input of the key schedule",
                          SYMMETRIC, len(s.get("(EC)DHE shared secret", b""))),
                  KeyRole("handshake traffic secrets", "client and server",
-                         "encrypt EncryptedExtensions .. Finished (one per direction)", SYMMETRIC,
+                         "derive the handshake write keys + ivs and the finished keys (one per direction)", SYMMETRIC,
                          len(s.get("client_handshake_traffic_secret", b""))),
                  KeyRole("application traffic secrets", "client and server",
-                         "encrypt application data (one per direction)", SYMMETRIC,
+                         "derive the application write keys + ivs (one per direction)", SYMMETRIC,
                          len(s.get("client_application_traffic_secret_0", b""))),
                  KeyRole("finished keys", "client and server", "HMAC of the transcript in each Finished",
                          SYMMETRIC, len(s.get("client finished_key", b"")))]
+        for stage, what in (("handshake", "EncryptedExtensions .. Finished"), ("application", "application data")):
+            for side, peer in (("client", "server"), ("server", "client")):
+                key, iv = s.get(f"{side} {stage} write key"), s.get(f"{side} {stage} write iv")
+                if key:
+                    rows.append(KeyRole(f"{side} {stage} write key + iv", "client and server",
+                                        f"encrypt {what}, {side} -> {peer} (nonce = iv XOR sequence number)",
+                                        SYMMETRIC, len(key) + len(iv or b"")))
     return rows
 
 
