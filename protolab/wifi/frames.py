@@ -1,8 +1,8 @@
 """From a capture record to the 802.11 beacon bytes: shared by dissect and survey.
 
 `classify(pkt)` peels the link layer (protolab.capture.linklayer) and says what the 802.11 frame is:
-"beacon" (type 0 subtype 8), "dmg-beacon" (802.11ad, type 3 subtype 0: not counted as a beacon), "other"
-(any other 802.11 frame), or the link layer's own kind when it is not 802.11 at all.
+"beacon" (protocol version 0, type 0, subtype 8), "dmg-beacon" (802.11ad, type 3 subtype 0: not counted
+as a beacon), "other" (any other 802.11 frame), or the link layer's own kind when it is not 802.11 at all.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ def frame_kind(frame: bytes) -> str:
     if len(frame) < 2:
         return "malformed"
     fc = frame[0]
+    if fc & 3:  # protocol version 1 (802.11ah short frames) or reserved: not a beacon, as tshark says
+        return "other"
     ftype, subtype = fc >> 2 & 3, fc >> 4
     if ftype == 0 and subtype == 8:
         return "beacon"

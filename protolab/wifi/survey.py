@@ -234,7 +234,7 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
                     continue
             fc = data[offset]
             if fc != 0x80:  # type 0 subtype 8, protocol version 0
-                what = "dmg-beacon" if fc & 0xFC == 0x0C else "other"
+                what = "dmg-beacon" if fc == 0x0C else "other"  # as frames.frame_kind
                 not_counted[what] = not_counted.get(what, 0) + 1
                 continue
             beacons += 1
