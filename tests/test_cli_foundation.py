@@ -11,7 +11,7 @@ import pytest
 
 from protolab.tour import StopReport, TourStop
 
-GROUPS = ["beacon", "tls", "replicate", "pcap"]
+GROUPS = ["beacon", "tls", "replicate", "pcap", "ha"]
 
 
 def test_root_help_lists_groups_and_tour(cli):

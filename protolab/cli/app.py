@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from protolab import __version__
-from protolab.cli import beacon, pcap, replicate, tls, tour
+from protolab.cli import beacon, ha, pcap, replicate, tls, tour
 from protolab.errors import BadInput, ProtolabError
 
 try:  # Typer >= 0.29 vendors Click; its exceptions are the ones raised
@@ -108,6 +108,7 @@ app.add_typer(beacon.app, name="beacon")
 app.add_typer(tls.app, name="tls")
 app.add_typer(replicate.app, name="replicate")
 app.add_typer(pcap.app, name="pcap")
+app.add_typer(ha.app, name="ha")
 app.command(name="tour", help=tour.HELP)(tour.tour)
 
 
