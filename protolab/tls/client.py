@@ -142,21 +142,10 @@ class TlsClient(Endpoint):
     retried = False
 
     def _hello13(self, sh: m.ServerHello) -> str:
-        from protolab.tls.keyschedule import KeySchedule
-        from protolab.tls.kx import ecdhe_derivation
-
         share = x.find(sh.extensions, x.KEY_SHARE)
         if share is None or share.value.group != self.eph.group.code:
             raise TlsFailure("server key_share is missing or not for the group we sent", 47, "key share")
-        d = ecdhe_derivation(self.eph, share.value.key_exchange, "client")
-        self.derived(f"{self.eph.group.name} ECDHE shared secret", [d], ASYMMETRIC,
-                     "client private key x server public share: the secret never travels")
-        self.ks = KeySchedule.for_suite(self.suite)
-        self.ks.handshake(d.output, self.hash_now())
-        self._install13("handshake", self.ks.client_handshake_traffic_secret,
-                        self.ks.server_handshake_traffic_secret)
-        self.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", self.ks.client_handshake_traffic_secret)
-        self.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", self.ks.server_handshake_traffic_secret)
+        self._handshake_keys13(share.value.key_exchange)
         return "WAIT_EE"
 
     # ---- certificates and signatures ---------------------------------------------------------------
@@ -227,7 +216,6 @@ class TlsClient(Endpoint):
     # ---- TLS 1.2 key exchange ----------------------------------------------------------------------
     def on_server_hello_done(self, _msg) -> str:
         from protolab.tls import kx
-        from protolab.tls.prf import derive_tls12
 
         if self.suite.kx == "rsa":
             pub = self.server_cert.public_key()
@@ -258,12 +246,7 @@ class TlsClient(Endpoint):
         if self.cert_requested:
             self.send_handshake(m.Certificate12([]), "no client certificate")
         self.send_handshake(cke)
-        session_hash = self.hash_now() if self.ems else None
-        self.tls12 = derive_tls12(self.suite, pms, self.client_random, self.server_random, session_hash)
-        self.derived("master secret and key block", self.tls12.derivations, SYMMETRIC,
-                     "PRF (HMAC) over the pre-master secret" + (" and the session hash (EMS)" if self.ems else ""))
-        self.log_secret("CLIENT_RANDOM", self.tls12.master)
-        self._pending12()
+        self._keys12(pms)
         self.send_change_cipher_spec()
         self._send_finished12()
         return "WAIT_CCS"
@@ -290,9 +273,7 @@ class TlsClient(Endpoint):
         self.send_handshake(m.Finished(vd), "encrypted with the client handshake key")
         self._install13("application", self.ks.client_application_traffic_secret,
                         self.ks.server_application_traffic_secret)
-        self.log_secret("CLIENT_TRAFFIC_SECRET_0", self.ks.client_application_traffic_secret)
-        self.log_secret("SERVER_TRAFFIC_SECRET_0", self.ks.server_application_traffic_secret)
-        self.log_secret("EXPORTER_SECRET", self.ks.exporter_master_secret)
+        self._log_application13()
         return CONNECTED
 
     def on_ticket13(self, msg) -> str:

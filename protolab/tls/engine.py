@@ -41,7 +41,7 @@ from protolab.tls.records import (
     header_spans,
 )
 from protolab.tls.steps import ALERT as ALERT_STEP
-from protolab.tls.steps import CHECK, DERIVE, MESSAGE, NOTE, RECORD, SYMMETRIC, Step
+from protolab.tls.steps import ASYMMETRIC, CHECK, DERIVE, MESSAGE, NOTE, RECORD, SYMMETRIC, Step
 
 CONNECTED, FAILED, CLOSED = "CONNECTED", "FAILED", "CLOSED"
 CCS = "CCS"
@@ -335,6 +335,39 @@ class Endpoint:
         self.derived(f"{stage} traffic secrets and keys", self.ks.derivations[self._ks_mark:], SYMMETRIC,
                      "HKDF over the transcript hash")
         self._ks_mark = len(self.ks.derivations)
+
+    def _handshake_keys13(self, peer_share: bytes) -> None:
+        """TLS 1.3: (EC)DHE with the peer's key share, then the handshake secrets and keys (both roles alike)."""
+        from protolab.tls.keyschedule import KeySchedule
+        from protolab.tls.kx import ecdhe_derivation
+
+        peer = "server" if self.role == "client" else "client"
+        d = ecdhe_derivation(self.eph, peer_share, self.role)
+        self.derived(f"{self.eph.group.name} ECDHE shared secret", [d], ASYMMETRIC,
+                     f"{self.role} private key x {peer} public share: the secret never travels")
+        self.ks = KeySchedule.for_suite(self.suite)
+        self.ks.handshake(d.output, self.hash_now())
+        client, server = self.ks.client_handshake_traffic_secret, self.ks.server_handshake_traffic_secret
+        self._install13("handshake", *((client, server) if self.role == "client" else (server, client)))
+        self.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client)
+        self.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server)
+
+    def _log_application13(self) -> None:
+        self.log_secret("CLIENT_TRAFFIC_SECRET_0", self.ks.client_application_traffic_secret)
+        self.log_secret("SERVER_TRAFFIC_SECRET_0", self.ks.server_application_traffic_secret)
+        self.log_secret("EXPORTER_SECRET", self.ks.exporter_master_secret)
+
+    def _keys12(self, pms: bytes) -> None:
+        """TLS 1.2: pre-master secret -> master secret (with the session hash under EMS) -> key block; the
+        new keys wait (pending) for each direction's ChangeCipherSpec."""
+        from protolab.tls.prf import derive_tls12
+
+        session_hash = self.hash_now() if self.ems else None
+        self.tls12 = derive_tls12(self.suite, pms, self.client_random, self.server_random, session_hash)
+        self.derived("master secret and key block", self.tls12.derivations, SYMMETRIC,
+                     "PRF (HMAC) over the pre-master secret" + (" and the session hash (EMS)" if self.ems else ""))
+        self.log_secret("CLIENT_RANDOM", self.tls12.master)
+        self._pending12()
 
     def _pending12(self) -> None:
         from protolab.tls.protection import RecordProtection

@@ -184,7 +184,6 @@ class TlsServer(Endpoint):
     def on_client_key_exchange(self, cke) -> str:
         from protolab.tls import kx
         from protolab.tls.keyschedule import Derivation
-        from protolab.tls.prf import derive_tls12
 
         if self.suite.kx == "rsa":
             key = self.config.identity.key
@@ -204,12 +203,7 @@ class TlsServer(Endpoint):
             self.derived(f"{self.group.name} ECDHE shared secret = pre-master secret", [d], ASYMMETRIC,
                          "server private key x client public share: the same secret as the client's")
             pms = d.output
-        session_hash = self.hash_now() if self.ems else None
-        self.tls12 = derive_tls12(self.suite, pms, self.client_random, self.server_random, session_hash)
-        self.derived("master secret and key block", self.tls12.derivations, SYMMETRIC,
-                     "PRF (HMAC) over the pre-master secret" + (" and the session hash (EMS)" if self.ems else ""))
-        self.log_secret("CLIENT_RANDOM", self.tls12.master)
-        self._pending12()
+        self._keys12(pms)
         return "WAIT_CCS"
 
     def on_ccs(self) -> str:
@@ -247,8 +241,7 @@ class TlsServer(Endpoint):
     sent_compat_ccs = False
 
     def _flight13(self, ch: m.ClientHello) -> str:
-        from protolab.tls.keyschedule import KeySchedule
-        from protolab.tls.kx import ecdhe_derivation, generate_ephemeral
+        from protolab.tls.kx import generate_ephemeral
 
         self.eph = generate_ephemeral(self.group, self.rng)
         self.secrets["server ephemeral private key"] = self.eph.private_bytes
@@ -259,15 +252,7 @@ class TlsServer(Endpoint):
         self.step(NOTE, "negotiated", detail=f"TLS 1.3, {self.suite.name}, ECDHE {self.group.name}")
         if ch.session_id and not self.sent_compat_ccs:  # middlebox compatibility mode (RFC 8446 D.4)
             self._out += Record(CHANGE_CIPHER_SPEC, m.TLS12, b"\x01").encode()
-        d = ecdhe_derivation(self.eph, self.client_share, "server")
-        self.derived(f"{self.group.name} ECDHE shared secret", [d], ASYMMETRIC,
-                     "server private key x client public share: the secret never travels")
-        self.ks = KeySchedule.for_suite(self.suite)
-        self.ks.handshake(d.output, self.hash_now())
-        self._install13("handshake", self.ks.server_handshake_traffic_secret,
-                        self.ks.client_handshake_traffic_secret)
-        self.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", self.ks.client_handshake_traffic_secret)
-        self.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", self.ks.server_handshake_traffic_secret)
+        self._handshake_keys13(self.client_share)
         self.send_handshake(m.EncryptedExtensions([]), "from here on, everything is encrypted")
         self.send_handshake(m.Certificate13(b"", [m.CertificateEntry(self.config.identity.cert_der, [])]))
         sig = self._sign("CertificateVerify", CV_CONTEXT_SERVER + self.hash_now())
@@ -279,9 +264,7 @@ class TlsServer(Endpoint):
         self.send_handshake(m.Finished(vd))
         self.ks.master(self.hash_now())
         self._install13("application", self.ks.server_application_traffic_secret, b"", read=False)
-        self.log_secret("CLIENT_TRAFFIC_SECRET_0", self.ks.client_application_traffic_secret)
-        self.log_secret("SERVER_TRAFFIC_SECRET_0", self.ks.server_application_traffic_secret)
-        self.log_secret("EXPORTER_SECRET", self.ks.exporter_master_secret)
+        self._log_application13()
         return "WAIT_FIN"
 
     def on_key_update(self, msg) -> str:
