@@ -169,6 +169,15 @@ def test_editcap_and_mergecap_files(tool, shared, tmp_path):
     out = subprocess.run([tool("capinfos"), "-T", "-r", "-c", str(cut)], capture_output=True, text=True).stdout
     assert len(packets) == int(out.split()[-1]) > 100
     assert any("gzip stream is cut short" in w for w in cap.warnings)
+    odd = tmp_path / "odd.pcap"
+    _odd_big_capture(odd, b"\x01")
+    odd_ng = tmp_path / "odd.pcapng"
+    subprocess.run([editcap, "-F", "pcapng", str(odd), str(odd_ng)], check=True, capture_output=True)
+    for path in (*made, odd_ng):   # the pcapng fast path agrees with the plain walk
+        with open_capture(path) as cap:
+            fast, packets_fast = cap.tally(), [i.packets for i in cap.interfaces]
+        with open_capture(path) as cap:
+            assert cap.tally(fast=False) == fast and [i.packets for i in cap.interfaces] == packets_fast
     cap, packets = read_all(merged)
     assert sorted({p.linktype for p in packets}) == [1, 105, 119]
     assert {locate(p.linktype, p.data).kind for p in packets} == {"ipv4", "802.11"}

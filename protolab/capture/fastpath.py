@@ -53,10 +53,11 @@ class Scan:
     """Running totals of the hot loop (times in file ticks)."""
 
     __slots__ = ("n", "truncated", "extra_wire", "over_snap", "longer", "first", "ps", "pf", "decreases",
-                 "lo", "hi")
+                 "lo", "hi", "captured")
 
     def __init__(self) -> None:
         self.n = self.truncated = self.extra_wire = self.over_snap = self.longer = self.decreases = 0
+        self.captured = 0   # sum of caplens, where it cannot be derived from how far the walk went
         self.first = self.lo = self.hi = None
         self.ps = self.pf = -1
 
@@ -72,6 +73,7 @@ class Scan:
         if later.decreases:
             self._decrease(later.hi, later.lo, later.decreases)
         self.n += later.n
+        self.captured += later.captured
         self.truncated += later.truncated
         self.extra_wire += later.extra_wire
         self.over_snap += later.over_snap
@@ -79,6 +81,38 @@ class Scan:
         if self.first is None:
             self.first = later.first
         self.ps, self.pf = later.ps, later.pf
+
+    def add(self, value: int, caplen: int, orig_len: int) -> None:
+        """One record, its time as a single number (ps holds it, pf stays 0)."""
+        if self.first is None:
+            self.first = value
+        elif value < self.ps:
+            self._decrease(self.ps, value)
+        self.ps, self.pf = value, 0
+        self.n += 1
+        self.captured += caplen
+        self.truncated += caplen < orig_len
+        self.extra_wire += orig_len - caplen
+
+    def in_ns(self, per_sec: int, to_ns) -> Scan:
+        """This scan with its times (ps * per_sec + pf ticks) turned into nanoseconds by to_ns(ticks)."""
+        out = Scan()
+        for name in self.__slots__:
+            setattr(out, name, getattr(self, name))
+        out.first = to_ns(self.first) if self.first is not None else None
+        out.ps, out.pf = to_ns(self.ps * per_sec + self.pf), 0
+        out.lo = to_ns(self.lo) if self.lo is not None else None
+        out.hi = to_ns(self.hi) if self.hi is not None else None
+        return out
+
+    def to_tally(self) -> Tally:
+        """The Tally of a scan whose times are nanoseconds (per_sec 1)."""
+        tally = Tally(packets=self.n, truncated=self.truncated, in_order=self.decreases == 0,
+                      data_bytes=self.captured, wire_bytes=self.captured + self.extra_wire)
+        if self.n:
+            values = [v for v in (self.first, self.ps, self.lo, self.hi) if v is not None]
+            tally.first_ns, tally.last_ns = min(values), max(values)
+        return tally
 
     def _decrease(self, before: int, after: int, count: int = 1) -> None:
         self.decreases += count
@@ -249,3 +283,69 @@ def _scan_in_two(cap, w, st: Scan, lay: Layout) -> None:
         setattr(later, name, value)
     st.join(later, lay.per_sec)
     w.seek(end)
+
+
+# -- pcapng ------------------------------------------------------------------------------------------------
+EPB = 6
+NG_TICKS = 1 << 32     # a pcapng timestamp is (high, low) 32-bit words: value = high * 2**32 + low
+
+
+def scan_ng_window(st: Scan, buf, pos: int, endian: str) -> int:
+    """Walk the enhanced packet blocks of interface 0 that lie wholly in buf from pos; the next position.
+
+    Stops at anything else (another block type or interface, an odd length, a block not wholly in the
+    window): the careful walker of protolab.capture.pcapng takes it from there.
+    """
+    unpack = struct.Struct(endian + "IIIIIII").unpack_from
+    end = len(buf)
+    n, captured, truncated, extra_wire, phi, plo = st.n, st.captured, st.truncated, st.extra_wire, st.ps, st.pf
+    if st.first is None and pos + 28 <= end:
+        _, _, _, hi, lo, _, _ = unpack(buf, pos)
+        st.first = hi * NG_TICKS + lo
+    while pos + 28 <= end:
+        btype, blen, iface, hi, lo, c, o = unpack(buf, pos)
+        if btype != EPB or iface or c + 32 > blen or blen & 3 or pos + blen > end:
+            break
+        if c != o:
+            extra_wire += o - c
+            truncated += c < o
+        if hi <= phi and (hi < phi or lo < plo):
+            st._decrease(phi * NG_TICKS + plo, hi * NG_TICKS + lo)
+        phi, plo = hi, lo
+        captured += c
+        pos += blen
+        n += 1
+    st.n, st.captured, st.truncated, st.extra_wire, st.ps, st.pf = n, captured, truncated, extra_wire, phi, plo
+    return pos
+
+
+def ng_tally(cap, w, walk) -> Tally:
+    """Tally a pcapng: `walk(hot)` is the careful block walker, which hands runs of enhanced packet blocks
+    of a one-interface section to `hot(w, endian, iface)` and yields the records it reads itself."""
+    total = Scan()      # times in nanoseconds
+    runs: list[Scan] = []
+
+    def hot(w, endian: str, iface: int) -> int:
+        st = Scan()
+        while True:
+            w.fill(CHUNK_MIN)
+            start = w.pos
+            w.pos = scan_ng_window(st, w.buf, start, endian)
+            if w.pos == start:
+                break
+        if st.n:
+            info = cap.interfaces[iface]
+            mul, div, offset = info.ticks_to_ns
+            runs.append(st.in_ns(NG_TICKS, lambda t: t * mul // div + offset))
+            info.packets += st.n
+        return st.n
+
+    for iface, ts, caplen, orig_len, _ in walk(hot):
+        for run in runs:
+            total.join(run, 1)
+        runs.clear()
+        total.add(ts, caplen, orig_len)
+        cap.interfaces[iface].packets += 1
+    for run in runs:
+        total.join(run, 1)
+    return total.to_tally()

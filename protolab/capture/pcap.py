@@ -91,6 +91,7 @@ def _walk(cap, w, endian: str, magic: Magic, snaplen: int, with_data: bool, star
         if caplen > limit:
             cap.warn(f"record {number + 1} claims {caplen} captured bytes (more than the {limit} allowed): "
                      f"stopped reading there, {number} frames kept")
+            cap.stopped_early = True
             break
         start = pos + hlen
         nxt = start + caplen

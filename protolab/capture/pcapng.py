@@ -42,6 +42,12 @@ def open_walker(cap, window):
     def walk(with_data: bool):
         yield from _walk(cap, window, with_data)
 
+    def tally():
+        from protolab.capture.fastpath import ng_tally
+
+        return ng_tally(cap, window, lambda hot: _walk(cap, window, False, hot))
+
+    walk.tally = tally
     return walk
 
 
@@ -99,7 +105,10 @@ def _tick_converter(iface: Interface):
     return 1_000_000_000, tps, iface.offset_ns
 
 
-def _walk(cap, w, with_data: bool):
+def _walk(cap, w, with_data: bool, hot=None):
+    """Yield (interface, timestamp_ns, caplen, orig_len, data|None) per packet block. With `hot`, runs of
+    enhanced packet blocks in a one-interface section go to hot(w, endian, interface) instead, which
+    returns how many it took (the fast path of protolab.capture.fastpath)."""
     section_ifaces: list[int] = []   # global interface index of each interface of the current section
     convert: list[tuple[int, int, int]] = []  # per global interface
     endian = "<"
@@ -107,6 +116,8 @@ def _walk(cap, w, with_data: bool):
     epb = struct.Struct("<IIIII").unpack_from
     number = 0
     while True:
+        if hot is not None and len(section_ifaces) == 1:
+            number += hot(w, endian, section_ifaces[0])
         if w.remaining() < 8:
             if not w.fill(8):
                 left = w.remaining()
@@ -124,6 +135,7 @@ def _walk(cap, w, with_data: bool):
             new_endian = _section_endian(buf, pos)
             if new_endian is None:
                 cap.warn(f"a section header block at offset {w.tell()} has no valid byte-order magic: stopped")
+                cap.stopped_early = True
                 break
             endian = new_endian
             hdr = struct.Struct(endian + "II").unpack_from
@@ -133,6 +145,7 @@ def _walk(cap, w, with_data: bool):
         if blen < 12 or blen % 4 or blen > MAX_BLOCK:
             cap.warn(f"block at offset {w.tell()} (type 0x{btype:08x}) has an impossible length {blen}: "
                      f"stopped reading there, {number} frames kept")
+            cap.stopped_early = True
             break
         if not w.fill(blen):
             what = "packet" if btype in (EPB, SPB, OPB) else f"block (type 0x{btype:08x})"
@@ -144,6 +157,7 @@ def _walk(cap, w, with_data: bool):
         if btype == EPB or btype == OPB:
             if blen < 32:
                 cap.warn(f"a packet block at offset {w.tell() - blen} is too short ({blen} bytes): stopped")
+                cap.stopped_early = True
                 break
             if btype == EPB:
                 local, ts_hi, ts_lo, caplen, orig_len = epb(buf, pos + 8)
@@ -152,10 +166,12 @@ def _walk(cap, w, with_data: bool):
             if 28 + caplen + 4 > blen:
                 cap.warn(f"packet block {number + 1} claims {caplen} bytes but its block holds {blen - 32}: "
                          f"stopped reading there, {number} frames kept")
+                cap.stopped_early = True
                 break
             if local >= len(section_ifaces):
                 cap.warn(f"packet {number + 1} refers to interface {local}, which the section never declared: "
                          f"stopped reading there, {number} frames kept")
+                cap.stopped_early = True
                 break
             iface = section_ifaces[local]
             mul, div, off = convert[iface]
@@ -166,6 +182,7 @@ def _walk(cap, w, with_data: bool):
         elif btype == SPB:
             if not section_ifaces:
                 cap.warn(f"a simple packet block comes before any interface: stopped, {number} frames kept")
+                cap.stopped_early = True
                 break
             (orig_len,) = struct.unpack_from(endian + "I", buf, pos + 8)
             iface = section_ifaces[0]
@@ -176,11 +193,13 @@ def _walk(cap, w, with_data: bool):
         elif btype == IDB:
             if blen < 20:
                 cap.warn(f"an interface description block at offset {w.tell() - blen} is too short: stopped")
+                cap.stopped_early = True
                 break
             iface = _interface(cap, buf, pos, blen, endian)
             section_ifaces.append(iface.id)
             cap.interfaces.append(iface)
-            convert.append(_tick_converter(iface))
+            iface.ticks_to_ns = _tick_converter(iface)
+            convert.append(iface.ticks_to_ns)
         elif btype == SHB:
             for code, value in _options(buf, pos + 24, pos + blen - 4, endian):
                 if code == OPT_SHB_USERAPPL and not cap.application:

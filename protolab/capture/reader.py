@@ -45,6 +45,7 @@ class Interface:
     fcs_len: int = 0
     ticks_per_second: int = 1_000_000
     offset_ns: int = 0       # pcapng if_tsoffset
+    ticks_to_ns: tuple[int, int, int] = (1000, 1, 0)   # (mul, div, offset): ns = ticks * mul // div + offset
     name: str = ""
     linktype_word: int = 0   # the raw word (pcap) with its FCS bits, for reporting
     packets: int = 0
@@ -93,6 +94,7 @@ class Capture:
         self.snaplen = 0
         self.application = ""         # pcapng shb_userappl
         self._used = False
+        self.stopped_early = False    # a walker stopped on a record it refused, before the data ran out
         try:
             self._walker = self._detect()
         except BadInput:
@@ -125,7 +127,11 @@ class Capture:
             raise RuntimeError("a Capture can be walked once; open it again")  # programming error
         self._used = True
         yield from self._walker(with_data)
-        if self._window.error:
+        self._stream_warning()
+
+    def _stream_warning(self) -> None:
+        # A gzip stream that ends badly matters only if the walk ran into that end, not if it stopped before.
+        if self._window.error and not self.stopped_early:
             self.warn(self._window.error)
 
     def __iter__(self) -> Iterator[Packet]:
@@ -137,14 +143,14 @@ class Capture:
             info.packets += 1
             yield Packet(number, ts, info.linktype, info.fcs_len, data, orig_len, iface)
 
-    def tally(self) -> Tally:
-        """Walk the whole file reading record headers only (the fast path)."""
-        fast = getattr(self._walker, "tally", None)
+    def tally(self, fast: bool = True) -> Tally:
+        """Walk the whole file reading record headers only: the format's fast path, or (fast=False, for
+        checking it) the plain record walk."""
+        fast = getattr(self._walker, "tally", None) if fast else None
         if fast is not None and not self._used:
             self._used = True
             t = fast()
-            if self._window.error:
-                self.warn(self._window.error)
+            self._stream_warning()
             return t
         t = Tally()
         per_iface: dict[int, int] = {}
