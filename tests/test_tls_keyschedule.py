@@ -182,3 +182,46 @@ def test_rfc_records_through_the_wire_codec(rfc, schedule):
     names = [decode_handshake(raw, ctx).name for raw in msgs]
     assert left == b"" and names == ["EncryptedExtensions", "Certificate", "CertificateVerify", "Finished"]
     assert b"".join(msgs) == m["flight"]
+
+
+def test_client_engine_replays_the_rfc_handshake_byte_for_byte(rfc, schedule):
+    """The sans-I/O client engine, given the RFC's ClientHello and ephemeral key, fed the RFC's server records:
+    it checks the CertificateVerify and the server Finished, and what it sends (its Finished record, then
+    application data and close_notify) is the RFC's records byte for byte; it opens the server's ones."""
+    from protolab.tls.client import TlsClient
+    from protolab.tls.engine import Config
+    from protolab.tls.messages import decode_handshake
+    from protolab.tls.suites import lookup_group
+
+    _, step = rfc
+    ks, m = schedule
+    steps = rfc[0]["section3_steps"]
+
+    def records(text, actor):
+        return [{k: bytes.fromhex(v) for k, v in s["values"].items()} for s in steps
+                if s["step"] == text and s["actor"] == actor]
+
+    x25519_group = lookup_group("x25519")
+    # the RFC's certificate expired on 2026-07-30: its chain is not checked here, its signature is
+    client = TlsClient(Config(versions=[0x0304], suites=[SUITE], groups=[x25519_group], verify=False, seed=0))
+    client.client_random, client.offered = m["ch"][6:38], decode_handshake(m["ch"]).msg
+    client.offered_groups, client.eph, client.state = [x25519_group], m["me"], "WAIT_SH"
+    client.transcript += m["ch"]
+    server_hs = records("send handshake record", "server")
+    client.receive(server_hs[0]["complete record"] + server_hs[1]["complete record"])
+    assert client.connected, client.error
+    checks = {s.title: s.ok for s in client.steps if s.kind == "check"}
+    assert checks == {"CertificateVerify": True, "server Finished": True}
+    client_hs = records("send handshake record", "client")  # [0]: the ClientHello, [1]: the encrypted Finished
+    assert client_hs[0]["payload"] == m["ch"]
+    assert client.data_to_send() == client_hs[1]["complete record"]
+    assert client.secrets["client_application_traffic_secret_0"] == ks.client_application_traffic_secret
+    client.receive(server_hs[2]["complete record"])  # NewSessionTicket, under the server application key
+    app = records("send application_data record", "client")[0]
+    client.send_data(app["payload"])
+    assert client.data_to_send() == app["complete record"]
+    reply = records("send application_data record", "server")[0]
+    client.receive(reply["complete record"])
+    assert client.received == [reply["payload"]]
+    client.close()
+    assert client.data_to_send() == records("send alert record", "client")[0]["complete record"]

@@ -71,6 +71,10 @@ def test_walk_shows_messages_derivations_and_the_closing_table():
     names = {d.name for s in t13.steps for d in s.derivations}
     assert {"handshake_secret", "client_handshake_traffic_secret", "server_application_traffic_secret_0",
             "client Finished verify_data"} <= names
+    for who in ("client", "server"):  # each side shows its whole key schedule (connect/serve show one side only)
+        mine = {d.name for s in t13.steps if s.who == who for d in s.derivations}
+        assert {"handshake_secret", "master_secret", "client_application_traffic_secret_0",
+                "server_application_traffic_secret_0", f"{who} application write key"} <= mine, who
     rows = {k.name: k for k in r.keys}
     assert "no forward secrecy" in rows["server RSA-2048 private key"].protects
     rows13 = {k.name: k for k in t13.keys}

@@ -264,6 +264,9 @@ class TlsClient(Endpoint):
             return CONNECTED
         self._check_finished13(fin)
         self.ks.master(self.hash_now())
+        self.derived("master secret and application traffic secrets", self.ks.derivations[self._ks_mark:],
+                     SYMMETRIC, "HKDF over the hash of ClientHello..server Finished")
+        self._ks_mark = len(self.ks.derivations)
         if self.cert_requested:
             self.send_handshake(m.Certificate13(self.cert_request_context, []), "no client certificate")
         start = len(self.ks.derivations)
