@@ -234,8 +234,26 @@ FIELDS: dict[int, Field] = {
 }
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """Where the fields of one chain of present words sit: the same for every frame with that chain."""
+
+    steps: tuple          # (decoder, offset) of each field to decode, first occurrences only
+    fields: tuple         # names of the fields met, in order
+    complete: bool
+    problem: str
+
+
+_PLANS: dict[tuple[int, tuple[int, ...]], _Plan] = {}
+MAX_PLANS = 256   # a capture has a handful of chains; the bound keeps garbage from growing the cache
+
+
 def parse_radiotap(buf: bytes) -> Radiotap:
-    """Decode a radiotap header; never raises. A header that cannot be one has complete=False, length 0."""
+    """Decode a radiotap header; never raises. A header that cannot be one has complete=False, length 0.
+
+    Field positions depend only on the header length and the chain of present words, never on field
+    values, so the walk is planned once per chain (`_plan`) and replayed on every frame that has it.
+    """
     rt = Radiotap()
     if len(buf) < 8:
         rt.complete, rt.problem = False, "shorter than the 8-byte radiotap header"
@@ -245,52 +263,70 @@ def parse_radiotap(buf: bytes) -> Radiotap:
         rt.complete, rt.problem = False, f"radiotap length {length} does not fit the {len(buf)}-byte frame"
         return rt
     rt.length = length
-    # The chain of present words: (namespace, index within that namespace, word).
-    words = []
-    pos, namespace, index = 4, "radiotap", 0
+    words = rt.present
+    pos = 4
     while True:
         if pos + 4 > length:
             rt.complete, rt.problem = False, "present bitmaps run past the radiotap length"
             return rt
         word = struct.unpack_from("<I", buf, pos)[0]
         pos += 4
-        words.append((namespace, index, word))
-        rt.present.append(word)
+        words.append(word)
         if not word & (1 << BIT_EXT):
             break
+    key = (length, tuple(words))
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan, cacheable = _plan(buf, words, pos, length)
+        if cacheable and len(_PLANS) < MAX_PLANS:
+            _PLANS[key] = plan
+    for decode, at in plan.steps:
+        decode(rt, buf, at)
+    rt.fields = list(plan.fields)
+    rt.complete, rt.problem = plan.complete, plan.problem
+    return rt
+
+
+def _plan(buf: bytes, words: list[int], pos: int, length: int) -> tuple[_Plan, bool]:
+    """Walk the fields of a chain; (plan, cacheable). A vendor namespace makes it uncacheable: its skip
+    length is data, not layout."""
+    chain, namespace, index = [], "radiotap", 0   # (namespace, index within the namespace, word)
+    for word in words:
+        chain.append((namespace, index, word))
         if word & (1 << BIT_VENDOR_NS):
             namespace, index = "vendor", 0
         elif word & (1 << BIT_RADIOTAP_NS):
             namespace, index = "radiotap", 0
         else:
             index += 1
-    seen: set[str] = set()
-    for namespace, index, word in words:
+    steps, names, seen, cacheable = [], [], set(), True
+
+    def done(complete: bool = True, problem: str = "") -> tuple[_Plan, bool]:
+        return _Plan(tuple(steps), tuple(names), complete, problem), cacheable
+
+    for namespace, index, word in chain:
         if namespace == "vendor":
+            cacheable = False
             if index != 0:
                 continue   # the whole vendor namespace was skipped with its first word
             pos = (pos + 1) & ~1
             if pos + 6 > length:
-                rt.complete, rt.problem = False, "vendor namespace header runs past the radiotap length"
-                return rt
-            skip = struct.unpack_from("<H", buf, pos + 4)[0]
-            pos += 6 + skip
+                return done(False, "vendor namespace header runs past the radiotap length")
+            pos += 6 + struct.unpack_from("<H", buf, pos + 4)[0]
             continue
         for bit in range(29):
             if not word & (1 << bit):
                 continue
             spec = FIELDS.get(32 * index + bit)
             if spec is None:
-                rt.complete, rt.problem = False, f"unknown radiotap field {32 * index + bit}: stopped there"
-                return rt
+                return done(False, f"unknown radiotap field {32 * index + bit}: stopped there")
             pos = (pos + spec.align - 1) & ~(spec.align - 1)
             if pos + spec.size > length:
-                rt.complete, rt.problem = False, f"field {spec.name} runs past the radiotap length"
-                return rt
+                return done(False, f"field {spec.name} runs past the radiotap length")
             if spec.name not in seen:
                 seen.add(spec.name)
-                rt.fields.append(spec.name)
+                names.append(spec.name)
                 if spec.decode is not None:
-                    spec.decode(rt, buf, pos)
+                    steps.append((spec.decode, pos))
             pos += spec.size
-    return rt
+    return done()
