@@ -76,7 +76,7 @@ def _walk(cap, w, endian: str, magic: Magic, snaplen: int, with_data: bool, star
     limit = max(MAX_CAPLEN, min(snaplen, 16 * MAX_CAPLEN))
     counts = odd if odd is not None else [0, 0]
     number = start_number
-    buf, pos, end = w.buf, w.pos, len(w.buf)
+    buf, view, pos, end = w.buf, w.view, w.pos, len(w.buf)
     while True:
         if end - pos < hlen:
             w.pos = pos
@@ -86,7 +86,7 @@ def _walk(cap, w, endian: str, magic: Magic, snaplen: int, with_data: bool, star
                     cap.warn(f"{left} stray byte(s) after the last complete record (frame {number}) ignored: "
                              "the file appears cut short in a record header")
                 break
-            buf, pos, end = w.buf, w.pos, len(w.buf)
+            buf, view, pos, end = w.buf, w.view, w.pos, len(w.buf)
         sec, frac, caplen, orig_len = unpack(buf, pos)
         if caplen > limit:
             cap.warn(f"record {number + 1} claims {caplen} captured bytes (more than the {limit} allowed): "
@@ -101,7 +101,7 @@ def _walk(cap, w, endian: str, magic: Magic, snaplen: int, with_data: bool, star
                 cap.warn(f"the last record (frame {number + 1}) is cut short: {w.remaining() - hlen} of {caplen} "
                          f"bytes present; {number} complete frames kept")
                 break
-            buf, pos, end = w.buf, w.pos, len(w.buf)
+            buf, view, pos, end = w.buf, w.view, w.pos, len(w.buf)
             start = pos + hlen
             nxt = start + caplen
         number += 1
@@ -110,7 +110,7 @@ def _walk(cap, w, endian: str, magic: Magic, snaplen: int, with_data: bool, star
         if caplen > orig_len:
             counts[1] += 1
         pos = nxt
-        yield 0, sec * 1_000_000_000 + frac * frac_ns, caplen, orig_len, buf[start:nxt] if with_data else None
+        yield 0, sec * 1_000_000_000 + frac * frac_ns, caplen, orig_len, bytes(view[start:nxt]) if with_data else None
     w.pos = pos if w.buf is buf else w.pos
     if odd is None:
         _report_odd(cap, counts, snaplen)

@@ -178,7 +178,7 @@ def _walk(cap, w, with_data: bool, hot=None):
             ticks = (ts_hi << 32) | ts_lo
             number += 1
             yield (iface, (ticks * mul // div if div != 1 else ticks * mul) + off, caplen, orig_len,
-                   bytes(buf[pos + 28:pos + 28 + caplen]) if with_data else None)
+                   bytes(w.view[pos + 28:pos + 28 + caplen]) if with_data else None)
         elif btype == SPB:
             if not section_ifaces:
                 cap.warn(f"a simple packet block comes before any interface: stopped, {number} frames kept")
@@ -189,7 +189,7 @@ def _walk(cap, w, with_data: bool, hot=None):
             snaplen = cap.interfaces[iface].snaplen
             caplen = min(orig_len, blen - 16, snaplen or orig_len)
             number += 1
-            yield iface, 0, caplen, orig_len, bytes(buf[pos + 12:pos + 12 + caplen]) if with_data else None
+            yield iface, 0, caplen, orig_len, bytes(w.view[pos + 12:pos + 12 + caplen]) if with_data else None
         elif btype == IDB:
             if blen < 20:
                 cap.warn(f"an interface description block at offset {w.tell() - blen} is too short: stopped")

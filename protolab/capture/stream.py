@@ -61,12 +61,21 @@ class Gunzip:
             have += len(out)
         return b"".join(parts)
 
+    def readinto(self, target) -> int:
+        data = self.read(len(target))
+        target[:len(data)] = data
+        return len(data)
+
 
 class Window:
-    __slots__ = ("buf", "pos", "_f", "_raw", "_base", "eof", "error", "_progress", "_raw_seen")
+    """`buf` (a bytearray holding exactly the bytes read) and `view` (a memoryview of it, for slicing out
+    packet bytes with a single copy) are replaced, never resized, by `fill`."""
+
+    __slots__ = ("buf", "view", "pos", "_f", "_raw", "_base", "eof", "error", "_progress", "_raw_seen")
 
     def __init__(self, f: BinaryIO, raw: BinaryIO, progress: Callable[[int], None] | None = None):
-        self.buf = b""
+        self.buf = bytearray()
+        self.view = memoryview(self.buf)
         self.pos = 0
         self._f = f            # what we read bytes from (the gzip stream or the file itself)
         self._raw = raw        # the file on disk, for progress in bytes of the file
@@ -91,7 +100,8 @@ class Window:
     def seek(self, offset: int) -> None:
         """Jump to `offset` of an uncompressed file (the window is emptied)."""
         self._f.seek(offset)
-        self.buf, self.pos, self._base, self.eof = b"", 0, offset, False
+        self.buf, self.pos, self._base, self.eof = bytearray(), 0, offset, False
+        self.view = memoryview(self.buf)
 
     def fill(self, need: int) -> bool:
         """Make `need` bytes available from `pos`; False when the stream ends first (the tail stays)."""
@@ -100,22 +110,22 @@ class Window:
             return True
         if self.eof:
             return False
-        parts = [self.buf[self.pos:]]
-        want = max(need - have, CHUNK)
-        while have < need:
-            data = self._f.read(want)
-            if not data:
+        # One copy per byte: the file reads straight into the new buffer, after the unread tail.
+        buf = bytearray(have + max(need - have, CHUNK))
+        buf[:have] = self.view[self.pos:]
+        target = memoryview(buf)
+        while have < len(buf):
+            got = self._f.readinto(target[have:])
+            if not got:
                 self.eof = True
                 self.error = getattr(self._f, "error", None)
                 break
-            parts.append(data)
-            have += len(data)
-            want = max(need - have, 0) or CHUNK
-            if have >= need:
-                break
+            have += got
+        target.release()
+        if have < len(buf):
+            del buf[have:]
         self._base += self.pos
-        self.buf = b"".join(parts)
-        self.pos = 0
+        self.buf, self.view, self.pos = buf, memoryview(buf), 0
         self._report()
         return have >= need
 
