@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from protolab.errors import BadInput
+from protolab.wifi import bss_params as bp
 from protolab.wifi.spec import PROFILES, BeaconSpec, resolve, spec_from_hostapd, spec_from_toml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,13 +28,23 @@ def matrix_specs() -> list[BeaconSpec]:
             k = i * len(PROFILES) + j
             specs.append(resolve(BeaconSpec(
                 ssid=f"rt-{k}".encode(), band=band, channel=channel, ht=ht, vht=vht, he=he, width=width,
-                security=profile, seed=k, country="DE" if k % 2 else None, rrm=k % 3 == 0,
+                security=profile, seed=k, country="DE" if k % 2 else "JP" if k % 5 == 2 else None, rrm=k % 3 == 0,
                 bss_transition=k % 4 == 0, mobility_domain=0x100 + k if k % 5 == 0 else None,
                 bss_load=(k, 10, 300) if k % 6 == 0 else None, cf=k % 7 == 0,
                 vendor=(bytes.fromhex("001122010203"),) if k % 8 == 1 else (),
                 spectrum_mgmt=band != "2.4" and k % 2 == 0, dtim_period=1 + k % 4,
-                extra_capabilities=("QoS", "immediate-block-ack") if k % 9 == 0 else ())))
+                extra_capabilities=("QoS", "immediate-block-ack") if k % 9 == 0 else (),
+                **custom_params(band, k))))
     return specs
+
+
+def custom_params(band: str, k: int) -> dict:
+    """Every 5th spec sets its own rates, country triplets and WMM parameters (the rest use the defaults)."""
+    if k % 5 != 2:
+        return {}
+    rates = (1.0, 2.0, 5.5, 11.0) if band == "2.4" and k % 2 else (6.0, 9.0, 12.0, 18.0, 24.0, 36.0, 48.0, 54.0)
+    return dict(rates=rates, basic_rates=rates[:1] + rates[2:3], country_triplets=((1, 3, 17), (8, 6, 20)),
+                wmm_ac={"vo": {"aifsn": 3, "cwmin": 1, "cwmax": 2, "txop": 30, "acm": 1}, "bk": {"cwmax": 9}})
 
 
 _MATRIX: dict = {}
@@ -55,7 +66,11 @@ def matrix(tmp_path_factory):
 
 TSHARK_FIELDS = ["wlan.bssid", "wlan.ssid", "wlan_radio.channel", "wlan_radio.frequency", "wlan.ds.current_channel",
                  "wlan.fixed.beacon", "wlan.fixed.capabilities.privacy", "wlan.tim.dtim_period",
-                 "wlan.country_info.code", "wlan.rsn.gcs.type", "wlan.rsn.pcs.type", "wlan.rsn.akms.type",
+                 "wlan.country_info.code", "wlan.country_info.fnm.fcn", "wlan.country_info.fnm.nc",
+                 "wlan.country_info.fnm.mtpl", "wlan.supported_rates", "wlan.extended_supported_rates",
+                 "wlan.wfa.ie.wme.acp.aci", "wlan.wfa.ie.wme.acp.aifsn", "wlan.wfa.ie.wme.acp.acm",
+                 "wlan.wfa.ie.wme.acp.ecw.min", "wlan.wfa.ie.wme.acp.ecw.max", "wlan.wfa.ie.wme.acp.txop_limit",
+                 "radiotap.datarate", "wlan.rsn.gcs.type", "wlan.rsn.pcs.type", "wlan.rsn.akms.type",
                  "wlan.rsn.capabilities.mfpc", "wlan.rsn.capabilities.mfpr", "wlan.wfa.ie.type",
                  "wlan.wfa.ie.wpa.akms.type", "wlan.ht.capabilities", "wlan.vht.capabilities",
                  "wlan.ext_tag.number", "wlan.mobility_domain.mdid", "wlan.ht.info.secchanoffset",
@@ -87,6 +102,21 @@ def test_matrix_tshark_agrees_without_errors(matrix, tool):
         assert row["wlan.fixed.capabilities.privacy"] == str(int(p.privacy)), where
         assert int(row["wlan.tim.dtim_period"]) == spec.dtim_period, where
         assert row["wlan.country_info.code"] == (spec.country or ""), where
+        if spec.country:
+            triplets = spec.country_triplets or bp.default_triplets(spec.band, spec.country)
+            assert [row[f"wlan.country_info.fnm.{f}"] for f in ("fcn", "nc", "mtpl")] == [
+                ",".join(str(t[i]) for t in triplets) for i in range(3)], where
+        rates, basic = bp.effective_rates(spec.band, spec.rates, spec.basic_rates)
+        shown = [int(x, 0) for x in (row["wlan.supported_rates"] + "," + row["wlan.extended_supported_rates"])
+                 .split(",") if x]
+        assert shown == bp.rate_codes(rates, basic), where
+        assert float(row["radiotap.datarate"]) == min(basic), where
+        if spec.wmm:
+            wmm = bp.effective_wmm(rates, spec.wmm_ac)
+            got = list(zip(*(map(int, row[f"wlan.wfa.ie.wme.acp.{f}"].split(",")) for f in
+                             ("aci", "aifsn", "ecw.min", "ecw.max", "txop_limit")), strict=True))
+            assert got == [(i, *wmm[ac][:4]) for i, ac in enumerate(bp.AC_NAMES)], where
+            assert row["wlan.wfa.ie.wme.acp.acm"].split(",") == [str(wmm[ac][4]) for ac in bp.AC_NAMES], where
         if p.rsn_akms:
             mfp = spec.effective_mfp
             assert (row["wlan.rsn.gcs.type"], row["wlan.rsn.pcs.type"], row["wlan.rsn.akms.type"]) == (
@@ -209,6 +239,14 @@ wmm_enabled=1
 mobility_domain=a1b2
 rrm_neighbor_report=1
 bss_transition=1
+supported_rates=60 90 120 180 240 360 480 540
+basic_rates=60 120 240
+wmm_ac_vo_aifs=2
+wmm_ac_vo_cwmin=2
+wmm_ac_vo_cwmax=3
+wmm_ac_vo_txop_limit=0
+wmm_ac_vo_acm=1
+wmm_ac_be_aifs=3
 """
 
 
@@ -219,6 +257,13 @@ def test_hostapd_conf_subset():
     assert (spec.ht, spec.vht, spec.width, spec.wmm, spec.rrm, spec.bss_transition) == (True, True, 80, True,
                                                                                         True, True)
     assert spec.mobility_domain == 0xB2A1  # a1 b2 in frame order, little-endian field
+    # the 5 GHz defaults restated are stored as "default"; only what differs from hostapd's defaults stays
+    assert (spec.rates, spec.basic_rates, spec.wmm_ac) == ((), (), {"vo": {"txop": 0, "acm": 1}})
+    g_only = resolve(spec_from_hostapd("hw_mode=g\nchannel=1\nsupported_rates=60 120 240 540\n"
+                                       "basic_rates=60 120\ncountry_code=US\nieee80211d=1\n"))
+    assert (g_only.rates, g_only.basic_rates, g_only.country) == ((6.0, 12.0, 24.0, 54.0), (6.0, 12.0), "US")
+    with pytest.raises(BadInput, match="needs country_code"):
+        spec_from_hostapd("ieee80211d=1\n")
     six = resolve(spec_from_hostapd("ssid=six\nop_class=134\nchannel=37\nieee80211ax=1\nhe_oper_chwidth=2\n"
                                     "wpa=2\nwpa_key_mgmt=SAE\nieee80211w=2\nignore_broadcast_ssid=1\n"))
     assert (six.band, six.width, six.he, six.ht, six.security, six.hidden) == ("6", 160, True, False,
@@ -232,9 +277,13 @@ def test_hostapd_conf_subset():
 def test_toml_spec(tmp_path):
     path = tmp_path / "ap.toml"
     path.write_text('[beacon]\nssid = "hex:b2e2cad4"\nband = "5"\nchannel = 149\nsecurity = "owe"\n'
-                    'pairwise = ["GCMP-256"]\nvht = true\nwidth = 80\ncount = 2\n')
+                    'pairwise = ["GCMP-256"]\nvht = true\nwidth = 80\ncount = 2\nrates = [6, 12, 24, 54]\n'
+                    'country = "NZ"\ncountry_triplets = [[149, 5, 30]]\n'
+                    '[beacon.wmm_ac.vi]\ntxop = 0\n[beacon.wmm_ac.be]\naifsn = 3\ncwmin = 5\n')
     spec = resolve(spec_from_toml(path))
     assert (spec.ssid, spec.channel, spec.pairwise, spec.count) == (bytes.fromhex("b2e2cad4"), 149, (9,), 2)
+    assert (spec.rates, spec.basic_rates, spec.country_triplets) == ((6.0, 12.0, 24.0, 54.0), (), ((149, 5, 30),))
+    assert spec.wmm_ac == {"vi": {"txop": 0}, "be": {"cwmin": 5}}
     path.write_text("[beacon]\nchanel = 1\n")
     with pytest.raises(BadInput, match="unknown spec key"):
         spec_from_toml(path)

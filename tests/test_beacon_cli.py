@@ -40,10 +40,33 @@ def test_build_json_and_hostapd(cli, tmp_path):
     assert names[:3] == ["SSID", "Supported Rates", "DS Parameter Set"] and "Country" in names and "RSN" in names
 
 
+def test_build_rates_country_triplets_and_wmm_options(cli):
+    r = cli("beacon", "build", "--band", "2.4", "--channel", "3", "--rates", "1,2,5.5,11", "--basic-rates", "2,11",
+            "--country", "US", "--country-triplet", "1,6,27", "--country-triplet", "7,5,20",
+            "--wmm-ac", "vi:txop=0,acm=1", "--wmm-ac", "vo:aifsn=3", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    elements = {e["name"]: {f["name"]: f["value"] for f in e["fields"]} for e in data["beacon"]["elements"]}
+    assert elements["Supported Rates"]["rates"] == [0x02, 0x84, 0x0B, 0x96]
+    assert "Extended Supported Rates" not in elements and "ERP" not in elements  # 11b only: no ERP, no ext rates
+    assert [list(d.values()) for d in elements["Country"]["descriptors"]] == [[1, 6, 27], [7, 5, 20]]
+    acs = {a["aci"]: a for a in elements["WMM"]["ac_parameters"]}
+    # an 11b-only BSS gets the DSSS defaults (CWmin 31: exponent 5) under the overrides
+    assert (acs[0]["ecw_min"], acs[2]["txop_limit"], acs[2]["acm"], acs[3]["aifsn"], acs[3]["txop_limit"]) == (
+        5, 0, 1, 3, 102)
+    assert {f["name"]: f["value"] for f in data["beacon"]["radio"]}["rate"] == 2.0  # the lowest basic rate
+    assert data["spec"]["wmm_ac"] == {"vi": {"txop": 0, "acm": 1}, "vo": {"aifsn": 3}}
+
+
 @pytest.mark.parametrize("args, message", [
     (("build", "--band", "5", "--channel", "7"), "channel 7 is not a 5 GHz channel"),
     (("build", "--security", "wpa9"), "unknown security profile"),
     (("build", "--bss-load", "1,2"), "--bss-load"),
+    (("build", "--band", "6", "--channel", "5", "--rates", "1,6"), "only in 2.4 GHz"),
+    (("build", "--rates", "6,7"), "not an 802.11b/a/g rate"),
+    (("build", "--wmm-ac", "vo:aifsn=1"), "aifsn 2..15"),
+    (("build", "--wmm-ac", "vo"), "--wmm-ac wants"),
+    (("build", "--country-triplet", "1,13,20"), "need a country code"),
     (("dissect", "/nonexistent.pcap"), "no such file"),
     (("survey", str(REPO / "README.md")), ""),
     (("dissect", str(SAMPLES / "train-dtim3.pcap"), "--frame", "99"), "frame 99"),

@@ -230,7 +230,13 @@ def build(
         help="open, wep, wpa, wpa2-personal, wpa2-enterprise, wpa3-personal, wpa3-transition, owe.")] = None,
     pairwise: Annotated[list[str] | None, typer.Option(help="Pairwise cipher (CCMP, GCMP-256, TKIP...).")] = None,
     mfp: Annotated[str | None, typer.Option(help="off, capable or required (default: the profile's).")] = None,
+    rates: Annotated[str | None, typer.Option(help="Supported rates in Mb/s, e.g. 6,9,12,18,24,36,48,54 "
+                                                   "(default: the band's; past 8 they go in Extended Rates).")] = None,
+    basic_rates: Annotated[str | None, typer.Option(help="Basic rates in Mb/s (default: the band's among "
+                                                         "--rates).")] = None,
     country: Annotated[str | None, typer.Option(help="Country code (adds the country element).")] = None,
+    country_triplet: Annotated[list[str] | None, typer.Option(
+        help="first-channel,channels,max-dBm (repeat; default: the band's).")] = None,
     spectrum_mgmt: Annotated[bool | None, typer.Option("--spectrum-mgmt", help="802.11h.")] = None,
     power_constraint: Annotated[int | None, typer.Option(help="Power constraint in dB.")] = None,
     bss_load: Annotated[str | None, typer.Option(help="stations,utilisation,capacity (BSS load).")] = None,
@@ -238,6 +244,9 @@ def build(
     vht: Annotated[bool | None, typer.Option("--vht/--no-vht", help="VHT (802.11ac) elements.")] = None,
     he: Annotated[bool | None, typer.Option("--he/--no-he", help="HE (802.11ax) elements.")] = None,
     wmm: Annotated[bool | None, typer.Option("--wmm/--no-wmm", help="WMM parameter element.")] = None,
+    wmm_ac: Annotated[list[str] | None, typer.Option(
+        help="WMM parameters of one access category (be/bk/vi/vo), e.g. vo:aifsn=2,cwmin=2,cwmax=3,txop=47 "
+             "(cwmin/cwmax are exponents: CW = 2^n - 1; txop in 32 us units; repeat).")] = None,
     uapsd: Annotated[bool | None, typer.Option("--uapsd", help="Advertise U-APSD.")] = None,
     cf: Annotated[bool | None, typer.Option("--cf", help="CF parameter set (legacy PCF).")] = None,
     mobility_domain: Annotated[str | None, typer.Option(help="802.11r MDID, hex (e.g. a1b2).")] = None,
@@ -273,6 +282,18 @@ def build(
             assert len(load) == 3
         except (ValueError, AssertionError):
             raise BadInput("--bss-load wants stations,utilisation,capacity (three numbers)") from None
+    from protolab.wifi.bss_params import parse_rate_list, parse_wmm_option
+
+    triplets = []
+    for text in country_triplet or ():
+        try:
+            triplets.append(tuple(int(x) for x in text.split(",")))
+        except ValueError:
+            raise BadInput(f"--country-triplet wants first-channel,channels,max-dBm, not {text!r}") from None
+    wmm_overrides: dict = {}
+    for text in wmm_ac or ():
+        ac, params = parse_wmm_option(text)
+        wmm_overrides.setdefault(ac, {}).update(params)
     try:
         vendor_bytes = tuple(bytes.fromhex(v) for v in vendor or ())
         mdid = int.from_bytes(bytes.fromhex(mobility_domain), "little") if mobility_domain else None
@@ -283,6 +304,9 @@ def build(
                    beacon_interval=interval, dtim_period=dtim_period, dtim_count=dtim_count,
                    buffered_aids=tuple(buffered_aid or ()), multicast_buffered=multicast, security=security,
                    pairwise=tuple(pairwise or ()), mfp=mfp, country=country, spectrum_mgmt=spectrum_mgmt,
+                   rates=parse_rate_list(rates, what="--rates") if rates else None,
+                   basic_rates=parse_rate_list(basic_rates, what="--basic-rates") if basic_rates else None,
+                   country_triplets=tuple(triplets), wmm_ac=wmm_overrides or None,
                    power_constraint=power_constraint, bss_load=load, ht=ht, vht=vht, he=he, wmm=wmm, uapsd=uapsd,
                    cf=cf, mobility_domain=mdid, rrm=rrm, bss_transition=bss_transition, vendor=vendor_bytes,
                    extra_capabilities=tuple(cap or ()),

@@ -14,17 +14,11 @@ import struct
 from dataclasses import dataclass, field
 
 from protolab.annotate import FieldSpan
+from protolab.wifi import bss_params as bp
 from protolab.wifi.channels import center_channel, frequency, secondary_above
 from protolab.wifi.fixedfields import CAP_BY_NAME
 from protolab.wifi.spec import BeaconSpec, resolve
 
-# Rates in 500 kb/s units; 0x80 marks a basic rate.
-RATES_24 = ([0x82, 0x84, 0x8B, 0x96, 0x0C, 0x12, 0x18, 0x24], [0x30, 0x48, 0x60, 0x6C])
-RATES_OFDM = ([0x8C, 0x12, 0x98, 0x24, 0xB0, 0x48, 0x60, 0x6C], [])
-# WMM AC parameters hostapd uses by default: (aci, aifsn, ecw_min, ecw_max, txop in 32 us)
-WMM_DEFAULTS = [(0, 3, 4, 10, 0), (1, 7, 4, 10, 0), (2, 2, 3, 4, 94), (3, 2, 2, 3, 47)]
-COUNTRY_TRIPLETS = {"2.4": [(1, 13, 20)], "5": [(36, 4, 23), (52, 4, 23), (100, 12, 30), (149, 5, 30)],
-                    "6": [(1, 59, 23)]}
 BASE_TIME_NS = 1_700_000_000 * 10**9  # fixed pcap start time: same spec, same bytes
 SEQ_OFFSET_IN_HEADER = 22  # sequence control within the 802.11 header
 TU_US = 1024
@@ -41,12 +35,23 @@ class BuiltBeacon:
     spans: list[FieldSpan] = field(default_factory=list)
 
 
+def rates_of(spec: BeaconSpec) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    return bp.effective_rates(spec.band, spec.rates, spec.basic_rates)
+
+
+def is_erp(spec: BeaconSpec) -> bool:
+    """An 802.11g (ERP) BSS: 2.4 GHz with OFDM rates; it carries the ERP element and may use short slots."""
+    return spec.band == "2.4" and any(r in bp.OFDM_RATES for r in rates_of(spec)[0])
+
+
 def capability_word(spec: BeaconSpec) -> int:
     bits = [0]  # ESS
     if spec.profile.privacy:
         bits.append(4)
     if spec.band == "2.4":
-        bits += [5, 10]  # short preamble, short slot time
+        bits.append(5)  # short preamble
+    if is_erp(spec):
+        bits.append(10)  # short slot time
     if spec.spectrum_mgmt:
         bits.append(8)
     if spec.uapsd and spec.wmm:
@@ -99,8 +104,8 @@ def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
     out = []
     ssid = spec.ssid if spec.hidden == "no" else (b"" if spec.hidden == "empty" else b"\x00" * len(spec.ssid))
     out.append(Dot11Elt(ID=0, info=ssid))
-    rates, ext_rates = RATES_24 if band == "2.4" else RATES_OFDM
-    out.append(Dot11EltRates(ID=1, rates=rates))
+    codes = bp.rate_codes(*rates_of(spec))
+    out.append(Dot11EltRates(ID=1, rates=codes[:bp.MAX_SUPPORTED_RATES]))
     if band != "6":
         out.append(Dot11EltDSSSet(channel=spec.channel))
     if spec.cf:
@@ -110,14 +115,14 @@ def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
                              multicast=int(multicast), partial_virtual_bitmap=bitmap))
     if spec.country:
         triplets = [Dot11EltCountryConstraintTriplet(first_channel_number=a, num_channels=b, mtp=c)
-                    for a, b, c in COUNTRY_TRIPLETS[band]]
+                    for a, b, c in spec.country_triplets or bp.default_triplets(band, spec.country)]
         out.append(Dot11EltCountry(country_string=spec.country.encode() + b" ", descriptors=triplets))
     if spec.power_constraint is not None:
         out.append(L.Dot11EltPowerConstraint(power_constraint=spec.power_constraint))
-    if band == "2.4":
+    if is_erp(spec):
         out.append(L.Dot11EltERPBits())
-    if ext_rates:
-        out.append(Dot11EltRates(ID=50, rates=ext_rates))
+    if codes[bp.MAX_SUPPORTED_RATES:]:
+        out.append(Dot11EltRates(ID=50, rates=codes[bp.MAX_SUPPORTED_RATES:]))
     pairwise = spec.effective_pairwise
     if profile.rsn_akms:
         mfpc, mfpr = _rsn_caps(spec.effective_mfp)
@@ -189,9 +194,10 @@ def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
                                                                 for c in pairwise],
                                         akm_suites=[AKMSuite(oui=0x0050F2, suite=a) for a in profile.wpa_akms]))
     if spec.wmm:
+        params = bp.effective_wmm(rates_of(spec)[0], spec.wmm_ac)
         out.append(L.Dot11EltWMM(subtype=1, uapsd=int(spec.uapsd), ac_parameters=[
-            L.WMMACParameters(aci=a, aifsn=n, ecw_min=lo, ecw_max=hi, txop_limit=t)
-            for a, n, lo, hi, t in WMM_DEFAULTS]))
+            L.WMMACParameters(aci=aci, acm=acm, aifsn=n, ecw_min=lo, ecw_max=hi, txop_limit=t)
+            for aci, (n, lo, hi, t, acm) in enumerate(params[ac] for ac in bp.AC_NAMES)]))
     for raw in spec.vendor:
         out.append(Dot11EltVendorSpecific(oui=int.from_bytes(raw[:3], "big"), info=raw[3:]))
     return out
@@ -201,8 +207,9 @@ def _radiotap(spec: BeaconSpec):
     from scapy.layers.dot11 import RadioTap
 
     freq = frequency(spec.band, spec.channel)
-    flags = 0x00A0 if spec.band == "2.4" else 0x0140  # CCK+2 GHz / OFDM+5 GHz
-    rate = 1 if spec.band == "2.4" else 6  # Mb/s: the lowest basic rate
+    rate = min(rates_of(spec)[1])  # Mb/s: beacons go at the lowest basic rate
+    modulation = 0x0020 if rate in bp.DSSS_RATES else 0x0040  # CCK or OFDM
+    flags = modulation | (0x0080 if spec.band == "2.4" else 0x0100)  # 2 GHz or 5 GHz (6 GHz has no flag)
     return RadioTap(present="Flags+Rate+Channel+dBm_AntSignal", Flags=0, Rate=rate, ChannelFrequency=freq,
                     ChannelFlags=flags, dBm_AntSignal=spec.signal_dbm)
 

@@ -340,6 +340,7 @@ def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], str]:
 
 def spec_from_beacon(beacon: Beacon):
     """The BeaconSpec that `beacon build` would need to make this beacon (the fields that `==` compares)."""
+    from protolab.wifi import bss_params as bp
     from protolab.wifi.channels import BAND_OF_NAME
     from protolab.wifi.spec import BeaconSpec
 
@@ -371,11 +372,23 @@ def spec_from_beacon(beacon: Beacon):
     pc = beacon.element(32)
     tim = beacon.element(5)
     vendor = tuple(e.raw for e in beacon.elements if e.id == 221 and e.name == "Vendor Specific")
+    codes = [*(beacon.element(1).get("rates", []) if beacon.element(1) else []),
+             *(beacon.element(50).get("rates", []) if beacon.element(50) else [])]
+    rates = tuple((c & 0x7F) / 2 for c in codes)
+    basic = tuple((c & 0x7F) / 2 for c in codes if c & 0x80)
+    triplets = tuple((d["first_channel_number"], d["num_channels"], d["mtp"])
+                     for d in (country.get("descriptors") or [])) if country else ()
+    wmm_ac = {}
+    if wmm:
+        for ac in wmm.get("ac_parameters") or []:
+            wmm_ac[bp.AC_NAMES[ac["aci"]]] = {"aifsn": ac["aifsn"], "cwmin": ac["ecw_min"], "cwmax": ac["ecw_max"],
+                                              "txop": ac["txop_limit"], "acm": ac["acm"]}
     spec = BeaconSpec(
         ssid=ssid if hidden == "no" else b"", hidden=hidden, bssid=beacon.value("header", "bssid"), band=band,
         channel=channel or 0, width=width, beacon_interval=beacon.value("fixed", "beacon interval"),
         dtim_period=tim.get("dtim_period") if tim else 1, security=security, pairwise=pairwise, mfp=mfp,
         country=bytes.fromhex(country.get("country_string"))[:2].decode("latin-1") if country else None,
+        rates=rates, basic_rates=basic, country_triplets=triplets,
         spectrum_mgmt=bool(beacon.value("fixed", "cap.spectrum-mgmt")),
         power_constraint=pc.get("power_constraint") if pc else None,
         bss_load=(load.get("station_count"), load.get("channel_utilization"),
@@ -390,4 +403,10 @@ def spec_from_beacon(beacon: Beacon):
 
     extra = beacon.value("fixed", "capabilities") & ~capability_word(spec)
     spec.extra_capabilities = tuple(c.name for c in CAPABILITY_BITS if extra >> c.bit & 1)
+    # the spec's spelling of rates, triplets and WMM parameters: only what differs from the defaults
+    if rates:
+        spec.rates, spec.basic_rates = bp.canonical_rates(band, rates, basic)
+    if spec.country and triplets == bp.default_triplets(band, spec.country):
+        spec.country_triplets = ()
+    spec.wmm_ac = bp.canonical_wmm(rates, wmm_ac) if wmm_ac else {}
     return spec

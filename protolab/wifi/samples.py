@@ -30,6 +30,11 @@ def sample_specs() -> dict[str, BeaconSpec]:
                                            bss_load=(3, 40, 12000), seed=23)
     specs["hidden-and-gbk-ssid.pcap"] = BeaconSpec(ssid=bytes.fromhex("b2e2cad4"), security="wep", ht=False,
                                                    wmm=False, cf=True, seed=24)
+    specs["g-only-custom-wmm.pcap"] = BeaconSpec(ssid=b"lab-g-voice", band="2.4", channel=1, country="DE",
+                                                 rates=(6, 9, 12, 18, 24, 36, 48, 54), basic_rates=(6, 12, 24),
+                                                 country_triplets=((1, 13, 20),),
+                                                 wmm_ac={"vo": {"aifsn": 2, "cwmin": 2, "cwmax": 3, "txop": 47,
+                                                                "acm": 1}, "be": {"cwmax": 6}}, seed=25)
     return specs
 
 

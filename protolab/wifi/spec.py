@@ -65,7 +65,10 @@ class BeaconSpec:
     security: str = "wpa2-personal"
     pairwise: tuple[int, ...] = ()     # empty: the profile's
     mfp: str = ""                      # empty: the profile's
+    rates: tuple[float, ...] = ()      # supported rates in Mb/s, in order; empty: the band's (bss_params)
+    basic_rates: tuple[float, ...] = ()  # the ones every station must support; empty: the band's among them
     country: str | None = None         # two letters (802.11d)
+    country_triplets: tuple[tuple[int, int, int], ...] = ()  # (first channel, channels, max dBm); empty: default
     spectrum_mgmt: bool = False        # 802.11h: capability bit + power constraint element
     power_constraint: int | None = None
     bss_load: tuple[int, int, int] | None = None  # stations, channel utilisation /255, admission capacity
@@ -73,6 +76,7 @@ class BeaconSpec:
     vht: bool = False
     he: bool = False
     wmm: bool = True
+    wmm_ac: dict = field(default_factory=dict)  # AC (be/bk/vi/vo) -> {aifsn, cwmin, cwmax, txop, acm}: overrides
     uapsd: bool = False
     cf: bool = False                   # CF parameter set (PCF, legacy)
     mobility_domain: int | None = None  # 802.11r MDID
@@ -184,6 +188,15 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
         changes["extra_capabilities"] = tuple(sorted(set(spec.extra_capabilities), key=lambda c: CAP_BY_NAME[c].bit))
     if spec.spectrum_mgmt and spec.power_constraint is None:
         changes["power_constraint"] = 0
+    from protolab.wifi import bss_params as bp
+
+    rates, basic = tuple(float(r) for r in spec.rates), tuple(float(r) for r in spec.basic_rates)
+    bp.check_rates(spec.band, rates, basic)
+    changes["rates"], changes["basic_rates"] = bp.canonical_rates(spec.band, rates, basic)
+    triplets = tuple(tuple(int(x) for x in t) for t in spec.country_triplets)
+    bp.check_triplets(triplets, spec.country)
+    changes["country_triplets"] = () if triplets == bp.default_triplets(spec.band, spec.country) else triplets
+    changes["wmm_ac"] = bp.canonical_wmm(bp.effective_rates(spec.band, rates, basic)[0], spec.wmm_ac or {})
     return dataclasses.replace(spec, **changes)
 
 
@@ -240,10 +253,35 @@ def spec_from_mapping(data: dict, base: BeaconSpec | None = None) -> BeaconSpec:
                 raise BadInput(f"{key}: unknown cipher in {data[key]!r}")
         elif name == "bss_load":
             value = tuple(int(v) for v in value)
+        elif name in ("rates", "basic_rates"):
+            value = _rate_list(value, key)
+        elif name == "country_triplets":
+            try:
+                value = tuple(tuple(int(x) for x in t) for t in value)
+            except (TypeError, ValueError):
+                raise BadInput(f"{key}: a list of [first channel, channels, max dBm] triplets") from None
+        elif name == "wmm_ac":
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise BadInput(f"{key}: a table of access categories, e.g. [beacon.wmm_ac.vo] aifsn = 2")
+            merged = {ac: dict(params) for ac, params in spec.wmm_ac.items()}  # options refine a file's values
+            for ac, params in value.items():
+                merged.setdefault(ac.lower(), {}).update(params)
+            value = merged
         elif name == "band":
             value = str(value)
         changes[name] = value
     return dataclasses.replace(spec, **changes)
+
+
+def _rate_list(value, key: str) -> tuple[float, ...]:
+    from protolab.wifi.bss_params import parse_rate_list
+
+    if isinstance(value, str):
+        return parse_rate_list(value, what=key)
+    try:
+        return tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        raise BadInput(f"{key}: a list of rates in Mb/s, e.g. [6, 12, 24]") from None
 
 
 def spec_from_toml(path: Path) -> BeaconSpec:
@@ -262,7 +300,11 @@ HOSTAPD_KEYS = ("ssid", "ssid2", "hw_mode", "channel", "op_class", "beacon_int",
                 "ieee80211ax", "ht_capab", "vht_oper_chwidth", "he_oper_chwidth", "wmm_enabled",
                 "mobility_domain", "rrm_neighbor_report", "bss_transition", "bssid", "wep_key0", "interface",
                 "driver", "wpa_passphrase", "sae_password", "auth_algs", "uapsd_advertisement_enabled",
-                "local_pwr_constraint", "vendor_elements")
+                "local_pwr_constraint", "vendor_elements", "supported_rates", "basic_rates",
+                *(f"wmm_ac_{ac}_{p}" for ac in ("be", "bk", "vi", "vo")
+                  for p in ("aifs", "cwmin", "cwmax", "txop_limit", "acm")))
+# hostapd's WMM key suffix -> our parameter name
+HOSTAPD_WMM = {"aifs": "aifsn", "cwmin": "cwmin", "cwmax": "cwmax", "txop_limit": "txop", "acm": "acm"}
 # hostapd's wpa_key_mgmt (sorted, space-separated) + wpa= -> our profile
 KEY_MGMT_PROFILES = {(2, "WPA-PSK"): "wpa2-personal", (2, "WPA-EAP"): "wpa2-enterprise", (2, "SAE"): "wpa3-personal",
                      (2, "SAE WPA-PSK"): "wpa3-transition", (2, "OWE"): "owe", (1, "WPA-PSK"): "wpa",
@@ -305,8 +347,22 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
     if "dtim_period" in conf:
         c["dtim_period"] = _int(conf["dtim_period"], "dtim_period")
     c["hidden"] = {"0": "no", "1": "empty", "2": "zeros"}.get(conf.get("ignore_broadcast_ssid", "0"), "no")
-    if "country_code" in conf and _bool(conf.get("ieee80211d", "0")):
+    if _bool(conf.get("ieee80211d", "0")):
+        if "country_code" not in conf:
+            raise BadInput(f"{source}: ieee80211d=1 needs country_code")
         c["country"] = conf["country_code"]
+    from protolab.wifi.bss_params import parse_rate_list
+
+    for key, name in (("supported_rates", "rates"), ("basic_rates", "basic_rates")):
+        if key in conf:  # hostapd: units of 100 kb/s, space-separated
+            c[name] = parse_rate_list(conf[key], 10, key)
+    wmm_ac: dict[str, dict[str, int]] = {}
+    for key, value in conf.items():
+        if key.startswith("wmm_ac_"):
+            ac, param = key[7:9], key[10:]
+            wmm_ac.setdefault(ac, {})[HOSTAPD_WMM[param]] = _int(value, key)
+    if wmm_ac:
+        c["wmm_ac"] = wmm_ac
     if _bool(conf.get("ieee80211h", "0")):
         c["spectrum_mgmt"] = True
         c["power_constraint"] = _int(conf.get("local_pwr_constraint", "0"), "local_pwr_constraint")
