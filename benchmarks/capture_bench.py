@@ -2,13 +2,13 @@
 
 Generates (seeded, deterministic) a 200,000-frame and a 1,000,000-frame radiotap beacon capture in a
 temporary directory, then prints in one run:
-  - wall time of `protolab pcap info FILE` and of `capinfos -c FILE` (median of --repeat runs), and the ratio
-    (target: <= 3x capinfos);
+  - wall time of `protolab pcap info FILE` and of `capinfos -c FILE` (median of --repeat runs, 5 by
+    default), and the ratio (target: <= 3x capinfos);
   - frames per second of the reader alone (Packet objects) and of the header-only fast path (tally);
   - peak RSS of `protolab pcap info` and `protolab pcap summary` on each file (target: < 100 MiB, and
     nearly equal for 200k and 1M frames: memory does not grow with the file).
 
-Usage: python benchmarks/capture_bench.py [--frames 200000 1000000] [--repeat 3] [--seed 1] [--keep DIR]
+Usage: python benchmarks/capture_bench.py [--frames 200000 1000000] [--repeat 5] [--seed 1] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def reader_rates(path: Path) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, nargs="+", default=[200_000, 1_000_000])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="write the captures here and keep them")
     parser.add_argument("--no-summary", action="store_true", help="skip the (slower) pcap summary RSS runs")

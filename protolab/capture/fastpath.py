@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from protolab.capture.reader import Tally
 
 CHUNK_MIN = 1 << 20
-PARALLEL_MIN_BYTES = 64 * 2**20
+PARALLEL_MIN_BYTES = 16 * 2**20   # below this, forking costs about what it saves
 SYNC_RECORDS = 8            # consecutive plausible, chained headers that make a resync point
 SYNC_SPAN = 1 << 20         # how far past the middle the child looks for one
 SYNC_YEARS = 20 * 365 * 86400
