@@ -109,6 +109,12 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     rows = []
     try:
+        tiny = workdir / "beacons_1.pcap"
+        make_capture(tiny, 1, args.seed)
+        ours_start = median_time(protolab + ["pcap", "info", str(tiny)], args.repeat)
+        theirs_start = median_time([capinfos, "-c", str(tiny)], args.repeat) if capinfos else None
+        print(f"start-up (a 1-frame file): pcap info {ours_start:.3f} s, capinfos -c "
+              + (f"{theirs_start:.3f} s" if theirs_start else "n/a"), flush=True)
         for frames in args.frames:
             path = workdir / f"beacons_{frames}.pcap"
             started = time.perf_counter()
