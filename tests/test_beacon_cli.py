@@ -107,6 +107,18 @@ def test_survey_csv_sort_and_each(cli):
     assert all(b["tsf"] - a["tsf"] == 102400 for a, b in zip(rows, rows[1:], strict=False))
 
 
+def test_survey_table_and_narrow_view_show_names_literally(cli, tmp_path):
+    out = tmp_path / "odd.pcap"
+    r = cli("beacon", "build", "--ssid", "[red]ap:cd:", "--bssid", "1e:cd:3c:62:3c:48", "--count", "3", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    wide = cli("beacon", "survey", str(out), env={"COLUMNS": "160"}).stdout
+    narrow = cli("beacon", "survey", str(out), env={"COLUMNS": "80"}).stdout
+    for text in (wide, narrow):
+        assert "1e:cd:3c:62:3c:48" in text and "[red]ap:cd:" in text  # no emoji, no markup
+    assert "PWR avg" in wide and max(map(len, wide.splitlines())) <= 122
+    assert "ENC WPA2  CIPHER CCMP  AUTH PSK" in narrow and max(map(len, narrow.splitlines()[1:])) <= 80
+
+
 def test_explain_topics(cli):
     r = cli("beacon", "explain", "--json")
     overview = json.loads(r.stdout)

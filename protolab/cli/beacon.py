@@ -142,22 +142,69 @@ def _clock(ns: int) -> str:
     return datetime.datetime.fromtimestamp(ns / 1e9, datetime.timezone.utc).strftime("%H:%M:%S")
 
 
-def _survey_table(result):
-    from rich.table import Table
+SURVEY_COLUMNS = ("BSSID / SSID", "CH", "GHz", "#", "PWR avg\nmin..max", "TU int\nmeasured", "ENC", "CIPHER",
+                  "AUTH", "MFP", "PHY", "MHz", "CC", "DTIM", "WMM", "k/v/r", "seen (UTC)\nfirst\nlast")
 
-    table = Table(title=f"{result.file}: {result.beacons} beacons from {len(result.networks)} BSS(s) "
-                        f"in {result.frames} frames", header_style="bold")
-    table.add_column("BSSID", no_wrap=True)
-    for col in ("SSID", "CH", "band", "#", "seen (UTC)", "int TU", "meas TU", "PWR min/avg/max", "ENC", "CIPHER",
-                "AUTH", "MFP", "PHY", "MHz", "CC", "DTIM", "WMM", "k/v/r"):
-        table.add_column(col, overflow="fold")
+
+def _survey_row(n) -> list[str]:
+    """One BSS as table cells; multi-valued cells stack their values so the table fits 120 columns."""
+    return [f"{n.bssid}\n{n.ssid}", str(n.channel or "?"), (n.band or "?").removesuffix(" GHz"), str(n.beacons),
+            "-" if n.signal_avg is None else f"{n.signal_avg:g}\n{n.signal_min}..{n.signal_max}",
+            f"{n.interval_tu}\n" + ("-" if n.measured_tu is None else f"{n.measured_tu:g}"),
+            n.enc.replace(" ", "\n"), (n.cipher or "-").replace(" ", "\n"), (n.auth or "-").replace(" ", "\n"),
+            {"required": "req", "capable": "cap"}.get(n.mfp, "-"), n.phy, str(n.width_mhz), n.country or "-",
+            str(n.dtim_period or "-"), "yes" if n.wmm else "-",
+            "".join(c if on else "-" for c, on in (("k", n.k), ("v", n.v), ("r", n.r))),
+            f"{_clock(n.first_seen_ns)}\n{_clock(n.last_seen_ns)}"]
+
+
+SURVEY_TABLE_WIDTH = 118  # narrower consoles get one block of lines per BSS instead of the table
+
+
+def _survey_cards(result):
+    """The same columns as the table, as a few lines per BSS (for consoles narrower than the table)."""
+    from rich.text import Text
+
+    out = [Text(f"{result.file}: {result.beacons} beacons from {len(result.networks)} BSS(s) in {result.frames} "
+                "frames", style="bold")]
     for n in result.networks:
-        sig = "-" if n.signal_avg is None else f"{n.signal_min}/{n.signal_avg:g}/{n.signal_max}"
-        table.add_row(n.bssid, n.ssid, str(n.channel or "?"), n.band or "?", str(n.beacons),
-                      f"{_clock(n.first_seen_ns)}-{_clock(n.last_seen_ns)}", str(n.interval_tu),
-                      "-" if n.measured_tu is None else f"{n.measured_tu:g}", sig, n.enc, n.cipher, n.auth, n.mfp,
-                      n.phy, str(n.width_mhz), n.country or "", str(n.dtim_period or ""), "yes" if n.wmm else "",
-                      "".join(c if on else "-" for c, on in (("k", n.k), ("v", n.v), ("r", n.r))))
+        sig = "-" if n.signal_avg is None else f"{n.signal_avg:g} dBm ({n.signal_min}..{n.signal_max})"
+        measured = "-" if n.measured_tu is None else f"{n.measured_tu:g}"
+        kvr = "".join(c if on else "-" for c, on in (("k", n.k), ("v", n.v), ("r", n.r)))
+        out.append(Text(f"{n.bssid}  {n.ssid}", style="bold"))
+        out.append(Text(f"  CH {n.channel or '?'} ({n.band or '?'}), {n.beacons} beacons, seen "
+                        f"{_clock(n.first_seen_ns)}-{_clock(n.last_seen_ns)} UTC"))
+        out.append(Text(f"  interval {n.interval_tu} TU (measured {measured}), PWR {sig}"))
+        out.append(Text(f"  ENC {n.enc}  CIPHER {n.cipher or '-'}  AUTH {n.auth or '-'}  MFP {n.mfp}"))
+        out.append(Text(f"  PHY {n.phy} {n.width_mhz} MHz  CC {n.country or '-'}  DTIM {n.dtim_period or '-'}  "
+                        f"WMM {'yes' if n.wmm else 'no'}  k/v/r {kvr}"))
+    if result.not_counted:
+        out.append(Text("not beacons: " + ", ".join(f"{k} {v}" for k, v in sorted(result.not_counted.items()))))
+    return out
+
+
+def _survey_view(result):
+    from protolab.render.console import stdout_console
+
+    return _survey_table(result) if stdout_console().width >= SURVEY_TABLE_WIDTH else _survey_cards(result)
+
+
+def _survey_table(result):
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(f"{result.file}: {result.beacons} beacons from {len(result.networks)} BSS(s) "
+                             f"in {result.frames} frames"), title_justify="left", header_style="bold",
+                  box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False, show_lines=True)
+    for col in SURVEY_COLUMNS:
+        ssid = col == "BSSID / SSID"  # 17 columns for a BSSID; a long SSID folds under it
+        table.add_column(col, no_wrap=not ssid, overflow="fold", min_width=17 if ssid else None)
+    for n in result.networks:
+        table.add_row(*(Text(c) for c in _survey_row(n)))  # Text: a BSSID like 1e:cd:.. is no emoji, [x] no markup
+    if result.not_counted:
+        table.caption = Text("not beacons: " + ", ".join(f"{k} {v}" for k, v in sorted(result.not_counted.items())))
+        table.caption_justify = "left"
     return table
 
 
@@ -391,7 +438,7 @@ def survey(
         for r in rows:
             writer.writerow(["" if getattr(r, n) is None else getattr(r, n) for n in names])
         return
-    output(result, as_json, _survey_table)
+    output(result, as_json, _survey_view)
 
 
 @app.command()
