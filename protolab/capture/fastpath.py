@@ -265,11 +265,12 @@ def _scan_in_two(cap, w, st: Scan, lay: Layout) -> None:
         finally:
             os._exit(0)
     os.close(write_end)
+    pipe = os.fdopen(read_end, "rb")
     try:
         absurd = scan_stream(st, w, lay, stop_at=middle)
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
+        data = pipe.read()
     finally:
+        pipe.close()          # also when the parent's walk fails: the child then dies on a closed pipe
         os.waitpid(pid, 0)
     try:
         child = pickle.loads(data) if data else None
