@@ -1,0 +1,36 @@
+"""Entry points: run a scenario on real servers, locally started or an existing deployment."""
+
+from __future__ import annotations
+
+import asyncio
+
+from protolab.errors import BadInput
+
+
+def check_scenario(scenario) -> None:
+    if scenario.family != "primary":
+        raise BadInput(f"scenario {scenario.name!r} is {scenario.mode}: the redis backend runs Redis primary/replica "
+                       "modes (async, semi-sync, sync) with Sentinel; multi-primary and raft are simulator-only")
+
+
+def run_local(scenario, advance=None):
+    """Start the deployment the scenario describes on 127.0.0.1, run it, stop it; (run, RunResult)."""
+    from protolab.replication.live.cluster import LocalCluster
+    from protolab.replication.live.nemesis import LocalNemesis
+    from protolab.replication.live.procs import ProcessManager
+    from protolab.replication.live.run import LiveRun, sigterm_as_interrupt
+    from protolab.replication.metrics import analyze
+
+    check_scenario(scenario)
+    with sigterm_as_interrupt(), ProcessManager() as procs:
+        cluster = LocalCluster(scenario, procs)
+        run = LiveRun(scenario, cluster)
+
+        async def main() -> None:
+            try:
+                await run.execute(lambda r: LocalNemesis(r, cluster), advance)
+            finally:
+                await cluster.close()
+
+        asyncio.run(main())
+    return run, analyze(run)

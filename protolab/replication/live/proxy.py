@@ -1,0 +1,202 @@
+"""TCP proxies on 127.0.0.1: the network between the hosts of a live run, where faults happen.
+
+Theory of operation
+-------------------
+Each server (data node or Sentinel) listens on a private port; its proxy listens on the public
+port every other process uses. On accept the proxy learns which endpoint connected (``owners``),
+hence its host, and opens a connection to the server. Two pipes then carry the bytes, one per
+direction, each a FIFO of ``(deliver at, chunk)``:
+- latency: a chunk is delivered ``base + jitter`` after it was read, the link's latency from the
+  scenario (``[network]`` / ``[[link]]``), never before the chunk ahead of it (TCP keeps order);
+- partition: a chunk from host A to host B waits while (A, B) is blocked and flows on heal, as
+  TCP's retransmissions deliver it once the path is back (a closed connection waits the same way);
+- delay: extra latency for the pairs the fault names;
+- loss: TCP never loses bytes, it retransmits them: each lost draw adds a retransmission timeout
+  (200 ms, doubling) to the chunk, with the fault's probability per draw;
+- crash: the proxy stops listening (new connections are refused, as by a host whose port is
+  closed) and drops what the killed process had sent but the proxies had not delivered yet (the
+  simulator's model: a crashed process's unsent output dies with it); restart listens again.
+The random draws (jitter, loss) come from one seeded ``random.Random``. Timing is real, so runs
+are not byte-identical: that is the point of measuring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections import deque
+
+from protolab.replication.live.owners import Owners
+
+CHUNK = 65536
+RTO = 0.2  # Linux's minimum TCP retransmission timeout
+RTO_MAX = 3.0
+
+
+class NetState:
+    """What the faults currently do to each (source host, destination host) pair."""
+
+    def __init__(self, latency, seed: int) -> None:
+        self.latency = latency  # (src host, dst host) -> LinkSpec from the scenario
+        self.rng = random.Random(seed)
+        self.blocked: set[tuple[str, str]] = set()
+        self.delay: dict[tuple[str, str], float] = {}
+        self.loss: dict[tuple[str, str], float] = {}
+        self.changed = asyncio.Event()
+
+    def set(self, blocked, delay, loss) -> None:
+        self.blocked, self.delay, self.loss = set(blocked), dict(delay), dict(loss)
+        old, self.changed = self.changed, asyncio.Event()
+        old.set()  # wake every pipe waiting on the old state
+
+    def transit(self, pair: tuple[str, str]) -> float:
+        spec = self.latency(*pair)
+        d = spec.base + spec.jitter * (self.rng.expovariate(1.0) if spec.dist == "exp" else self.rng.random())
+        d += self.delay.get(pair, 0.0)
+        p = max(spec.loss, self.loss.get(pair, 0.0))
+        rto = RTO
+        while p and self.rng.random() < p:
+            d += rto
+            rto = min(2 * rto, RTO_MAX)
+        return d
+
+
+class Pipe:
+    """One direction of one proxied connection."""
+
+    def __init__(self, net: NetState, src: str, dst: str, origin: str | None, reader, writer, conn) -> None:
+        self.net, self.pair, self.origin = net, (src, dst), origin
+        self.reader, self.writer, self.conn = reader, writer, conn
+        self.queue: deque = deque()
+        self.ready = asyncio.Event()
+        self.last = 0.0
+
+    async def read_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                data = await self.reader.read(CHUNK)
+            except (ConnectionError, OSError):
+                data = b""
+            now = loop.time()
+            self.last = max(self.last, now + self.net.transit(self.pair))
+            self.queue.append((self.last, data or None))
+            self.ready.set()
+            if not data:
+                return
+
+    async def write_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            while not self.queue:
+                self.ready.clear()
+                await self.ready.wait()
+            while self.pair in self.net.blocked:
+                await self.net.changed.wait()
+            if not self.queue:
+                continue
+            at, data = self.queue[0]
+            wait = at - loop.time()
+            if wait > 0.0005:
+                await asyncio.sleep(wait)
+                continue  # the state may have changed meanwhile
+            self.queue.popleft()
+            if data is None:
+                self.conn.close()
+                return
+            try:
+                self.writer.write(data)
+                await self.writer.drain()
+            except (ConnectionError, OSError):
+                self.conn.close()
+                return
+
+    def purge(self) -> None:
+        """Drop the data waiting here (a close waiting here still happens)."""
+        closing = any(data is None for _at, data in self.queue)
+        self.queue.clear()
+        if closing:
+            self.queue.append((0.0, None))
+            self.ready.set()
+
+
+class Conn:
+    def __init__(self) -> None:
+        self.writers: list = []
+        self.pipes: list[Pipe] = []
+        self.tasks: list[asyncio.Task] = []
+        self.closed = False
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for w in self.writers:
+            with contextlib.suppress(Exception):
+                w.transport.abort()
+        for t in self.tasks:
+            if t is not asyncio.current_task():
+                t.cancel()
+
+
+class Proxy:
+    """The public port of one server."""
+
+    def __init__(self, name: str, public: int, private: int, host_of, net: NetState, owners: Owners) -> None:
+        self.name, self.public, self.private = name, public, private
+        self.host_of, self.net, self.owners = host_of, net, owners
+        self.server: asyncio.base_events.Server | None = None
+        self.conns: set[Conn] = set()
+
+    async def listen(self) -> None:
+        if self.server is None:
+            self.server = await asyncio.start_server(self._accept, "127.0.0.1", self.public, reuse_address=True)
+
+    async def refuse(self) -> None:
+        """Stop listening: new connections are refused (the server's process is down)."""
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+    def purge_from(self, name: str) -> None:
+        for conn in self.conns:
+            for pipe in conn.pipes:
+                if pipe.origin == name:
+                    pipe.purge()
+
+    async def close(self) -> None:
+        await self.refuse()
+        tasks = [t for conn in self.conns for t in conn.tasks]
+        for conn in list(self.conns):
+            conn.close()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.sleep(0)  # let the accept handlers see their pipes end
+        self.conns.clear()
+
+    async def _accept(self, reader, writer) -> None:
+        conn = Conn()
+        conn.writers.append(writer)
+        peer_port = writer.get_extra_info("peername")[1]
+        who = self.owners.lookup(peer_port, self.public)
+        src = self.host_of(who) if who else "?"
+        dst = self.host_of(self.name)
+        try:
+            b_reader, b_writer = await asyncio.open_connection("127.0.0.1", self.private)
+        except OSError:
+            writer.transport.abort()  # the server is down: reset
+            return
+        conn.writers.append(b_writer)
+        up = Pipe(self.net, src, dst, who, reader, b_writer, conn)
+        down = Pipe(self.net, dst, src, self.name, b_reader, writer, conn)
+        conn.pipes = [up, down]
+        self.conns.add(conn)
+        conn.tasks = [asyncio.ensure_future(f()) for f in (up.read_loop, up.write_loop, down.read_loop,
+                                                           down.write_loop)]
+        try:
+            await asyncio.gather(*conn.tasks, return_exceptions=True)
+        except asyncio.CancelledError:
+            pass  # shutting down: close() below is all there is to do
+        finally:
+            conn.close()
+            self.conns.discard(conn)

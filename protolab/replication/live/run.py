@@ -1,0 +1,191 @@
+"""One live run: deployment up, clock at zero, load + faults + observation, final state, analysis.
+
+``LiveRun`` is what ``metrics.analyze`` reads from a simulation, filled from real servers:
+``history`` (the clients' ops), ``events`` (faults, Sentinel events, role changes), ``roles``,
+``nodes`` (final data per node), ``current_writer()`` (the primary the Sentinels name at the
+end), ``end`` and ``kernel.events``. Times are seconds since the deployment was ready (the
+scenario's time 0), on the event loop's monotonic clock. Everything stops on the way out -
+normal end, error, Ctrl-C or SIGTERM - and a SIGKILL leaves the record ``procs.clean_stale`` reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from itertools import count
+from types import SimpleNamespace
+
+from protolab.replication.history import History
+from protolab.replication.live.clients import KEY, LiveClient
+from protolab.replication.live.conn import ask
+from protolab.replication.live.observer import Observer
+from protolab.replication.stats import Quantiles
+
+TICK = 0.25  # progress granularity, seconds
+
+
+class LiveNode:
+    """A data node's state at the end of the run, as ``metrics.analyze`` reads it."""
+
+    def __init__(self, name: str, up: bool, role: str, items: set[int]) -> None:
+        self.name, self.up, self.role, self.items = name, up, role, items
+        self.lag = Quantiles()  # not measured live (the table shows "-")
+
+    def final_items(self) -> set[int]:
+        return self.items
+
+    def conflicts(self) -> dict[str, int]:
+        return {}
+
+
+class LiveRun:
+    def __init__(self, scenario, deployment) -> None:
+        self.scenario = scenario
+        self.dep = deployment
+        self.history = History()
+        self.events: list[tuple] = []
+        self.roles: list[tuple] = []
+        self.nodes: dict[str, LiveNode] = {}
+        self.clients: dict[str, LiveClient] = {}
+        self.end = 0.0
+        self.kernel = SimpleNamespace(events=0)
+        self.master_name = deployment.master_name
+        self.owners = deployment.owners
+        self.writer: str | None = None
+        self._wids = count(1)
+        self._t0 = 0.0
+        self.observer = Observer(self)
+
+    # --- time and records ---------------------------------------------------------------------
+    def now(self) -> float:
+        return asyncio.get_running_loop().time() - self._t0
+
+    async def sleep_until(self, t: float) -> None:
+        delay = t - self.now()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def next_wid(self) -> int:
+        return next(self._wids)
+
+    def event(self, source: str, kind: str, detail: str = "", t: float | None = None) -> None:
+        self.events.append((round(self.now() if t is None else t, 6), source, kind, detail))
+
+    def process_died(self, name: str) -> None:
+        if name in self.dep.data_nodes():
+            self.observer.set_role(name, "down")
+
+    # --- the deployment, as clients and the observer see it -------------------------------------
+    def data_names(self) -> list[str]:
+        return self.dep.data_nodes()
+
+    def sentinel_names(self) -> list[str]:
+        return self.dep.sentinels()
+
+    def port_of(self, name: str) -> int:
+        return self.dep.public_port(name)
+
+    def private_port(self, name: str) -> int:
+        return self.dep.servers[name].private
+
+    def name_of_addr(self, ip: str, port: int) -> str | None:
+        return self.dep.name_of_port(port) if ip in ("127.0.0.1", "localhost") else None
+
+    def process_alive(self, name: str) -> bool:
+        return self.dep.alive(name)
+
+    def initial_writer(self) -> str:
+        return self.dep.data_nodes()[0]
+
+    async def named_primary(self) -> str | None:
+        """The primary most live Sentinels name (ties: the lower name), None without Sentinels."""
+        votes: dict[str, int] = {}
+        for s in self.sentinel_names():
+            with contextlib.suppress(Exception):
+                reply = await ask(self.private_port(s), "SENTINEL", "get-master-addr-by-name", self.master_name,
+                                  timeout=0.3)
+                name = self.name_of_addr(reply[0], int(reply[1]))
+                if name is not None:
+                    votes[name] = votes.get(name, 0) + 1
+        return min(votes, key=lambda n: (-votes[n], n)) if votes else None
+
+    async def current_primary(self) -> str | None:
+        primaries = sorted(n for n, r in self.observer.current.items() if r == "primary")
+        if len(primaries) <= 1:
+            return primaries[0] if primaries else None
+        named = await self.named_primary()
+        return named if named in primaries else primaries[0]
+
+    def current_writer(self) -> LiveNode | None:
+        return self.nodes.get(self.writer) if self.writer else None
+
+    # --- the run -------------------------------------------------------------------------------
+    async def execute(self, nemesis_factory, advance=None) -> None:
+        sc = self.scenario
+        end = sc.end_time()
+        await self.dep.start()
+        await self.dep.ready()
+        self._t0 = asyncio.get_running_loop().time()
+        for name in self.data_names():  # the roles at time 0 (no timeline event, as in the simulator)
+            role = await self.observer.role_of(name)
+            self.observer.current[name] = role or "down"
+            self.roles.append((0.0, name, role or "down", None))
+        self.observer.start()
+        nemesis = nemesis_factory(self)
+        nemesis.start(sc.faults, end)
+        self.clients = {c.name: LiveClient(self, c) for c in sc.clients}
+        drivers = [asyncio.ensure_future(c.drive()) for c in self.clients.values()]
+        try:
+            t = 0.0
+            while t < end:
+                t = min(end, t + TICK)
+                await self.sleep_until(t)
+                if advance is not None:
+                    advance(TICK)
+        finally:
+            for d in drivers:
+                d.cancel()
+            await asyncio.gather(*drivers, return_exceptions=True)
+            for c in self.clients.values():
+                await c.close()
+            await nemesis.stop()
+        self.end = end
+        await self.collect()
+        await self.observer.stop()
+        self.events.sort(key=lambda e: e[0])
+
+    async def collect(self) -> None:
+        """The final data of every node (read directly), and the primary the Sentinels name."""
+        keys = max((c.keys for c in self.scenario.clients), default=1)
+        for name in self.data_names():
+            role = await self.observer.role_of(name)
+            items: set[int] = set()
+            up = role not in (None, "down")
+            if up:
+                for k in range(keys):
+                    with contextlib.suppress(Exception):
+                        items |= {int(v) for v in await ask(self.private_port(name), "LRANGE", KEY.format(k), 0, -1,
+                                                            timeout=2.0)}
+            self.nodes[name] = LiveNode(name, up, role or "down", items)
+        named = await self.named_primary() if self.sentinel_names() else None
+        primaries = [n for n, node in self.nodes.items() if node.up and node.role == "primary"]
+        self.writer = named if named in primaries else (primaries[0] if primaries else None)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """SIGTERM ends a live run the way Ctrl-C does (everything is stopped on the way out)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(_sig, _frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
