@@ -97,6 +97,21 @@ def test_dissect_one_frame_with_hex(cli):
     assert {f["name"]: f["shown"] for f in b["fixed"]}["beacon interval"] == "100 TU = 102.4 ms"
 
 
+def test_dissect_says_what_values_mean(cli):
+    r = cli("beacon", "dissect", str(SAMPLES / "train-dtim3.pcap"), "--frame", "4", "--json")
+    (b,) = json.loads(r.stdout)["beacons"]
+    tim = {f["name"]: f for f in next(e for e in b["elements"] if e["id"] == 5)["fields"]}
+    assert tim["buffered AIDs"]["value"] == [1, 5, 12] and tim["DTIM beacon"]["value"] is True
+    assert tim["buffered AIDs"]["role"] == "power save"
+    r = cli("beacon", "dissect", str(SAMPLES / "g-only-custom-wmm.pcap"), "--json")
+    (b,) = json.loads(r.stdout)["beacons"]
+    fields = {f["name"]: f for e in b["elements"] for f in e["fields"]}
+    assert fields["AC_VO voice"]["shown"] == "AIFSN 2, CWmin 3, CWmax 7, TXOP 1504 us, admission control"
+    assert fields["AC_BE best effort"]["value"]["cwmax"] == 63
+    assert fields["code"]["shown"] == "DE (any environment)"
+    assert fields["basic rates"]["value"] == [6.0, 12.0, 24.0]
+
+
 def test_survey_csv_sort_and_each(cli):
     r = cli("beacon", "survey", str(SAMPLES / "profile-wpa.pcap"), "--csv")
     lines = r.stdout.strip().splitlines()

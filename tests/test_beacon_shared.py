@@ -151,6 +151,24 @@ def test_bad_rsn_capture_keeps_the_ssid(outputs):
     assert not rsn["malformed"] and _fields(rsn["fields"])["akm_suites"] == [{"oui": 0x000FAC, "suite": 2}]
 
 
+def test_wps_values_read_as_text(outputs):
+    _, dissect = outputs["aircrack__pmkid-not-recognized.cap"]
+    (beacon,) = dissect["beacons"]
+    wps = next(e for e in beacon["elements"] if e["name"] == "WPS")
+    shown = _fields_shown(wps["fields"])["attributes"]
+    assert "value=1.0" in shown and "value=configured (2)" in shown and "value=RA69" in shown
+
+
+def _fields_shown(section: list[dict]) -> dict:
+    return {f["name"]: f["shown"] for f in section}
+
+
+def test_malformed_reason_printed_whole(cli, shared):
+    r = cli("beacon", "dissect", str(shared("wifi/captures") / "aircrack__wpa.cap"), env={"COLUMNS": "100"})
+    text = " ".join(r.stdout.split())  # folded onto the next line(s), not cut at the console width
+    assert "MALFORMED: length 137 runs past the end of the frame (2 byte(s) left) └── raw: 0d 86" in text
+
+
 def test_malformed_element_marked_rest_kept(outputs):
     _, dissect = outputs["aircrack__wpa.cap"]
     (beacon,) = dissect["beacons"]

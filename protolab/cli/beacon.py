@@ -79,6 +79,17 @@ def beacon_spans(beacon) -> list:
     return spans
 
 
+class _Folded:
+    """Render a tree folding long lines at the console width. The piped console soft-wraps (no_wrap), and
+    a Tree crops every line to the width then: a long value or a MALFORMED reason lost its end."""
+
+    def __init__(self, renderable):
+        self.renderable = renderable
+
+    def __rich_console__(self, console, options):
+        yield from console.render(self.renderable, options.update(no_wrap=False, overflow="fold"))
+
+
 def beacon_tree(beacon, all_bits: bool = False):
     from rich.text import Text
     from rich.tree import Tree
@@ -127,7 +138,7 @@ def _dissect_view(show_hex: bool, all_bits: bool):
         out = [Text(f"{result.file}: {result.frames} frames, {len(result.beacons)} beacon(s) shown"
                     + (f"; not counted: {result.not_counted}" if result.not_counted else ""), style="bold")]
         for beacon in result.beacons:
-            out.append(beacon_tree(beacon, all_bits))
+            out.append(_Folded(beacon_tree(beacon, all_bits)))
             if show_hex:
                 out.append(annotated_hexdump(beacon.raw, beacon_spans(beacon), "802.11 frame bytes"))
         for w in result.warnings:
@@ -375,7 +386,7 @@ def build(
         from protolab.render.hexdump import annotated_hexdump
 
         parts = [Text(f"built {r.frames} beacon(s)" + (f" -> {r.output}" if r.output else " (no -o: not written)"),
-                      style="bold"), beacon_tree(r.beacon)]
+                      style="bold"), _Folded(beacon_tree(r.beacon))]
         if show_hex:
             parts.append(annotated_hexdump(r.beacon.raw, beacon_spans(r.beacon), "802.11 frame bytes"))
         return parts

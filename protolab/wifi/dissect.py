@@ -20,6 +20,7 @@ from protolab.errors import BadInput
 from protolab.wifi.elements import ElementKind, kind_of
 from protolab.wifi.fixedfields import CAPABILITY_BITS, FIXED_FIELDS, HEADER_FIELDS, RADIO_FIELDS
 from protolab.wifi.frames import BODY_START, HEADER_LEN, classify, mac, ssid_display
+from protolab.wifi.meanings import MEANINGS
 from protolab.wifi.roles import DISCOVERY
 
 
@@ -182,6 +183,13 @@ def decode_element(eid: int, body: bytes, offset: int, length: int) -> Element:
         return elt
     elt.layer = type(layer).__name__
     elt.fields = _element_fields(kind, layer)
+    meaning = MEANINGS.get(kind.topic)
+    if meaning is not None and not elt.malformed:
+        try:
+            extra = meaning({f.name: f.value for f in elt.fields})
+        except (KeyError, TypeError, ValueError, IndexError):  # a field this element lacks: no extra lines
+            extra = []
+        elt.fields += [Field(name, value, kind.role_of(name), shown) for name, value, shown in extra]
     rest = layer.payload
     if not isinstance(rest, NoPayload):
         leftover = bytes(rest.load) if isinstance(rest, (Raw, Padding)) else bytes(rest)

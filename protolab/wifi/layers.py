@@ -254,11 +254,34 @@ WPS_ATTRIBUTES = {0x1008: "config_methods", 0x1011: "device_name", 0x1012: "devi
                   0x1057: "ap_setup_locked"}
 
 
+WPS_TEXT = {0x1011, 0x1021, 0x1023, 0x1024, 0x1042}  # device name, manufacturer, model name/number, serial
+WPS_VALUES = {0x1044: {1: "not configured", 2: "configured"}, 0x103C: {1: "2.4 GHz", 2: "5 GHz", 3: "2.4 + 5 GHz"},
+              0x1057: {0: "unlocked", 1: "locked"}, 0x1041: {0: "no", 1: "yes (a registrar is enrolling now)"},
+              0x103B: {0: "enrollee (info only)", 1: "enrollee", 2: "registrar", 3: "AP"},
+              0x1012: {0: "PIN", 4: "push button", 5: "registrar-specified"}}
+
+
+class WPSValueField(StrLenField):
+    """A WPS attribute value shown by its type: text, a named number, the version, or hex."""
+
+    def i2repr(self, pkt, val):
+        val = val or b""
+        kind = pkt.type
+        if kind in WPS_TEXT:
+            return val.decode("utf-8", "backslashreplace")
+        number = int.from_bytes(val, "big") if 0 < len(val) <= 2 else None
+        if kind == 0x104A and number is not None:
+            return f"{number >> 4}.{number & 15}"
+        if kind in WPS_VALUES and number is not None:
+            return f"{WPS_VALUES[kind].get(number, 'reserved')} ({number})"
+        return val.hex(" ") or "(empty)"
+
+
 class WPSAttribute(Packet):
     name = "WPS attribute"
     fields_desc = [ShortEnumField("type", 0x104A, WPS_ATTRIBUTES),
                    FieldLenField("length", None, length_of="value", fmt="!H"),
-                   StrLenField("value", b"", length_from=lambda p: p.length)]
+                   WPSValueField("value", b"", length_from=lambda p: p.length)]
 
     def extract_padding(self, s):
         return b"", s

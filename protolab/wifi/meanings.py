@@ -1,0 +1,77 @@
+"""What a decoded element means, in the units a learner reads: extra fields dissect adds after Scapy's.
+
+Scapy gives raw field values (a country string as bytes, a TIM bitmap as bytes, WMM contention windows
+as exponents); MEANINGS maps an element's registry topic to a function of those decoded values (a dict
+name -> plain value) that returns (name, value, shown) triples: the buffered AIDs of a TIM, the country
+code and environment, CWmin/CWmax and TXOP in microseconds per access category, a BSS load in percent.
+A function may assume the fields its element's layer always has; a missing one raises KeyError/TypeError
+and the element simply gets no extra fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Meaning = tuple[str, object, str]
+
+ENVIRONMENTS = {0x20: "any environment", 0x4F: "outdoor only", 0x49: "indoor only",
+                0x58: "non-country entity (X)", 0x04: "per the Global Operating Classes table"}
+AC_TITLES = {0: "AC_BE best effort", 1: "AC_BK background", 2: "AC_VI video", 3: "AC_VO voice"}
+
+
+def buffered_aids(bitmap_offset: int, bitmap: bytes) -> list[int]:
+    """Association ids whose bit is set in a TIM's partial virtual bitmap (its first octet is N1 = 2 x offset)."""
+    first = bitmap_offset * 2
+    return [(first + i) * 8 + bit for i, octet in enumerate(bitmap) for bit in range(8)
+            if octet >> bit & 1 and (first + i) * 8 + bit]
+
+
+def _tim(f: dict) -> list[Meaning]:
+    aids = buffered_aids(f["bitmap_offset"], bytes.fromhex(f["partial_virtual_bitmap"]))
+    dtim = f["dtim_count"] == 0
+    out = [("DTIM beacon", dtim, "yes: group-addressed frames follow now" if dtim else
+            f"no: {f['dtim_count']} beacon(s) to the next DTIM")]
+    out.append(("buffered AIDs", aids, ", ".join(map(str, aids)) + ": those dozing stations poll for their frames"
+                if aids else "none: no station has frames waiting"))
+    return out
+
+
+def _country(f: dict) -> list[Meaning]:
+    raw = bytes.fromhex(f["country_string"])
+    code = raw[:2].decode("latin-1")
+    env = raw[2] if len(raw) > 2 else 0x20
+    out = [("code", code, f"{code} ({ENVIRONMENTS.get(env, f'environment 0x{env:02x}')})")]
+    for d in f.get("descriptors") or []:
+        first, count, power = d["first_channel_number"], d["num_channels"], d["mtp"]
+        out.append((f"channels {first}+", [first, count, power],
+                    f"{count} channel(s) from {first}, max transmit power {power} dBm"))
+    return out
+
+
+def _wmm(f: dict) -> list[Meaning]:
+    out = []
+    for ac in f.get("ac_parameters") or []:
+        cwmin, cwmax = 2 ** ac["ecw_min"] - 1, 2 ** ac["ecw_max"] - 1
+        txop = ac["txop_limit"] * 32
+        out.append((AC_TITLES[ac["aci"]], {"aifsn": ac["aifsn"], "cwmin": cwmin, "cwmax": cwmax, "txop_us": txop,
+                                           "acm": ac["acm"]},
+                    f"AIFSN {ac['aifsn']}, CWmin {cwmin}, CWmax {cwmax}, TXOP "
+                    + (f"{txop} us" if txop else "one frame") + (", admission control" if ac["acm"] else "")))
+    return out
+
+
+def _bss_load(f: dict) -> list[Meaning]:
+    util = f["channel_utilization"]
+    return [("channel busy", round(util * 100 / 255, 1), f"{util * 100 / 255:.1f}% of the time ({util}/255)")]
+
+
+def _rates(f: dict) -> list[Meaning]:
+    rates = f["rates"]
+    basic = [(r & 0x7F) / 2 for r in rates if r & 0x80]
+    return [("basic rates", basic, ", ".join(f"{r:g}" for r in basic) + " Mb/s: every station must support them"
+             if basic else "none marked here")]
+
+
+MEANINGS: dict[str, Callable[[dict], list[Meaning]]] = {
+    "tim": _tim, "country": _country, "wmm": _wmm, "bss-load": _bss_load, "rates": _rates, "ext-rates": _rates,
+}
