@@ -217,3 +217,8 @@ def _explain_view(result):
     if "topics" in result:
         return Text("\n".join(f"{t['name']:<14} {t['title']}" for t in result["topics"]))
     return Text(f"{result['title']}\n\n{result['text']}\n\nTry: {result['try']}")
+
+
+from protolab.cli.replicate_chaos import chaos as _chaos  # noqa: E402
+
+app.command("chaos")(_chaos)

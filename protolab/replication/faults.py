@@ -7,6 +7,9 @@
     pause TARGET at T for D              a GC-style stall: nothing runs, messages queue up
     partition A,B|C,D from T1 to T2      hosts in different groups cannot talk (unlisted: reach all)
     partition A,B -> C,D from T1 to T2   one-way: A and B's messages to C and D are dropped
+    isolate TARGET from T1 to T2         TARGET's host is cut off from every other host (with
+                                         ``primary``: whoever takes writes at T1, Jepsen's
+                                         "partition primaries")
     delay A|B 200ms from T1 to T2        extra latency between the groups, both ways
     loss A|B 30% from T1 to T2           message loss between the groups, both ways
     skew TARGET +500ms [at T]            the process's wall clock runs ahead (or behind, with -)
@@ -84,6 +87,7 @@ _PATTERNS = [
     ("crash", re.compile(r"crash (\S+) at (\S+)(?: for (\S+))?")),
     ("restart", re.compile(r"restart (\S+) at (\S+)")),
     ("pause", re.compile(r"pause (\S+) at (\S+) for (\S+)")),
+    ("isolate", re.compile(r"isolate (\S+) from (\S+) to (\S+)")),
     ("partition", re.compile(r"partition (.+?) from (\S+) to (\S+)")),
     ("delay", re.compile(r"delay (.+?) (\S+) from (\S+) to (\S+)")),
     ("loss", re.compile(r"loss (.+?) (\S+) from (\S+) to (\S+)")),
@@ -109,6 +113,11 @@ def parse_fault(text: str) -> Fault:
         if kind == "pause":
             at = parse_duration(g[1], where)
             return Fault(kind, spec, at, at + parse_duration(g[2], where), targets=[g[0]])
+        if kind == "isolate":
+            at, until = parse_duration(g[1], where), parse_duration(g[2], where)
+            if until <= at:
+                raise BadInput(f"{where}: ends before it starts")
+            return Fault(kind, spec, at, until, targets=[g[0]])
         if kind == "skew":
             return Fault(kind, spec, parse_duration(g[2] or 0, where), targets=[g[0]],
                          amount=parse_duration(g[1], where, signed=True))

@@ -1,10 +1,13 @@
 """The operation history, recorded Jepsen-style: every operation is an ``invoke`` followed by
 ``ok`` (it happened), ``fail`` (it definitely did not happen) or ``info`` (unknown: it may have).
 
-Each entry is a tuple ``(time, process, type, f, key, value, node, error)``; the index of an entry
-is its position. Completions repeat the invoke's value (the write id), which is unique per
-operation, so a completion pairs with its invoke by value even when one client has several
-operations in flight. Everything the result table reports about writes is computed from this list.
+Each entry is a tuple ``(time, process, type, f, key, value, node, error, result)``; the index of
+an entry is its position. ``f`` is ``write`` (or ``add``, multi-primary), ``read`` (the register at
+``key``: the id of the last write to it, None when never written) or ``read-all`` (every write id a
+node holds: the final reads). ``value`` is the operation's id, unique per operation (for a write it
+is also the value written); completions repeat it, so a completion pairs with its invoke by value
+even when one client has several operations in flight. ``result`` is what an ok read returned.
+Everything the result table reports about writes is computed from this list.
 With ``keep=False`` only the counts are kept (the benchmark's constant-memory mode).
 """
 
@@ -15,7 +18,9 @@ from collections.abc import Iterator
 from typing import IO
 
 INVOKE, OK, FAIL, INFO = "invoke", "ok", "fail", "info"
-FIELDS = ("time", "process", "type", "f", "key", "value", "node", "error")
+FIELDS = ("time", "process", "type", "f", "key", "value", "node", "error", "result")
+WRITE_FS = frozenset({"write", "add"})
+READ, READ_ALL = "read", "read-all"
 
 
 class History:
@@ -28,14 +33,14 @@ class History:
         self.add = self._make_add()
 
     def _make_add(self):
-        """``add(time, process, type, f, key, value, node, error=None)``, a closure (hot path)."""
+        """``add(time, process, type, f, key, value, node, error=None, result=None)``, a closure (hot path)."""
         counts, append, keep = self.counts, self.ops.append, self.keep
 
         def add(time: float, process: str, type_: str, f: str, key: int, value: int, node: str,
-                error: str | None = None) -> None:
+                error: str | None = None, result=None) -> None:
             counts[type_] += 1
             if keep:
-                append((time, process, type_, f, key, value, node, error))
+                append((time, process, type_, f, key, value, node, error, result))
 
         return add
 
@@ -53,7 +58,7 @@ class History:
                 if name == "time":
                     value = round(value, 6)
                 if value is not None:
-                    entry[name] = value
+                    entry[name] = list(value) if isinstance(value, (tuple, frozenset)) else value
             out.write(json.dumps(entry, separators=(",", ":")) + "\n")
 
 
@@ -63,5 +68,7 @@ def read_jsonl(lines) -> list[tuple]:
     for line in lines:
         if line.strip():
             d = json.loads(line)
-            ops.append(tuple(d.get(name) for name in FIELDS))
+            result = d.get("result")
+            ops.append(tuple(d.get(name) for name in FIELDS[:-1]) + (tuple(result) if isinstance(result, list)
+                                                                    else result,))
     return ops

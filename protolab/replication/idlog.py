@@ -51,3 +51,16 @@ class IdLog:
             out.extend(range(start + skip, end + 1))
             skip = 0
         return out
+
+    def reversed_ids(self) -> Iterator[int]:
+        """The ids from the newest back (a read looks for the last write to its key)."""
+        for start, end in zip(reversed(self.starts), reversed(self.ends), strict=True):
+            yield from range(end, start - 1, -1)
+
+
+def last_write_to(ids, key: int, key_of: dict[int, int]) -> int | None:
+    """The newest id in ``ids`` (newest first) whose key is ``key``: what a register read returns."""
+    for wid in ids:
+        if key_of.get(wid) == key:
+            return wid
+    return None

@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from protolab.replication.history import INVOKE, OK
+from protolab.replication.history import INVOKE, OK, WRITE_FS
 from protolab.replication.result import (
     Check,
     Conflict,
@@ -51,6 +51,21 @@ def _pct(values: list[float]) -> Percentiles:
         return round(values[max(0, min(len(values) - 1, int(q * len(values) + 0.999999) - 1))] * 1000, 3)
 
     return Percentiles(rank(0.50), rank(0.99), round(values[-1] * 1000, 3))
+
+
+def write_pairs(history):
+    """(invoke, completion) of the writes only (a history may also hold reads)."""
+    for inv, done in history.pairs():
+        if inv[3] in WRITE_FS:
+            yield inv, done
+
+
+def _write_counts(history) -> dict[str, int]:
+    counts = {INVOKE: 0, OK: 0, "fail": 0, "info": 0}
+    for op in history.ops:
+        if op[3] in WRITE_FS:
+            counts[op[2]] += 1
+    return counts
 
 
 def reference_state(sim) -> tuple[str | None, set[int]]:
@@ -93,7 +108,7 @@ def _windows_from_roles(sim, end: float, writer_roles: set[str]) -> tuple[list[W
 
 def _unavailability(sim) -> tuple[float | None, list[Window]]:
     per_client: dict[str, list[tuple]] = {}
-    for inv, done in sim.history.pairs():
+    for inv, done in write_pairs(sim.history):
         per_client.setdefault(inv[1], []).append((inv[0], done is not None and done[2] == OK, done))
     longest = None
     windows: list[Window] = []
@@ -123,7 +138,8 @@ def _unavailability(sim) -> tuple[float | None, list[Window]]:
 
 
 def _failover(sim) -> float | None:
-    first_fault = next((e for e in sim.events if e[1] == "nemesis" and e[2] in ("crash", "partition", "pause")), None)
+    first_fault = next((e for e in sim.events if e[1] == "nemesis" and e[2] in ("crash", "partition", "pause",
+                                                                                       "isolate")), None)
     if first_fault is None:
         return None
     t0 = first_fault[0]
@@ -138,7 +154,7 @@ def _failover(sim) -> float | None:
 def _checks(sim, acked_lost: int, most_leaders: int | None) -> list[Check]:
     sc = sim.scenario
     checks = []
-    promises_durability = sc.mode in ("sync", "raft") or (sc.family == "peer" and sc.strategy in ("vv", "crdt"))
+    promises_durability = "durability" in sc.promises()
     if promises_durability:
         checks.append(Check("no acknowledged write lost", acked_lost == 0,
                             f"{acked_lost} acknowledged writes missing from the final state"))
@@ -155,7 +171,7 @@ def analyze(sim) -> RunResult:
     lost: list[tuple] = []
     latencies: list[float] = []
     unknown_survived = unknown_lost = pending = 0
-    for inv, done in history.pairs():
+    for inv, done in write_pairs(history):
         if done is None:
             pending += 1
             continue
@@ -189,6 +205,8 @@ def analyze(sim) -> RunResult:
                 differing_nodes += 1
                 differing_items += diff
     c = history.counts
+    if history.keep and any(op[3] not in WRITE_FS for op in history.ops):
+        c = _write_counts(history)  # the history also holds reads: count the writes only
     return RunResult(
         scenario=sc.name, mode=sc.mode, strategy=sc.strategy if sc.family == "peer" else None, seed=sc.seed,
         simulated_s=round(sim.end, 6), kernel_events=sim.kernel.events,

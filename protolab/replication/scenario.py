@@ -22,6 +22,8 @@ TOML layout (every key optional except ``mode``)::
     [sentinel]  count = 3  down_after = "1000ms"  quorum = 2  failover_timeout = "3000ms"  parallel_syncs = 1
     [raft]      heartbeat = "100ms"  election_timeout = "1000ms"
     [[client]]  name = "c1"  near = "n1"  rate = 200  writes = 2000  keys = 16  timeout = "1s"  start = "0.5s"
+                reads = 0.5           # fraction of the operations that are reads (``writes`` counts both)
+    final_reads = true        # every node's whole state is read 1 s before the end (chaos checkers)
 """
 
 from __future__ import annotations
@@ -55,7 +57,18 @@ MODES = {m.name: m for m in [
     Mode("sync", "primary", "all", "the primary answers once every replica acknowledged (WAIT all)"),
     Mode("multi-primary", "peer", "local", "every node takes writes and replicates to the others"),
     Mode("raft", "raft", "majority", "a leader commits log entries once a majority stored them"),
+    Mode("raft-unsafe", "raft", "majority", "for teaching: Raft whose peers skip the term check on AppendEntries "
+         "(a deposed leader's entries are still accepted); chaos runs catch it"),
 ]}
+# What each mode promises, and so what the chaos checkers hold it to (protolab.replication.checkers).
+PROMISES = {
+    "async": frozenset(),
+    "semi-sync": frozenset(),
+    "sync": frozenset({"durability"}),
+    "multi-primary": frozenset(),  # lww; vv and crdt promise durability (see promises())
+    "raft": frozenset({"durability", "one-leader-per-term", "linearizable", "convergence"}),
+    "raft-unsafe": frozenset({"durability", "one-leader-per-term", "linearizable", "convergence"}),
+}
 STRATEGIES = {
     "lww": "last-writer-wins by wall-clock timestamp: the older value is overwritten",
     "vv": "version vectors: concurrent versions are kept as siblings and merged by the next writer",
@@ -97,6 +110,7 @@ class ClientSpec:
     keys: int = 16
     timeout: float = 1.0
     start: float = 0.5
+    reads: float = 0.0  # fraction of operations that are reads of a key (the rest are writes)
 
 
 @dataclass
@@ -124,10 +138,20 @@ class Scenario:
     raft: RaftSpec = field(default_factory=RaftSpec)
     clients: list[ClientSpec] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    final_reads: bool = False  # read every node's whole state 1 s before the end (the checkers' final reads)
 
     @property
     def family(self) -> str:
         return MODES[self.mode].family
+
+    def promises(self) -> frozenset[str]:
+        """The properties this mode promises (the chaos checkers fail a run only on these)."""
+        if self.family == "peer":
+            return frozenset({"durability", "convergence"}) if self.strategy in ("vv", "crdt") else frozenset()
+        promised = PROMISES.get(self.mode, frozenset())
+        if self.family == "primary" and self.sentinel.count:
+            promised = promised | {"one-leader-per-term"}  # one elected Sentinel leader per epoch
+        return promised
 
     def node_names(self) -> list[str]:
         return [f"n{i}" for i in range(1, self.nodes + 1)]
@@ -187,6 +211,8 @@ class Scenario:
             seen.add(c.name)
             if c.rate <= 0 or c.writes < 0 or c.keys < 1 or c.timeout <= 0:
                 raise BadInput(f"{where}: client {c.name}: rate, keys and timeout must be positive, writes >= 0")
+            if not 0 <= c.reads <= 1:
+                raise BadInput(f"{where}: client {c.name}: reads is a fraction between 0 and 1, got {c.reads}")
             if c.near is not None and c.near not in self.node_names():
                 raise BadInput(f"{where}: client {c.name} is near unknown node {c.near!r}")
         names |= seen
@@ -210,7 +236,7 @@ class Scenario:
 
 # --- TOML --------------------------------------------------------------------------------------
 _TOP = {"name", "description", "mode", "nodes", "strategy", "duration", "settle", "seed", "faults", "network",
-        "link", "replication", "sentinel", "raft", "client"}
+        "link", "replication", "sentinel", "raft", "client", "final_reads"}
 
 
 def _table(data: dict, allowed: set[str], where: str) -> dict:
@@ -295,18 +321,61 @@ def from_dict(data: dict, source: str = "scenario") -> Scenario:
                                               f"{source}: raft.election_timeout")
     for i, c in enumerate(data.get("client", [])):
         where = f"{source}: [[client]] #{i + 1}"
-        _table(c, {"name", "near", "rate", "writes", "keys", "timeout", "start"}, where)
+        _table(c, {"name", "near", "rate", "writes", "keys", "timeout", "start", "reads"}, where)
         sc.clients.append(ClientSpec(
             name=str(c.get("name", f"c{i + 1}")), near=c.get("near"),
             rate=_num(c.get("rate", 100), f"{where}.rate"), writes=_int(c.get("writes", 1000), f"{where}.writes"),
             keys=_int(c.get("keys", 16), f"{where}.keys"),
             timeout=parse_duration(c.get("timeout", 1.0), f"{where}.timeout"),
-            start=parse_duration(c.get("start", 0.5), f"{where}.start")))
+            start=parse_duration(c.get("start", 0.5), f"{where}.start"),
+            reads=_num(c.get("reads", 0.0), f"{where}.reads")))
+    sc.final_reads = bool(data.get("final_reads", False))
     faults = data.get("faults", [])
     if not isinstance(faults, list):
         raise BadInput(f"{source}: faults must be a list of strings")
     sc.faults = [parse_fault(f) for f in faults]
     return sc.validate()
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)  # repr round-trips floats exactly: the file replays the same run
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_toml(sc: Scenario) -> str:
+    """The scenario as a TOML file that ``load`` reads back into the same scenario (times in seconds)."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in [
+        ("name", sc.name), ("description", " ".join(sc.description.split())), ("mode", sc.mode),
+        ("nodes", sc.nodes), ("strategy", sc.strategy), ("seed", sc.seed), ("settle", sc.settle),
+        ("final_reads", sc.final_reads), ("faults", [f.text for f in sc.faults])]]
+    if sc.duration is not None:
+        lines.append(f"duration = {sc.duration!r}")
+    net = sc.network
+    lines += ["", "[network]", f"latency = {net.base!r}", f"jitter = {net.jitter!r}", f'dist = "{net.dist}"',
+              f"loss = {net.loss!r}"]
+    for link in sc.links:
+        s = link.spec
+        lines += ["", "[[link]]", f'between = ["{link.a}", "{link.b}"]', f"latency = {s.base!r}",
+                  f"jitter = {s.jitter!r}", f'dist = "{s.dist}"', f"loss = {s.loss!r}",
+                  f"one_way = {_toml_value(link.one_way)}"]
+    r = sc.replication
+    lines += ["", "[replication]"] + ([f"wait = {r.wait}"] if r.wait is not None else []) + [
+        f"wait_timeout = {r.wait_timeout!r}", f"min_replicas_to_write = {r.min_replicas_to_write}",
+        f"min_replicas_max_lag = {r.min_replicas_max_lag!r}", f'persistence = "{r.persistence}"']
+    s = sc.sentinel
+    lines += ["", "[sentinel]", f"count = {s.count}", f"down_after = {s.down_after!r}", f"quorum = {s.quorum}",
+              f"failover_timeout = {s.failover_timeout!r}", f"parallel_syncs = {s.parallel_syncs}"]
+    lines += ["", "[raft]", f"heartbeat = {sc.raft.heartbeat!r}", f"election_timeout = {sc.raft.election_timeout!r}"]
+    for c in sc.clients:
+        lines += ["", "[[client]]", f'name = "{c.name}"'] + ([f'near = "{c.near}"'] if c.near else []) + [
+            f"rate = {c.rate!r}", f"writes = {c.writes}", f"keys = {c.keys}", f"timeout = {c.timeout!r}",
+            f"start = {c.start!r}", f"reads = {c.reads!r}"]
+    return "\n".join(lines) + "\n"
 
 
 def load_file(path: Path) -> Scenario:

@@ -29,6 +29,7 @@ class Simulation:
         if trace:
             self.net.trace = []
         self.wids = count(1)
+        self.key_of: dict[int, int] = {}  # write id -> key, kept when clients also read
         self.history = History(keep_history)
         self.events: list[tuple] = []
         self.roles: list[tuple] = []  # (time, node, role, term)
@@ -175,6 +176,10 @@ class Simulation:
                     self.event("nemesis", "skew", f"{ep.name} clock {fault.amount * 1000:+g} ms")
             return
         # network faults
+        if kind == "isolate" and phase == "start":  # resolved now: the host of whoever the target is
+            host = targets[0].host
+            others = sorted({ep.host for ep in self.endpoints.values()} - {host})
+            fault.groups = [[host], others]
         if phase == "start":
             self.active_faults.append(fault)
             self.event("nemesis", kind, " ".join(fault.text.split()[1:]))
@@ -182,7 +187,8 @@ class Simulation:
             self.kernel.at(fault.until, self._apply, (fault, "end"))
         else:
             self.active_faults.remove(fault)
-            self.event("nemesis", "heal" if kind == "partition" else f"end-{kind}", " ".join(fault.text.split()[1:]))
+            self.event("nemesis", "heal" if kind in ("partition", "isolate") else f"end-{kind}",
+                       " ".join(fault.text.split()[1:]))
         self._network_state()
 
     def _close_crash(self, name: str, now: float) -> None:
@@ -193,7 +199,7 @@ class Simulation:
     def _network_state(self) -> None:
         blocked: set = set()
         for fault in self.active_faults:
-            if fault.kind == "partition":
+            if fault.kind in ("partition", "isolate"):
                 blocked |= blocked_pairs(fault, self.host_of)
         self.net.set_blocked(blocked)
         for (a, b) in list(self.net.overrides):

@@ -3,7 +3,12 @@
 A write is invoked, sent to the node the client currently believes is the writer, and completed
 by the reply: ok, fail (an error that proves it was not applied: READONLY, NOREPLICAS, refused,
 not leader) or info (a timeout, a reset connection, a WAIT that timed out: it may have been
-applied). How a client finds the writer differs per family: asking Sentinels, following Raft
+applied). With ``reads`` > 0 a seeded share of the operations are reads of a key (the register's
+last write id), which the linearizability checker needs; with the scenario's ``final_reads`` each
+client reads the whole data set through its usual route (``read-all``) and the first client also
+reads every data node's own state directly (``read-local``) 1 s before the end: the durability and
+convergence checkers work from those reads, not from the nodes' memory.
+How a client finds the writer differs per family: asking Sentinels, following Raft
 leader hints, or writing to the nearest peer (multi-primary).
 """
 
@@ -11,9 +16,12 @@ from __future__ import annotations
 
 from heapq import heappush
 
-from protolab.replication.history import FAIL, INFO, INVOKE, OK
+from protolab.replication.history import FAIL, INFO, INVOKE, OK, READ, READ_ALL
 from protolab.replication.nodes.base import Endpoint
 
+FINAL_READ_LEAD = 1.0  # final reads start this long before the end of the run
+FINAL_READ_TRIES = 5
+READ_LOCAL = "read-local"
 # Reply status -> history type. Anything that may have been applied is "info".
 OUTCOME = {"ok": OK, "readonly": FAIL, "noreplicas": FAIL, "refused": FAIL, "not-leader": FAIL,
            "wait-timeout": INFO, "demoted": INFO, "reset": INFO, "timeout": INFO}
@@ -37,12 +45,17 @@ class Client(Endpoint):
         self._send = sim.net.send
         self._heap, self._seq, self._wids = sim.kernel.heap, sim.kernel._seq, sim.wids
         self._keys, self._writes = spec.keys, spec.writes
+        self.reading: dict[int, tuple] = {}  # op id -> (invoked, node, key, f)
+        self.final_tries = 0
+        self._next_tick = self.tick_mixed if spec.reads > 0 else self.tick
 
     def start(self) -> None:
         self.retarget(self.initial_target())
         if self.spec.writes > 0:
-            self.kernel.at(self.spec.start, self.tick)
+            self.kernel.at(self.spec.start, self._next_tick)
         self.kernel.at(self.spec.start + self.spec.timeout / 4, self.sweep)
+        if self.sim.scenario.final_reads:
+            self.kernel.at(self.sim.scenario.end_time() - FINAL_READ_LEAD, self.final_reads)
 
     def retarget(self, node: Endpoint | None) -> None:
         self.target = node
@@ -66,7 +79,73 @@ class Client(Endpoint):
         self.issued += 1
         if self.issued < self._writes:  # from the start time, so float errors do not add up
             at = self.spec.start + self.issued * self.interval
-            heappush(self._heap, (at, next(self._seq), self.tick, None, None))
+            heappush(self._heap, (at, next(self._seq), self._next_tick, None, None))
+
+    def tick_mixed(self, _=None) -> None:
+        """A tick of a client that also reads: a seeded share of the operations are reads."""
+        if self.kernel.rng.random() >= self.spec.reads:
+            before = len(self.pending)
+            self.tick()
+            if len(self.pending) > before:  # reads look a write's key up by its id
+                self.sim.key_of[next(reversed(self.pending))] = (self.issued - 1) % self._keys
+            return
+        node = self.target
+        if node is not None:
+            self.read(node, self.issued % self._keys, READ)
+        else:
+            self._no_target(READ)
+        self.issued += 1
+        if self.issued < self._writes:
+            heappush(self._heap, (self.spec.start + self.issued * self.interval, next(self._seq), self.tick_mixed,
+                                  None, None))
+
+    def _no_target(self, f: str) -> None:
+        now, opid = self.kernel.now, next(self._wids)
+        self._record(now, self.name, INVOKE, f, None, opid, "-")
+        self._record(now, self.name, FAIL, f, None, opid, "-", "no-writer")
+        self.trouble(None)
+
+    def read(self, node, key, f: str, direct: bool = False) -> None:
+        """Read ``key`` (None: everything) at ``node``; ``direct`` reads the node's own state whatever
+        its role (the final per-node reads), otherwise only the writer answers."""
+        now, opid = self.kernel.now, next(self._wids)
+        self._record(now, self.name, INVOKE, f, key, opid, node.name)
+        self.reading[opid] = (now, node, key, f)
+        self.send(node, node.on_read, (self, opid, key, direct))
+
+    def on_read_reply(self, msg) -> None:
+        opid, status, result, hint = msg
+        entry = self.reading.pop(opid, None)
+        if entry is None:
+            return
+        _t, node, key, f = entry
+        if status == "ok":
+            self._record(self.kernel.now, self.name, OK, f, key, opid, node.name, None, result)
+            return
+        self._record(self.kernel.now, self.name, OUTCOME[status], f, key, opid, node.name, status)
+        if f != READ_LOCAL:
+            self.trouble(node, hint)
+        if f == READ_ALL:
+            self._retry_final()
+
+    def _retry_final(self) -> None:
+        """A final read that failed is tried again (through the new route) a few times."""
+        self.final_tries += 1
+        if self.final_tries < FINAL_READ_TRIES:
+            self.kernel.at(self.kernel.now + FINAL_READ_LEAD / FINAL_READ_TRIES, self._read_all_again)
+
+    def _read_all_again(self, _=None) -> None:
+        if self.target is not None:
+            self.read(self.target, None, READ_ALL)
+        else:
+            self._retry_final()
+
+    def final_reads(self, _=None) -> None:
+        if self.target is not None:
+            self.read(self.target, None, READ_ALL)
+        if self is self.sim.clients[0]:
+            for node in self.sim.nodes.values():
+                self.read(node, None, READ_LOCAL, direct=True)
 
     def on_reply(self, msg) -> None:
         wid, status, hint = msg
@@ -87,9 +166,14 @@ class Client(Endpoint):
         for wid in expired:
             _t, node, key = self.pending.pop(wid)
             self.history.add(now, self.name, INFO, self.f, key, wid, node.name, "timeout")
+        for opid in [o for o, entry in self.reading.items() if entry[0] <= limit]:
+            _t, node, key, f = self.reading.pop(opid)
+            self.history.add(now, self.name, INFO, f, key, opid, node.name, "timeout")
+            if f == READ_ALL:
+                self._retry_final()
         if expired:
             self.trouble(self.target)
-        if self.pending or self.issued < self.spec.writes:
+        if self.pending or self.reading or self.issued < self.spec.writes:
             self.kernel.at(now + self.spec.timeout / 4, self.sweep)
 
     def on_link_closed(self, node) -> None:
@@ -98,6 +182,9 @@ class Client(Endpoint):
         for wid in lost:
             _t, _node, key = self.pending.pop(wid)
             self.history.add(self.kernel.now, self.name, INFO, self.f, key, wid, node.name, "reset")
+        for opid in [o for o, entry in self.reading.items() if entry[1] is node]:
+            _t, _node, key, f = self.reading.pop(opid)
+            self.history.add(self.kernel.now, self.name, INFO, f, key, opid, node.name, "reset")
         if node is self.target:
             self.trouble(node)
 

@@ -181,6 +181,15 @@ class Peer(Endpoint):
         if fn.__name__ == "on_write":
             client, wid, _key = msg
             self.net.send(self.net.link(self, client), client.on_reply, (wid, "refused", None))
+        elif fn.__name__ == "on_read":
+            self.net.send(self.net.link(self, msg[0]), msg[0].on_read_reply, (msg[1], "refused", None, None))
+
+    def on_read(self, msg) -> None:
+        """Every peer answers from its own state: the set at the key, or everything."""
+        client, opid, key, _direct = msg
+        items = self.final_items() if key is None else (
+            self.strategy.elements(self.data[key]) if key in self.data else set())
+        self.send(client, client.on_read_reply, (opid, "ok", tuple(sorted(items)), None))
 
     def final_items(self) -> set[int]:
         out: set[int] = set()

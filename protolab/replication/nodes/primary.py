@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import deque
 from heapq import heappush
 
-from protolab.replication.idlog import IdLog
+from protolab.replication.idlog import IdLog, last_write_to
 from protolab.replication.nodes.base import Endpoint
 from protolab.replication.stats import Quantiles
 
@@ -140,6 +140,19 @@ class DataNode(Endpoint):
         if fn.__name__ == "on_write":  # the host is up, the port is closed: connection refused
             client, wid, _key = msg
             self.net.send(self.net.link(self, client), client.on_reply, (wid, "refused", None))
+        elif fn.__name__ == "on_read":
+            client, opid = msg[0], msg[1]
+            self.net.send(self.net.link(self, client), client.on_read_reply, (opid, "refused", None, None))
+
+    def on_read(self, msg) -> None:
+        """GET on the primary (a replica answers READONLY unless read ``direct``ly: the final reads)."""
+        client, opid, key, direct = msg
+        if self.role != "primary" and not direct:
+            self.send(client, client.on_read_reply, (opid, "readonly", None, self.master.name if self.master else None))
+            return
+        result = (tuple(sorted(self.log)) if key is None
+                  else last_write_to(self.log.reversed_ids(), key, self.sim.key_of))
+        self.send(client, client.on_read_reply, (opid, "ok", result, None))
 
     # --- the replication stream (replica side) ---------------------------------------------------
     def on_stream(self, msg) -> None:

@@ -15,12 +15,20 @@ time)``; index 1 is ``log[0]``) survive a crash; ``commit_index`` and leadership
 - An entry commits once a majority stores it and it is of the leader's current term (Raft's
   figure-8 rule); committed entries are applied in order and only then is the client answered.
 - Any message with a higher term turns a node into a follower of that term.
+- Reads go through the log too (as etcd's quorum reads do): a read entry (its id negated) commits
+  like a write and the leader answers it from the applied state, so reads are linearizable.
 The model is safe by construction; the checks in ``metrics`` verify it from the run, not from this
 comment: at most one leader per term, no acknowledged (committed) write lost.
+
+Mode ``raft-unsafe`` (for teaching) removes one line of safety: a peer accepts AppendEntries from
+a leader of an older term (the term check is skipped) and answers in that leader's term, so a
+deposed leader that comes back from a partition still overwrites and "commits". Chaos runs with the
+history checkers catch it (lost acknowledged writes, stale reads); the safe mode passes them.
 """
 
 from __future__ import annotations
 
+from protolab.replication.idlog import last_write_to
 from protolab.replication.nodes.base import Endpoint
 from protolab.replication.stats import Quantiles
 
@@ -49,6 +57,8 @@ class RaftPeer(Endpoint):
         self.election_deadline = 0.0
         self.lag = Quantiles()
         self.truncated = 0
+        self.reads: dict[int, tuple] = {}  # log index -> (client, op id, key): reads waiting to commit
+        self.unsafe = sim.scenario.mode == "raft-unsafe"
 
     @property
     def peers(self):
@@ -107,8 +117,15 @@ class RaftPeer(Endpoint):
                 client, wid = wid_client
                 self.send(client, client.on_reply, (wid, "demoted", None))
             self.waiting.clear()
+            self._drop_reads("demoted")
             self.sim.role_change(self, "follower", self.term)
         self.reset_election()
+
+    def _drop_reads(self, status: str | None) -> None:
+        if status is not None:
+            for client, opid, _key in self.reads.values():
+                self.send(client, client.on_read_reply, (opid, status, None, None))
+        self.reads.clear()
 
     def on_request_vote(self, msg) -> None:
         cand, term, last_index, last_term = msg
@@ -163,9 +180,10 @@ class RaftPeer(Endpoint):
     def on_append(self, msg) -> None:
         leader, term, prev, prev_term, entries, leader_commit = msg
         self.observe_term(term, leader.name)
-        if term < self.term:
+        if term < self.term and not self.unsafe:  # raft-unsafe skips this check
             self.send(leader, leader.on_append_reply, (self.name, self.term, False, len(self.log)))
             return
+        reply_term = term if self.unsafe else self.term
         if self.role != "follower":
             self.step_down(leader.name)
         self.leader = leader.name
@@ -178,20 +196,20 @@ class RaftPeer(Endpoint):
                 hint = prev - 1
                 while hint > 0 and self.log[hint - 1][0] == conflict:
                     hint -= 1
-            self.send(leader, leader.on_append_reply, (self.name, self.term, False, hint))
+            self.send(leader, leader.on_append_reply, (self.name, reply_term, False, hint))
             return
         for i, entry in enumerate(entries):
             index = prev + i  # 0-based position
             if index < len(self.log):
                 if self.log[index][0] == entry[0]:
                     continue
-                self.truncated += sum(1 for e in self.log[index:] if e[1] is not None)
+                self.truncated += sum(1 for e in self.log[index:] if e[1] is not None and e[1] > 0)
                 del self.log[index:]
             self.log.append(entry)
         match = prev + len(entries)
         if leader_commit > self.commit_index:
             self.apply(min(leader_commit, match))
-        self.send(leader, leader.on_append_reply, (self.name, self.term, True, match))
+        self.send(leader, leader.on_append_reply, (self.name, reply_term, True, match))
 
     def on_append_reply(self, msg) -> None:
         name, term, ok, index = msg
@@ -215,6 +233,12 @@ class RaftPeer(Endpoint):
         now = self.kernel.now
         for index in range(self.commit_index + 1, upto + 1):
             _term, wid, t = self.log[index - 1]
+            if wid is not None and wid < 0:  # a read entry: answer it from the state applied so far
+                read = self.reads.pop(index, None)
+                if read is not None:
+                    client, opid, key = read
+                    self.send(client, client.on_read_reply, (opid, "ok", self._value(key), None))
+                continue
             if wid is not None:
                 self.applied.append(wid)
                 if self.role != "leader":
@@ -229,6 +253,28 @@ class RaftPeer(Endpoint):
         if fn.__name__ == "on_write":
             client, wid, _key = msg
             self.net.send(self.net.link(self, client), client.on_reply, (wid, "refused", None))
+        elif fn.__name__ == "on_read":
+            self.net.send(self.net.link(self, msg[0]), msg[0].on_read_reply, (msg[1], "refused", None, None))
+
+    # --- reads -------------------------------------------------------------------------------------
+    def on_read(self, msg) -> None:
+        client, opid, key, direct = msg
+        if direct:  # the final per-node reads: this node's applied state, whatever its role
+            self.send(client, client.on_read_reply, (opid, "ok", self._value(key), None))
+            return
+        if self.role != "leader":
+            self.send(client, client.on_read_reply, (opid, "not-leader", None, self.leader))
+            return
+        self.log.append((self.term, -opid, self.kernel.now))
+        self.reads[len(self.log)] = (client, opid, key)
+        if len(self.names) == 1:
+            self.advance_commit()
+        self.broadcast()
+
+    def _value(self, key):
+        if key is None:
+            return tuple(sorted(self.applied))
+        return last_write_to(reversed(self.applied), key, self.sim.key_of)
 
     # --- what the analysis reads -----------------------------------------------------------------
     def final_items(self) -> set[int]:
@@ -240,6 +286,7 @@ class RaftPeer(Endpoint):
     # --- faults ----------------------------------------------------------------------------------
     def on_crash(self) -> None:
         self.waiting.clear()
+        self._drop_reads(None)
         self.role, self.leader = "follower", None
         self.sim.role_change(self, "down", self.term)
         self.sim.connections_reset(self)

@@ -1,0 +1,127 @@
+"""`protolab replicate chaos`: seeded random fault schedules, judged by the history checkers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from protolab.cli.common import JsonFlag, fail_check, output
+
+
+def chaos(
+    scenario: Annotated[str, typer.Argument(help="A shipped scenario name or a TOML file.")],
+    runs: Annotated[int, typer.Option("--runs", help="Runs, seeds SEED .. SEED+RUNS-1.")] = 20,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the first run (each run: schedule + simulation).")] = 1,
+    faults: Annotated[str, typer.Option("--faults", help="Nemesis kinds to draw from: "
+                                        "crash,pause,partition,delay,loss,skew.")] = "crash,pause,partition,delay,"
+                                                                                      "loss,skew",
+    mtbf: Annotated[str, typer.Option("--mtbf", help="Mean time between fault starts, e.g. 4s.")] = "4s",
+    hold: Annotated[str, typer.Option("--hold", help="Range of fault durations, e.g. 1s..5s.")] = "1s..5s",
+    max_faults: Annotated[int, typer.Option("--max-faults", help="Faults per run at most.")] = 6,
+    reads: Annotated[float, typer.Option("--reads", help="Share of client operations that are reads "
+                                         "(the linearizability checker needs them).")] = 0.5,
+    mode: Annotated[str | None, typer.Option("--mode", help="Run the scenario under another mode.")] = None,
+    unsafe: Annotated[bool, typer.Option("--unsafe", help="For teaching: Raft peers skip the term check "
+                                         "(mode raft-unsafe); the checkers should catch it.")] = False,
+    shrink_n: Annotated[int, typer.Option("--shrink", help="Failing runs to shrink (0: none).")] = 1,
+    save: Annotated[Path | None, typer.Option("--save", help="Write the first failure's shrunk replay "
+                                              "scenario (TOML) here.")] = None,
+    svg: Annotated[Path | None, typer.Option("--svg", help="Latency over time with faults shaded, for the "
+                                             "first failing run (or the first run).")] = None,
+    metrics: Annotated[Path | None, typer.Option("--metrics", help="That run's time series, OpenMetrics "
+                                                 "text.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Chaos: many seeded runs under random faults, each checked from its history (durability,
+    one leader per term, convergence, linearizability); a failure is shrunk to a minimal schedule.
+
+    Example: protolab replicate chaos raft-partition --runs 50 --unsafe --save fail.toml
+    """
+    from protolab.errors import BadInput
+    from protolab.render.progress import progress
+    from protolab.replication.chaos import chaos as run_chaos
+    from protolab.replication.chaos import chaos_scenario, schedule_for
+    from protolab.replication.faults import parse_duration
+    from protolab.replication.nemesis import NemesisSpec
+    from protolab.replication.scenario import MODES, load
+
+    if runs < 1 or runs > 100_000:
+        raise BadInput(f"--runs must be between 1 and 100000, got {runs}")
+    if not 0 <= reads <= 1:
+        raise BadInput(f"--reads is a fraction between 0 and 1, got {reads}")
+    lo, sep, hi = hold.partition("..")
+    if not sep:
+        raise BadInput(f"--hold {hold!r}: write a range such as 1s..5s")
+    spec = NemesisSpec(tuple(k.strip() for k in faults.split(",") if k.strip()), parse_duration(mtbf, "--mtbf"),
+                       parse_duration(lo, "--hold"), parse_duration(hi, "--hold"), max_faults).validate()
+    for path in (save, svg, metrics):
+        if path is not None and not path.parent.is_dir():
+            raise BadInput(f"cannot write {path}: no directory {path.parent}")
+    base = load(scenario)
+    if mode is not None:
+        if mode not in MODES:
+            raise BadInput(f"unknown mode {mode!r}; modes: {', '.join(MODES)}")
+        base = base.with_mode(mode)
+    if unsafe:
+        if base.family != "raft":
+            raise BadInput(f"--unsafe makes Raft peers skip the term check; {base.name} runs {base.mode} "
+                           "(add --mode raft)")
+        base = base.with_mode("raft-unsafe")
+    with progress(runs, "chaos runs", unit="runs") as advance:
+        result = run_chaos(base, runs, seed, spec, reads=reads, shrink_failures=shrink_n, advance=advance)
+    for f in result.failures:
+        f.replay = (f"protolab replicate run {save} --seed {f.seed}" if save is not None and f is result.failures[0]
+                    else f"(--save FILE.toml, then) protolab replicate run FILE.toml --seed {f.seed}")
+    if save is not None:
+        if result.failures:
+            save.write_text(result.failures[0].replay_toml, encoding="utf-8")
+        else:
+            from protolab.cli.common import warn
+
+            warn(f"no failure to save: {save} not written")
+    if svg is not None or metrics is not None:
+        from protolab.replication.sim import Simulation
+
+        pick = result.failures[0].seed if result.failures else seed
+        faults_of = result.failures[0].faults if result.failures else schedule_for(base, seed, spec)
+        sim = Simulation(chaos_scenario(base, pick, faults_of, reads)).run()
+        if svg is not None:
+            from protolab.replication.latency_svg import latency_plot
+
+            svg.write_text(latency_plot(sim, f"{base.name} ({base.mode}), chaos run seed {pick}: "
+                                             f"{len(faults_of)} faults"), encoding="utf-8")
+        if metrics is not None:
+            from protolab.replication.openmetrics import write_openmetrics
+
+            with open(metrics, "w", encoding="utf-8") as out:
+                write_openmetrics(sim, out, {"mode": base.mode})
+    output(result, as_json, _view)
+    if result.failed_runs:
+        f = result.failures[0] if result.failures else None
+        fail_check(f"{result.failed_runs} of {runs} runs broke a promise of {base.mode}"
+                   + (f"; first: seed {f.seed}, {f.checker}" if f else ""))
+
+
+def _view(r):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"chaos: {r.scenario} ({r.mode}), {r.runs} runs from seed {r.seed}, faults "
+                        f"{','.join(r.kinds)}", title_justify="left")
+    for col in ("checker", "promised", "pass", "fail", "unknown", "n/a", "first failing seed"):
+        table.add_column(col, justify="left" if col in ("checker", "promised") else "right")
+    for c in r.checkers:
+        table.add_row(f"{c.name}: {c.meaning}", "yes" if c.promised else "no", str(c.passed), str(c.failed),
+                      str(c.unknown), str(c.not_applicable), "-" if c.first_failure_seed is None
+                      else str(c.first_failure_seed))
+    parts: list = [table, Text(f"runs that broke a promise of {r.mode}: {r.failed_runs} of {r.runs}"
+                               + ("" if r.failed_runs else "  (failures of unpromised properties are findings)"))]
+    for f in r.failures:
+        lines = [f"failure: seed {f.seed}, {f.checker}: {f.detail}",
+                 f"  schedule ({len(f.faults)} faults): " + "; ".join(f.faults),
+                 f"  shrunk to {len(f.shrunk)} in {f.shrink_runs} replays: " + ("; ".join(f.shrunk) or "(no fault)"),
+                 f"  replay: {f.replay}"]
+        parts.append(Text("\n".join(lines)))
+    return parts
