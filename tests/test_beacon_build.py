@@ -297,3 +297,14 @@ def test_sample_captures_regenerate_byte_identical(tmp_path):
     assert sorted(p.name for p in written) == sorted(p.name for p in shipped.glob("*.pcap"))
     for path in written:
         assert path.read_bytes() == (shipped / path.name).read_bytes(), path.name
+
+
+def test_power_save_timeline_shows_the_tims_build_sends():
+    from protolab.wifi.build import build_one
+    from protolab.wifi.explain import power_save
+
+    steps = power_save().timeline
+    assert [s.dtim_count for s in steps] == [0, 2, 1] * 3 + [0]
+    for step in steps:
+        spec = resolve(BeaconSpec(dtim_period=3, buffered_aids=(5,) if step.station_bit else (), seed=1))
+        assert bytes.fromhex(step.tim_element) in build_one(spec, step.dtim_count, step.multicast), step

@@ -137,13 +137,20 @@ def test_survey_table_and_narrow_view_show_names_literally(cli, tmp_path):
 def test_explain_topics(cli):
     r = cli("beacon", "explain", "--json")
     overview = json.loads(r.stdout)
-    assert [row["name"] for row in overview["rows"]] == ["discovery", "time sync", "power save", "compatibility",
+    assert [row["role"] for row in overview["rows"]] == ["discovery", "time sync", "power save", "compatibility",
                                                         "security", "roaming"]
+    assert "Shown on: timestamp, beacon interval, CF Parameter Set: cfp_count" in overview["rows"][1]["meaning"]
+    r = cli("beacon", "explain", "time-sync", "--json")
+    rows = {row["name"]: row for row in json.loads(r.stdout)["rows"]}
+    assert rows["timestamp"]["role"] == "time sync" and "DTIMs until" in rows["CF Parameter Set: cfp_count"]["meaning"]
+    assert all(row["role"] == "time sync" for row in rows.values())
     r = cli("beacon", "explain", "power-save", "--json")
     ps = json.loads(r.stdout)
     woke = [s["beacon"] for s in ps["timeline"] if not s["station"].startswith("dozing")]
     assert woke == [0, 2, 3, 4, 6, 8, 9]
     assert any(s["multicast"] and s["dtim_count"] == 0 for s in ps["timeline"])
+    names = {row["name"] for row in ps["rows"]}
+    assert {"TIM", "capability bit 11: APSD", "WMM: uapsd", "HE Capabilities: twt_responder"} <= names
     r = cli("beacon", "explain", "rsn")
     assert r.exit_code == 0 and "RSN (element 48)" in r.stdout and "security" in r.stdout
     r = cli("beacon", "explain", "he-6ghz", "--json")

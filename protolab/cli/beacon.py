@@ -227,7 +227,7 @@ def _explain_view(result):
     out += [Text(p) for p in result.paragraphs]
     if result.rows:
         table = Table(header_style="bold", box=None)
-        for col in ("field / element", "role", "what it is for"):
+        for col in (result.header, "role", "what it is for"):
             table.add_column(col, overflow="fold")
         for r in result.rows:
             table.add_row(r.name, _role(r.role), r.meaning)

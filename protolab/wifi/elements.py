@@ -35,11 +35,13 @@ class ElementKind:
     meaning: str
     ext: int | None = None  # extension id (eid 255)
     vendor: tuple[int, int] | None = None  # (OUI, type) (eid 221)
-    field_roles: dict[str, str] = field(default_factory=dict)  # fields that serve another role
+    field_roles: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (role, meaning) when the
+    # field serves another role than its element
     digest: Digest | None = field(default=None, compare=False, repr=False)
 
     def role_of(self, field_name: str) -> str:
-        return self.field_roles.get(field_name, self.role)
+        entry = self.field_roles.get(field_name)
+        return entry[0] if entry else self.role
 
 
 # ---- struct-level digests (survey) -------------------------------------------------------------
@@ -195,7 +197,8 @@ ELEMENTS: dict[int, ElementKind] = {k.eid: k for k in [
        "the AP's current channel (receivers hear neighbouring 2.4 GHz channels too)", digest=_ds),
     _k(4, "CF Parameter Set", "cf", COMPATIBILITY,
        "contention-free period (PCF) schedule: count, period, max duration, remaining",
-       field_roles={"cfp_count": TIME_SYNC, "cfp_period": TIME_SYNC}),
+       field_roles={"cfp_count": (TIME_SYNC, "DTIMs until the next contention-free period starts"),
+                    "cfp_period": (TIME_SYNC, "DTIM intervals from one contention-free period to the next")}),
     _k(5, "TIM", "tim", POWER_SAVE,
        "traffic indication map: DTIM count/period and a bitmap of association ids with buffered frames",
        digest=_tim),
@@ -214,7 +217,8 @@ ELEMENTS: dict[int, ElementKind] = {k.eid: k for k in [
     _k(40, "Quiet", "quiet", COMPATIBILITY, "a quiet period for radar detection"),
     _k(42, "ERP", "erp", COMPATIBILITY, "802.11g protection: non-ERP (11b) stations present, use protection"),
     _k(45, "HT Capabilities", "ht", COMPATIBILITY, "802.11n: MCS set, 40 MHz, short GI, STBC, A-MPDU",
-       field_roles={"SM_Power_Save": POWER_SAVE}, digest=_ht_cap),
+       field_roles={"SM_Power_Save": (POWER_SAVE, "spatial multiplexing power save: a station may keep only one "
+                                                  "receive chain on")}, digest=_ht_cap),
     _k(47, "ERP (pre-standard)", "erp-old", COMPATIBILITY, "pre-standard id of the ERP element"),
     _k(48, "RSN", "rsn", SECURITY,
        "robust security network: group and pairwise ciphers, AKM suites, capabilities incl. MFP",
@@ -226,7 +230,7 @@ ELEMENTS: dict[int, ElementKind] = {k.eid: k for k in [
     _k(59, "Supported Operating Classes", "op-classes", COMPATIBILITY, "operating classes the AP supports"),
     _k(61, "HT Operation", "ht-op", COMPATIBILITY,
        "802.11n operation: primary channel, secondary channel offset, protection", digest=_ht_op,
-       field_roles={"primary_channel": DISCOVERY}),
+       field_roles={"primary_channel": (DISCOVERY, "the AP's primary 20 MHz channel")}),
     _k(62, "Secondary Channel Offset", "sco", COMPATIBILITY, "40 MHz secondary channel above or below"),
     _k(70, "RM Enabled Capabilities", "rm", ROAMING,
        "802.11k radio measurement: neighbour report, beacon reports, link measurement", digest=_rrm),
@@ -240,10 +244,19 @@ ELEMENTS: dict[int, ElementKind] = {k.eid: k for k in [
     _k(114, "Mesh ID", "mesh-id", DISCOVERY, "802.11s mesh name"),
     _k(127, "Extended Capabilities", "ext-cap", COMPATIBILITY,
        "a long bit field of optional features; bit 19 BSS transition (802.11v) serves roaming",
-       field_roles={"bss_transition": ROAMING, "wnm_sleep_mode": POWER_SAVE, "tfs": POWER_SAVE,
-                    "fms": POWER_SAVE, "tim_broadcast": POWER_SAVE, "interworking": DISCOVERY,
-                    "ssid_list": DISCOVERY, "multiple_bssid": DISCOVERY, "timing_measurement": TIME_SYNC,
-                    "ftm_responder": TIME_SYNC, "ftm_initiator": TIME_SYNC}, digest=_ext_cap),
+       field_roles={
+           "bss_transition": (ROAMING, "BSS transition management (802.11v): the AP may steer a station to a "
+                                       "better AP"),
+           "wnm_sleep_mode": (POWER_SAVE, "WNM sleep: a station may sleep through many DTIMs and stay associated"),
+           "tfs": (POWER_SAVE, "traffic filtering: the AP holds back frames a sleeping station does not want"),
+           "fms": (POWER_SAVE, "flexible multicast: group frames at a longer interval than the DTIM period"),
+           "tim_broadcast": (POWER_SAVE, "TIM frames between beacons, so stations wake for less"),
+           "interworking": (DISCOVERY, "802.11u interworking (Hotspot 2.0): query services before joining"),
+           "ssid_list": (DISCOVERY, "probe requests may ask for several SSIDs at once"),
+           "multiple_bssid": (DISCOVERY, "this radio announces several BSSIDs in one beacon"),
+           "timing_measurement": (TIME_SYNC, "timing measurement: stations can measure their clock offset"),
+           "ftm_responder": (TIME_SYNC, "fine timing measurement responder (802.11mc ranging / location)"),
+           "ftm_initiator": (TIME_SYNC, "fine timing measurement initiator")}, digest=_ext_cap),
     _k(191, "VHT Capabilities", "vht", COMPATIBILITY, "802.11ac: widths up to 160 MHz, MCS/NSS map, beamforming",
        digest=_vht_cap),
     _k(192, "VHT Operation", "vht-op", COMPATIBILITY, "802.11ac operating width and centre channels",
@@ -257,16 +270,19 @@ ELEMENTS: dict[int, ElementKind] = {k.eid: k for k in [
 
 EXTENSIONS: dict[int, ElementKind] = {k.ext: k for k in [
     _k(255, "HE Capabilities", "he", COMPATIBILITY, "802.11ax (Wi-Fi 6): MAC/PHY capabilities, HE-MCS map",
-       ext=35, digest=_he_cap, field_roles={"twt_responder": POWER_SAVE, "twt_requester": POWER_SAVE}),
+       ext=35, digest=_he_cap, field_roles={
+           "twt_responder": (POWER_SAVE, "target wake time: the AP agrees wake-up schedules, stations sleep "
+                                         "in between"),
+           "twt_requester": (POWER_SAVE, "target wake time requester")}),
     _k(255, "HE Operation", "he-op", COMPATIBILITY,
        "802.11ax operation: BSS colour, basic HE-MCS, 6 GHz operation information", ext=36, digest=_he_op,
-       field_roles={"twt_required": POWER_SAVE}),
+       field_roles={"twt_required": (POWER_SAVE, "stations must use target wake time")}),
     _k(255, "UL OFDMA Random Access Parameter Set", "uora", COMPATIBILITY, "OFDMA random access", ext=37),
     _k(255, "MU EDCA Parameter Set", "mu-edca", COMPATIBILITY, "EDCA parameters for multi-user stations", ext=38),
     _k(255, "Spatial Reuse Parameter Set", "spatial-reuse", COMPATIBILITY, "OBSS PD spatial reuse", ext=39),
     _k(255, "HE 6 GHz Band Capabilities", "he-6ghz", COMPATIBILITY,
        "6 GHz: A-MPDU/MPDU limits and SM power save (there is no HT element there)", ext=59, digest=_he6_cap,
-       field_roles={"sm_power_save": POWER_SAVE}),
+       field_roles={"sm_power_save": (POWER_SAVE, "spatial multiplexing power save (as in HT capabilities)")}),
     _k(255, "EHT Operation", "eht-op", COMPATIBILITY, "802.11be (Wi-Fi 7) operation", ext=106),
     _k(255, "Multi-Link", "ml", DISCOVERY, "802.11be multi-link device", ext=107),
     _k(255, "EHT Capabilities", "eht", COMPATIBILITY, "802.11be (Wi-Fi 7) capabilities", ext=108),
@@ -276,8 +292,13 @@ VENDORS: dict[tuple[int, int], ElementKind] = {k.vendor: k for k in [
     _k(221, "WPA (vendor)", "wpa", SECURITY, "WPA1 (pre-802.11i) security: the RSN layout in a Microsoft element",
        vendor=(MS_OUI, 1), digest=_wpa),
     _k(221, "WMM", "wmm", COMPATIBILITY,
-       "Wi-Fi multimedia (QoS): per access category AIFSN, CWmin/CWmax, TXOP; U-APSD for power save",
-       vendor=(MS_OUI, 2), digest=_wmm, field_roles={"uapsd": POWER_SAVE, "qos_info": POWER_SAVE}),
+       "Wi-Fi multimedia (QoS): for each access category (voice, video, best effort, background) how long a "
+       "station waits once the medium is idle (AIFSN slots), its random backoff window (CWmin..CWmax slots, sent "
+       "as exponents: CW = 2^e - 1) and how long it may transmit once it wins (TXOP, 32 us units, 0 = one "
+       "frame): voice waits least and backs off least; U-APSD for power save",
+       vendor=(MS_OUI, 2), digest=_wmm, field_roles={
+           "uapsd": (POWER_SAVE, "U-APSD: a sleeping station triggers delivery of its buffered frames instead "
+                                 "of polling for each")}),
     _k(221, "WPS", "wps", SECURITY, "Wi-Fi protected setup: push-button / PIN enrolment state",
        vendor=(MS_OUI, 4), digest=_wps),
     _k(221, "P2P (Wi-Fi Direct)", "p2p", DISCOVERY, "Wi-Fi Direct group information", vendor=(WFA_OUI, 9)),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from protolab.errors import BadInput
 from protolab.wifi.elements import all_kinds, find_topic
-from protolab.wifi.fixedfields import CAPABILITY_BITS, FIXED_FIELDS, HEADER_FIELDS
+from protolab.wifi.fixedfields import CAPABILITY_BITS, FIXED_FIELDS, HEADER_FIELDS, RADIO_FIELDS
 from protolab.wifi.roles import POWER_SAVE, ROLES
 
 
@@ -40,6 +40,7 @@ class Explanation:
     paragraphs: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     timeline: list[TimelineStep] = field(default_factory=list)
+    header: str = "field / element"  # what the rows' first column names
 
 
 OVERVIEW = [
@@ -51,47 +52,56 @@ OVERVIEW = [
 ]
 
 
-def _role_rows() -> list[Row]:
-    rows = []
-    for role in ROLES.values():
-        kinds = [k.name for k in all_kinds() if k.role == role.name]
-        rows.append(Row(role.name, role.name, f"{role.question} {role.why} Elements: {', '.join(kinds)}."))
+def rows_for_role(role: str) -> list[Row]:
+    """Everything that serves `role`: radio/header/fixed fields, elements, capability bits, element fields."""
+    rows = [Row(f.name, f.role, f.meaning) for f in (*RADIO_FIELDS.values(), *HEADER_FIELDS.values(),
+                                                      *FIXED_FIELDS.values()) if f.role == role]
+    rows += [Row(f"capability bit {c.bit}: {c.name}", c.role, c.meaning) for c in CAPABILITY_BITS if c.role == role]
+    rows += [Row(k.name, k.role, k.meaning) for k in all_kinds() if k.role == role]
+    rows += [Row(f"{k.name}: {name}", r, meaning) for k in all_kinds()
+             for name, (r, meaning) in k.field_roles.items() if r == role]
     return rows
 
 
+def _role_rows() -> list[Row]:
+    return [Row(role.question, role.name, f"{role.why} Shown on: "
+                + ", ".join(r.name for r in rows_for_role(role.name)) + ".") for role in ROLES.values()]
+
+
 def topics() -> list[str]:
-    return ["overview", "fields", "power-save", *[r.replace(" ", "-") for r in ROLES],
-            *sorted({k.topic for k in all_kinds()})]
+    return list(dict.fromkeys(["overview", "fields", "power-save", *[r.replace(" ", "-") for r in ROLES],
+                               *sorted({k.topic for k in all_kinds()})]))
 
 
 def explain(topic: str | None = None) -> Explanation:
     t = (topic or "overview").lower().replace("_", "-")
     if t in ("overview", "why"):
-        return Explanation("overview", "Why beacons exist", OVERVIEW, _role_rows())
+        return Explanation("overview", "Why beacons exist", OVERVIEW, _role_rows(),
+                           header="the question a station answers")
     if t in ("fields", "fixed", "capabilities"):
-        rows = [Row(f.name, f.role, f.meaning) for f in [*HEADER_FIELDS.values(), *FIXED_FIELDS.values()]]
+        rows = [Row(f.name, f.role, f.meaning) for f in [*RADIO_FIELDS.values(), *HEADER_FIELDS.values(),
+                                                          *FIXED_FIELDS.values()]]
         rows += [Row(f"capability bit {c.bit}: {c.name}", c.role, c.meaning) for c in CAPABILITY_BITS]
-        return Explanation("fields", "Header, fixed fields and capability bits", [
+        return Explanation("fields", "Radio metadata, header, fixed fields and capability bits", [
             "The fixed part of every beacon. The timestamp is the AP's TSF timer (microseconds since it started: "
-            "also its uptime); stations copy it to stay in sync."], rows)
+            "also its uptime); stations copy it to stay in sync. The radio metadata is what the receiver "
+            "recorded, not part of the frame."], rows)
     if t in ("power-save", "ps", "tim", "dtim"):
         return power_save()
     role = ROLES.get(t.replace("-", " "))
     if role is not None:
-        rows = [Row(k.name, k.role, k.meaning) for k in all_kinds() if k.role == role.name]
-        rows += [Row(f"capability bit {c.bit}: {c.name}", c.role, c.meaning) for c in CAPABILITY_BITS
-                 if c.role == role.name]
-        rows += [Row(k.name + ": " + f, r, "field serving this role") for k in all_kinds()
-                 for f, r in k.field_roles.items() if r == role.name and k.role != role.name]
-        return Explanation(role.name, f"{role.name}: {role.question}", [role.why], rows)
+        return Explanation(role.name, f"{role.name}: {role.question}", [role.why], rows_for_role(role.name))
     kind = find_topic(t)
     if kind is None:
         raise BadInput(f"unknown topic {topic!r}; topics: {', '.join(topics())}")
     ident = f"element {kind.eid}" + (f" extension {kind.ext}" if kind.ext is not None else "")
     if kind.vendor:
         ident += f" OUI {kind.vendor[0]:06x} type {kind.vendor[1]}"
-    rows = [Row(f, r, "serves another role than the element") for f, r in kind.field_roles.items()]
-    return Explanation(kind.topic, f"{kind.name} ({ident})", [f"Role: {kind.role}. {kind.meaning}."], rows)
+    rows = [Row(name, r, meaning) for name, (r, meaning) in kind.field_roles.items()]
+    paragraphs = [f"Role: {kind.role}. {kind.meaning}."]
+    if rows:
+        paragraphs.append("These fields serve another role than the element's:")
+    return Explanation(kind.topic, f"{kind.name} ({ident})", paragraphs, rows)
 
 
 def power_save(beacons: int = 10, dtim_period: int = 3, listen_interval: int = 2, aid: int = 5,
@@ -145,5 +155,4 @@ def power_save(beacons: int = 10, dtim_period: int = 3, listen_interval: int = 2
         f"interval {listen_interval}; unicast frames arrive after beacons {list(unicast_after)}, multicast "
         f"after {list(multicast_after)}.",
     ]
-    rows = [Row(k.name, k.role, k.meaning) for k in all_kinds() if k.role == POWER_SAVE]
-    return Explanation("power-save", "Power save: TIM and DTIM", paragraphs, rows, steps)
+    return Explanation("power-save", "Power save: TIM and DTIM", paragraphs, rows_for_role(POWER_SAVE), steps)
