@@ -72,6 +72,8 @@ def test_build_rates_country_triplets_and_wmm_options(cli):
     (("dissect", str(SAMPLES / "train-dtim3.pcap"), "--frame", "99"), "frame 99"),
     (("explain", "nonsense"), "unknown topic"),
     (("send", "--iface", "no-such-if0"), "no such network interface"),
+    (("send", "--iface", "lo", "--interval", "-1"), "--interval must be 0..3600"),
+    (("send", "--iface", "lo", "--interval", "nan"), "--interval must be 0..3600"),
 ])
 def test_bad_input_is_one_line_exit_2(cli, args, message):
     r = cli("beacon", *args)

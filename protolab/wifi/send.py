@@ -32,6 +32,8 @@ def check_interface(iface: str) -> None:
 
 
 def send_beacons(spec: BeaconSpec, iface: str, interval_s: float | None = None) -> SendResult:
+    if interval_s is not None and not 0 <= interval_s <= 3600:  # also refuses NaN
+        raise BadInput(f"--interval must be 0..3600 seconds, not {interval_s}")
     check_interface(iface)
     frames = [b.frame for b in iter_train(spec)]
     from protolab.wifi.spec import resolve
