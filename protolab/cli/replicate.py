@@ -48,9 +48,20 @@ def run(
     seed: Annotated[int | None, _opt("Random seed (same seed, same run).", "--seed")] = None,
     svg: Annotated[Path | None, _opt("Write the message ladder / timeline as SVG.", "--svg")] = None,
     history: Annotated[Path | None, _opt("Write the operation history as JSON lines.", "--history")] = None,
+    backend: Annotated[str, _opt("sim (the simulator) or redis (real redis-server + Sentinel on 127.0.0.1, "
+                                 "faults done for real).", "--backend")] = "sim",
+    sentinel_addr: Annotated[str | None, _opt("With --backend redis: run against an existing deployment "
+                                              "through this Sentinel, HOST:PORT (loopback only).",
+                                              "--sentinel")] = None,
+    master: Annotated[str | None, _opt("With --sentinel: the master name it monitors.", "--master")] = None,
+    yes_disrupt: Annotated[bool, _opt("With --sentinel: confirm the run may write to, fail over and pause "
+                                      "that deployment.", "--yes-disrupt")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Run one scenario and show its timeline and what it cost (lost writes, RTO, latency, lag).
+
+    With --backend redis the same scenario runs on real servers started for the run (or, with
+    --sentinel, on an existing deployment), and the same table is computed from what they did.
 
     Example: protolab replicate run async-crash --seed 7
     """
@@ -62,6 +73,13 @@ def run(
                         failover_timeout=failover_timeout, wait=wait, wait_timeout=wait_timeout,
                         min_replicas=min_replicas, min_replicas_max_lag=min_replicas_max_lag, latency=latency,
                         duration=duration, seed=seed)
+    if backend != "sim" or sentinel_addr is not None or master is not None or yes_disrupt:
+        from protolab.cli.replicate_live import check_backend, run_redis
+
+        check_backend(backend, sentinel_addr, master, yes_disrupt)
+        if backend == "redis":
+            return run_redis(sc, sentinel=sentinel_addr, master=master, svg=svg, history=history,
+                             as_json=as_json, view=_run_view)
     from protolab.errors import BadInput
     from protolab.render.progress import progress
     from protolab.replication.sim import STEPS
@@ -84,17 +102,40 @@ def compare(
     modes: Annotated[str, _opt("Comma-separated modes to run under the same load and faults.",
                                "--modes")] = "async,semi-sync,sync,raft",
     seed: Annotated[int | None, _opt("Random seed.", "--seed")] = None,
+    backends: Annotated[str | None, _opt("Compare backends instead of modes: sim,redis (predicted vs measured, "
+                                         "in the scenario's mode).", "--backends")] = None,
+    repeat: Annotated[int, _opt("With --backends: runs per backend (medians; seeds seed, seed+1, ...).",
+                                "--repeat")] = 1,
+    sentinel_addr: Annotated[str | None, _opt("With --backends ...redis: an existing deployment's Sentinel, "
+                                              "HOST:PORT (loopback only).", "--sentinel")] = None,
+    master: Annotated[str | None, _opt("With --sentinel: the master name it monitors.", "--master")] = None,
+    yes_disrupt: Annotated[bool, _opt("With --sentinel: confirm the runs may disturb that deployment.",
+                                      "--yes-disrupt")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Run one scenario under several modes: latency vs lost writes vs availability, in one table.
 
+    With --backends sim,redis: the simulator's prediction against real Redis + Sentinel, medians of
+    --repeat runs each, and the difference.
+
     Example: protolab replicate compare async-crash --modes async,semi-sync,sync,raft
+    Example: protolab replicate compare async-crash --backends sim,redis --repeat 3
     """
     from protolab.errors import BadInput
     from protolab.replication.cli_support import build_scenario
     from protolab.replication.runner import compare as run_compare
     from protolab.replication.scenario import MODES
 
+    if backends is not None or sentinel_addr is not None or master is not None or yes_disrupt:
+        from protolab.cli.replicate_live import check_backend, compare_redis
+
+        if backends is None:
+            raise BadInput("--sentinel, --master and --yes-disrupt go with --backends sim,redis")
+        if sentinel_addr is not None:
+            check_backend("redis", sentinel_addr, master, yes_disrupt)
+        sc = build_scenario(scenario, seed=seed)
+        return compare_redis(sc, backends=backends, repeat=repeat, sentinel=sentinel_addr, master=master,
+                             as_json=as_json)
     names = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = [m for m in names if m not in MODES]
     if not names or unknown:

@@ -34,3 +34,26 @@ def run_local(scenario, advance=None):
 
         asyncio.run(main())
     return run, analyze(run)
+
+
+def run_external(scenario, *, sentinel: str, master: str, advance=None):
+    """Run the scenario's load and the faults its API allows against an existing deployment."""
+    from protolab.replication.live.external import ExternalDeployment, ExternalNemesis, check_faults, parse_addr
+    from protolab.replication.live.run import LiveRun, sigterm_as_interrupt
+    from protolab.replication.metrics import analyze
+
+    check_scenario(scenario)
+    parse_addr(sentinel)
+    check_faults(scenario)
+    deployment = ExternalDeployment(scenario, sentinel, master)
+    run = LiveRun(scenario, deployment)
+
+    async def main() -> None:
+        try:
+            await run.execute(lambda r: ExternalNemesis(r, deployment), advance)
+        finally:
+            await deployment.close()
+
+    with sigterm_as_interrupt():
+        asyncio.run(main())
+    return run, analyze(run)

@@ -28,7 +28,6 @@ from protolab.replication.history import FAIL, INFO, INVOKE, OK
 from protolab.replication.live.conn import call, connection
 
 ASK_TIMEOUT = 0.5
-KEY = "protolab:k{}"
 
 
 class LiveClient:
@@ -71,7 +70,7 @@ class LiveClient:
             self.trouble()
             return
         record(run.now(), self.name, INVOKE, "write", key, wid, node)
-        commands = [("RPUSH", KEY.format(key), wid)]
+        commands = [("RPUSH", run.key(key), wid)]
         acks = run.scenario.replication.ack_replicas
         if acks:
             commands.append(("WAIT", acks, max(1, round(run.scenario.replication.wait_timeout * 1000))))

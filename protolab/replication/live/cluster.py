@@ -68,6 +68,7 @@ class LocalCluster:
         self.servers: dict[str, Server] = {}
         self.proxies: dict[str, Proxy] = {}
         self.master_name = config.MASTER_NAME
+        self.key_prefix = "protolab:"
 
     def host_of(self, name: str | None) -> str:
         return self.host.get(name, name or "?")

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import re
 
-from protolab.replication.live.conn import ask
+from protolab.replication.live.conn import call, connection
 
 ROLE_PERIOD = 0.05
 ROLE_NAMES = {"master": "primary", "slave": "replica", "sentinel": "sentinel"}
@@ -37,6 +37,7 @@ class Observer:
     def __init__(self, run) -> None:
         self.run = run
         self.current: dict[str, str] = {}
+        self.conns: dict = {}
         self.tasks: list[asyncio.Task] = []
 
     def start(self) -> None:
@@ -49,6 +50,9 @@ class Observer:
         for t in self.tasks:
             t.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        for conn in self.conns.values():
+            await conn.disconnect()
+        self.conns.clear()
 
     def set_role(self, name: str, role: str) -> None:
         if self.current.get(name) == role:
@@ -60,10 +64,17 @@ class Observer:
             self.run.event(name, "role", role, t)
 
     async def role_of(self, name: str) -> str | None:
+        """The node's role now; "down" when its process is gone, None when it does not answer."""
+        conn = self.conns.get(name)
+        if conn is None:
+            conn = self.conns[name] = connection(self.run.private_port(name), timeout=0.3)
         try:
-            reply = await ask(self.run.private_port(name), "ROLE", timeout=0.3)
+            reply = (await call(conn, ("ROLE",)))[0]
         except (OSError, ConnectionError, asyncio.TimeoutError, Exception):  # noqa: BLE001
+            await conn.disconnect()
             return None if self.run.process_alive(name) else "down"
+        if isinstance(reply, Exception):
+            return None
         return ROLE_NAMES.get(reply[0], reply[0])
 
     async def _poll_role(self, name: str) -> None:

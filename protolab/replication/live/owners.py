@@ -33,14 +33,24 @@ def socket_inode(local_port: int, remote_port: int) -> str | None:
 class Owners:
     def __init__(self) -> None:
         self.inodes: dict[str, str] = {}  # our client sockets: inode -> endpoint name (inodes are unique)
+        self.sockets: dict[int, tuple] = {}  # our client sockets: local port -> (socket, name)
+        self.unknown = 0  # connections whose endpoint was not found (they are never partitioned)
         self.pids: dict[int, str] = {}  # server processes of this run: pid -> endpoint name
 
     def register_socket(self, sock, name: str) -> None:
         self.inodes[str(os.fstat(sock.fileno()).st_ino)] = name
+        self.sockets[sock.getsockname()[1]] = (sock, name)
+
+    def lookup_fast(self, peer_port: int) -> str | None:
+        """Our own client sockets, without reading /proc (one lookup per socket: it connects once)."""
+        entry = self.sockets.pop(peer_port, None)
+        if entry is not None and entry[0].fileno() != -1 and entry[0].getsockname()[1] == peer_port:
+            return entry[1]
+        return None
 
     def lookup(self, peer_port: int, proxy_port: int) -> str | None:
         inode = socket_inode(peer_port, proxy_port)
-        if inode is None:
+        if inode is None or inode == "0":  # gone already (closed sockets show inode 0)
             return None
         name = self.inodes.get(inode)
         if name is not None:
@@ -57,4 +67,5 @@ class Owners:
                         return name
                 except OSError:
                     continue
+        self.unknown += 1
         return None

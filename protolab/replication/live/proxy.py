@@ -8,8 +8,9 @@ hence its host, and opens a connection to the server. Two pipes then carry the b
 direction, each a FIFO of ``(deliver at, chunk)``:
 - latency: a chunk is delivered ``base + jitter`` after it was read, the link's latency from the
   scenario (``[network]`` / ``[[link]]``), never before the chunk ahead of it (TCP keeps order);
-- partition: a chunk from host A to host B waits while (A, B) is blocked and flows on heal, as
-  TCP's retransmissions deliver it once the path is back (a closed connection waits the same way);
+- partition: a chunk from host A to host B waits while (A, B) is blocked and crosses at the first
+  TCP retransmission after the heal (200 ms, doubling, from when it was due: after a 4 s cut the
+  next try may be seconds away, as on a real network); a close waits the same way;
 - delay: extra latency for the pairs the fault names;
 - loss: TCP never loses bytes, it retransmits them: each lost draw adds a retransmission timeout
   (200 ms, doubling) to the chunk, with the fault's probability per draw;
@@ -31,7 +32,16 @@ from protolab.replication.live.owners import Owners
 
 CHUNK = 65536
 RTO = 0.2  # Linux's minimum TCP retransmission timeout
-RTO_MAX = 3.0
+RTO_MAX = 120.0  # Linux's TCP_RTO_MAX
+
+
+def retransmit_at(first: float, now: float) -> float:
+    """The first retransmission at or after ``now`` of a segment first due at ``first``."""
+    t, rto = first, RTO
+    while t < now:
+        t += rto
+        rto = min(2 * rto, RTO_MAX)
+    return t
 
 
 class NetState:
@@ -92,11 +102,15 @@ class Pipe:
             while not self.queue:
                 self.ready.clear()
                 await self.ready.wait()
+            held = False
             while self.pair in self.net.blocked:
+                held = True
                 await self.net.changed.wait()
             if not self.queue:
                 continue
             at, data = self.queue[0]
+            if held:  # TCP retransmits with exponential backoff: the bytes cross at the next try
+                self.queue[0] = (at := retransmit_at(at, loop.time()), data)
             wait = at - loop.time()
             if wait > 0.0005:
                 await asyncio.sleep(wait)
@@ -178,7 +192,10 @@ class Proxy:
         conn = Conn()
         conn.writers.append(writer)
         peer_port = writer.get_extra_info("peername")[1]
-        who = self.owners.lookup(peer_port, self.public)
+        who = self.owners.lookup_fast(peer_port)
+        if who is None:  # a server process: /proc, off the event loop
+            loop = asyncio.get_running_loop()
+            who = await loop.run_in_executor(None, self.owners.lookup, peer_port, self.public)
         src = self.host_of(who) if who else "?"
         dst = self.host_of(self.name)
         try:

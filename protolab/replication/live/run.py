@@ -18,7 +18,7 @@ from itertools import count
 from types import SimpleNamespace
 
 from protolab.replication.history import History
-from protolab.replication.live.clients import KEY, LiveClient
+from protolab.replication.live.clients import LiveClient
 from protolab.replication.live.conn import ask
 from protolab.replication.live.observer import Observer
 from protolab.replication.stats import Quantiles
@@ -72,6 +72,10 @@ class LiveRun:
 
     def event(self, source: str, kind: str, detail: str = "", t: float | None = None) -> None:
         self.events.append((round(self.now() if t is None else t, 6), source, kind, detail))
+
+    def key(self, k: int) -> str:
+        """The list a write to key ``k`` appends its id to."""
+        return f"{self.dep.key_prefix}k{k}"
 
     def process_died(self, name: str) -> None:
         if name in self.dep.data_nodes():
@@ -166,7 +170,7 @@ class LiveRun:
             if up:
                 for k in range(keys):
                     with contextlib.suppress(Exception):
-                        items |= {int(v) for v in await ask(self.private_port(name), "LRANGE", KEY.format(k), 0, -1,
+                        items |= {int(v) for v in await ask(self.private_port(name), "LRANGE", self.key(k), 0, -1,
                                                             timeout=2.0)}
             self.nodes[name] = LiveNode(name, up, role or "down", items)
         named = await self.named_primary() if self.sentinel_names() else None

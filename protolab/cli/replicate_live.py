@@ -1,0 +1,112 @@
+"""`protolab replicate run/compare --backend redis`: the CLI side of the live backend.
+
+``replicate.py`` parses the options and hands over here when real servers are asked for; the
+result is the simulator's ``RunResult``, shown by the same view.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from protolab.cli.common import fail_check, output
+from protolab.errors import BadInput
+
+BACKEND_NAMES = ("sim", "redis")
+
+
+def check_backend(backend: str, sentinel: str | None, master: str | None, yes_disrupt: bool) -> None:
+    if backend not in BACKEND_NAMES:
+        raise BadInput(f"--backend {backend!r}: one of {', '.join(BACKEND_NAMES)}")
+    if sentinel is None and (master is not None or yes_disrupt):
+        raise BadInput("--master and --yes-disrupt go with --sentinel HOST:PORT (an existing deployment)")
+    if sentinel is not None:
+        if backend != "redis":
+            raise BadInput("--sentinel runs against real servers: add --backend redis")
+        if master is None:
+            raise BadInput("--sentinel needs --master NAME (the master name the Sentinel monitors)")
+        if not yes_disrupt:
+            raise BadInput("this run writes to that deployment and may force a failover or pause its servers; "
+                           "add --yes-disrupt to confirm")
+
+
+def redis_runner(sentinel: str | None, master: str | None, advance=None):
+    """A function scenario -> (run, RunResult) on real servers, local or existing."""
+    from protolab.replication.live.backend import run_external, run_local
+
+    if sentinel is not None:
+        return lambda sc: run_external(sc, sentinel=sentinel, master=master, advance=advance)
+    return lambda sc: run_local(sc, advance=advance)
+
+
+def run_redis(sc, *, sentinel: str | None, master: str | None, svg: Path | None, history: Path | None,
+              as_json: bool, view) -> None:
+    from protolab.render.progress import progress
+    from protolab.replication.cli_support import write_outputs
+    from protolab.replication.live.backend import check_scenario
+
+    check_scenario(sc)
+    if svg is not None:
+        raise BadInput("--svg draws the simulator's message ladder; real servers have no message trace "
+                       "(use --history)")
+    if history is not None and not history.parent.is_dir():
+        raise BadInput(f"cannot write {history}: no directory {history.parent}")
+    with progress(sc.end_time(), "real servers: starting, then running the scenario", unit="s") as advance:
+        run, result = redis_runner(sentinel, master, advance)(sc)
+    write_outputs(run, result, svg=None, history=history)
+    output(result, as_json, view)
+    failed = [c.name for c in result.checks if not c.ok]
+    if failed:
+        fail_check(f"{sc.mode} broke its promise on real servers: {', '.join(failed)}")
+
+
+def compare_redis(sc, *, backends: str, repeat: int, sentinel: str | None, master: str | None,
+                  as_json: bool) -> None:
+    from protolab.render.progress import progress
+    from protolab.replication.live.backend import check_scenario
+    from protolab.replication.live.compare import compare_backends, parse_backends
+
+    names = parse_backends(backends)
+    if "redis" in names:
+        check_scenario(sc)
+    if repeat < 1:
+        raise BadInput(f"--repeat must be 1 or more, got {repeat}")
+    runner = redis_runner(sentinel, master)
+    with progress(repeat * len(names), "sim and real servers", unit="runs") as advance:
+        result = compare_backends(sc, names, repeat, lambda s: runner(s)[1], advance)
+    output(result, as_json, _compare_view)
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _compare_view(c):
+    from rich.table import Table
+    from rich.text import Text
+
+    title = (f"{c.scenario} ({c.mode}), {c.repeat} run(s) per backend from seed {c.seed}: "
+             f"{'; '.join(c.faults) or 'no faults'}")
+    table = Table(title=title, title_justify="left")
+    table.add_column("measure")
+    table.add_column("unit")
+    for b in c.backends:
+        table.add_column(f"{'predicted (sim)' if b == 'sim' else 'measured (redis)'} median", justify="right")
+    both = len(c.backends) == 2
+    if both:
+        table.add_column("difference", justify="right")
+        table.add_column("sim error", justify="right")
+    for row in c.rows:
+        cells = [row.measure, row.unit] + [_fmt(row.medians[b]) for b in c.backends]
+        if both:
+            cells += [_fmt(row.difference), "-" if row.error_pct is None else f"{row.error_pct:+.1f}%"]
+        table.add_row(*cells)
+    lines = []
+    if c.rto_within_tolerance is not None:
+        lines.append(f"RTO predicted within 30% of the measured median: {'yes' if c.rto_within_tolerance else 'NO'}")
+    if c.loss_agrees is not None:
+        lines.append(f"acknowledged-write loss predicted: {'yes' if c.loss_predicted else 'no'}, measured: "
+                     f"{'yes' if c.loss_measured else 'no'} -> {'agree' if c.loss_agrees else 'DISAGREE'}")
+    lines += [f"note: {n}" for n in c.notes]
+    return [table, Text("\n".join(lines))] if lines else table
