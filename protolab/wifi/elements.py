@@ -132,10 +132,6 @@ def _vht_op(body: bytes, s: dict) -> None:
     s.setdefault("vht_center1", body[2])
 
 
-def _he_cap(body: bytes, s: dict) -> None:
-    s["he"] = True
-
-
 def _he_op(body: bytes, s: dict) -> None:
     params = body[1] | body[2] << 8 | body[3] << 16
     o = 1 + 3 + 1 + 2  # ext id, parameters, BSS colour, basic HE-MCS set
@@ -148,20 +144,11 @@ def _he_op(body: bytes, s: dict) -> None:
         s.setdefault("he6_width", body[o + 1] & 3)
 
 
-def _he6_cap(body: bytes, s: dict) -> None:
-    s["he6_cap"] = True
-
-
-def _wmm(body: bytes, s: dict) -> None:
-    s["wmm"] = True
-
-
-def _wps(body: bytes, s: dict) -> None:
-    s["wps"] = True
-
-
-def _rrm(body: bytes, s: dict) -> None:
-    s["rrm"] = True
+def _present(key: str) -> Digest:
+    """A digest that only notes the element is there (survey's HE / WMM / WPS / 802.11k columns)."""
+    def digest(body: bytes, s: dict) -> None:
+        s[key] = True
+    return digest
 
 
 def _ext_cap(body: bytes, s: dict) -> None:
@@ -233,7 +220,7 @@ ELEMENTS: dict[int, ElementKind] = {k.eid: k for k in [
        field_roles={"primary_channel": (DISCOVERY, "the AP's primary 20 MHz channel")}),
     _k(62, "Secondary Channel Offset", "sco", COMPATIBILITY, "40 MHz secondary channel above or below"),
     _k(70, "RM Enabled Capabilities", "rm", ROAMING,
-       "802.11k radio measurement: neighbour report, beacon reports, link measurement", digest=_rrm),
+       "802.11k radio measurement: neighbour report, beacon reports, link measurement", digest=_present("rrm")),
     _k(71, "Multiple BSSID", "mbssid", DISCOVERY, "several virtual APs announced in one beacon"),
     _k(72, "20/40 BSS Coexistence", "coex", COMPATIBILITY, "40 MHz intolerance and coexistence"),
     _k(74, "Overlapping BSS Scan Parameters", "obss", COMPATIBILITY, "how stations scan for 20/40 MHz coexistence"),
@@ -270,7 +257,7 @@ ELEMENTS: dict[int, ElementKind] = {k.eid: k for k in [
 
 EXTENSIONS: dict[int, ElementKind] = {k.ext: k for k in [
     _k(255, "HE Capabilities", "he", COMPATIBILITY, "802.11ax (Wi-Fi 6): MAC/PHY capabilities, HE-MCS map",
-       ext=35, digest=_he_cap, field_roles={
+       ext=35, digest=_present("he"), field_roles={
            "twt_responder": (POWER_SAVE, "target wake time: the AP agrees wake-up schedules, stations sleep "
                                          "in between"),
            "twt_requester": (POWER_SAVE, "target wake time requester")}),
@@ -281,7 +268,7 @@ EXTENSIONS: dict[int, ElementKind] = {k.ext: k for k in [
     _k(255, "MU EDCA Parameter Set", "mu-edca", COMPATIBILITY, "EDCA parameters for multi-user stations", ext=38),
     _k(255, "Spatial Reuse Parameter Set", "spatial-reuse", COMPATIBILITY, "OBSS PD spatial reuse", ext=39),
     _k(255, "HE 6 GHz Band Capabilities", "he-6ghz", COMPATIBILITY,
-       "6 GHz: A-MPDU/MPDU limits and SM power save (there is no HT element there)", ext=59, digest=_he6_cap,
+       "6 GHz: A-MPDU/MPDU limits and SM power save (there is no HT element there)", ext=59, digest=_present("he6_cap"),
        field_roles={"sm_power_save": (POWER_SAVE, "spatial multiplexing power save (as in HT capabilities)")}),
     _k(255, "EHT Operation", "eht-op", COMPATIBILITY, "802.11be (Wi-Fi 7) operation", ext=106),
     _k(255, "Multi-Link", "ml", DISCOVERY, "802.11be multi-link device", ext=107),
@@ -296,11 +283,11 @@ VENDORS: dict[tuple[int, int], ElementKind] = {k.vendor: k for k in [
        "station waits once the medium is idle (AIFSN slots), its random backoff window (CWmin..CWmax slots, sent "
        "as exponents: CW = 2^e - 1) and how long it may transmit once it wins (TXOP, 32 us units, 0 = one "
        "frame): voice waits least and backs off least; U-APSD for power save",
-       vendor=(MS_OUI, 2), digest=_wmm, field_roles={
+       vendor=(MS_OUI, 2), digest=_present("wmm"), field_roles={
            "uapsd": (POWER_SAVE, "U-APSD: a sleeping station triggers delivery of its buffered frames instead "
                                  "of polling for each")}),
     _k(221, "WPS", "wps", SECURITY, "Wi-Fi protected setup: push-button / PIN enrolment state",
-       vendor=(MS_OUI, 4), digest=_wps),
+       vendor=(MS_OUI, 4), digest=_present("wps")),
     _k(221, "P2P (Wi-Fi Direct)", "p2p", DISCOVERY, "Wi-Fi Direct group information", vendor=(WFA_OUI, 9)),
     _k(221, "Hotspot 2.0 Indication", "hs20", DISCOVERY, "Passpoint support", vendor=(WFA_OUI, 0x10)),
     _k(221, "OWE Transition Mode", "owe-transition", SECURITY, "points an open BSS at its OWE twin",

@@ -26,7 +26,7 @@ from protolab.capture.linklayer import locate
 from protolab.wifi.elements import digest_elements, make_template
 from protolab.wifi.frames import BODY_START, mac, ssid_display
 from protolab.wifi.radiofast import Radio, RadioLayouts
-from protolab.wifi.suites import AKMS, CIPHER_FAMILY, FT_AKMS
+from protolab.wifi.suites import AKMS, CIPHER_FAMILY, FT_AKMS, WPA3_AKMS
 
 LINKTYPE_RADIOTAP = 127
 RATES_11B = {2, 4, 11, 22}  # 1, 2, 5.5, 11 Mb/s in 500 kb/s units
@@ -141,9 +141,9 @@ def security_columns(s: dict, privacy: bool) -> tuple[str, str, str, str]:
                 auths.append(auth)
     if rsn:
         akms = set(rsn.get("akms", ()))
-        if akms & {8, 9, 18, 24, 25, 12}:
+        if akms & WPA3_AKMS:
             enc.append("WPA3")
-        if akms - {8, 9, 18, 24, 25, 12} or not akms:
+        if akms - WPA3_AKMS or not akms:
             enc.append("WPA2")
     if wpa:
         enc.append("WPA")
