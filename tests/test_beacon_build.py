@@ -207,6 +207,12 @@ def test_ssid_any_bytes_and_hidden():
         resolve(BeaconSpec(ssid=b"x" * 33))
 
 
+def test_channel_defaults_per_band():
+    assert [resolve(BeaconSpec(band=b)).channel for b in ("2.4", "5", "6")] == [6, 36, 37]
+    with pytest.raises(BadInput, match="automatic channel selection"):
+        spec_from_hostapd("hw_mode=a\nchannel=0\n")
+
+
 @pytest.mark.parametrize("spec, message", [
     (BeaconSpec(band="5", channel=6), "not a 5 GHz channel"), (BeaconSpec(security="wpa4"), "unknown security"),
     (BeaconSpec(band="2.4", width=80), "20 or 40"), (BeaconSpec(band="5", channel=36, width=80), "needs VHT"),

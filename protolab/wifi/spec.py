@@ -58,7 +58,7 @@ class BeaconSpec:
     hidden: str = "no"                 # no | empty (zero-length SSID) | zeros (zero-filled, same length)
     bssid: str | None = None           # None: seeded random, locally administered
     band: str = "2.4"
-    channel: int = 6
+    channel: int | None = None         # None: the band's usual first choice (DEFAULT_CHANNEL)
     width: int = 20
     beacon_interval: int = 100         # TU
     dtim_period: int = 2
@@ -119,6 +119,10 @@ def parse_mac(text: str) -> str:
     return ":".join(parts)
 
 
+DEFAULT_CHANNEL = {"2.4": 6, "5": 36, "6": 37}  # 37: a 6 GHz preferred scanning channel
+CHANNELS_TEXT = {"2.4": "1..14", "5": "36..64, 100..144, 149..177 in steps of 4", "6": "1, 5, 9 .. 233"}
+
+
 def valid_channel(band: str, channel: int) -> bool:
     if band == "2.4":
         return 1 <= channel <= 14
@@ -133,8 +137,10 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
         raise BadInput(f"unknown security profile {spec.security!r} (one of: {', '.join(PROFILES)})")
     if spec.band not in BANDS:
         raise BadInput(f"unknown band {spec.band!r} (one of: 2.4, 5, 6)")
+    if spec.channel is None:
+        spec = dataclasses.replace(spec, channel=DEFAULT_CHANNEL[spec.band])
     if not valid_channel(spec.band, spec.channel):
-        raise BadInput(f"channel {spec.channel} is not a {spec.band} GHz channel")
+        raise BadInput(f"channel {spec.channel} is not a {spec.band} GHz channel ({CHANNELS_TEXT[spec.band]})")
     if len(spec.ssid) > 32:
         raise BadInput(f"SSID is {len(spec.ssid)} bytes; at most 32")
     if spec.hidden not in HIDDEN:
@@ -330,7 +336,9 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
         c["ssid"] = raw[1:-1].encode() if raw.startswith('"') else bytes.fromhex(raw)
     elif "ssid" in conf:
         c["ssid"] = conf["ssid"].encode("utf-8")
-    channel = _int(conf.get("channel", "6"), "channel")
+    channel = _int(conf["channel"], "channel") if "channel" in conf else None
+    if channel == 0:
+        raise BadInput(f"{source}: channel=0 (automatic channel selection) cannot be built: give a channel")
     op_class = _int(conf["op_class"], "op_class") if "op_class" in conf else None
     hw_mode = conf.get("hw_mode", "g")
     if op_class is not None and 131 <= op_class <= 137:
