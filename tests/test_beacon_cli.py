@@ -133,6 +133,9 @@ def test_survey_table_and_narrow_view_show_names_literally(cli, tmp_path):
     for text in (wide, narrow):
         assert "1e:cd:3c:62:3c:48" in text and "[red]ap:cd:" in text  # no emoji, no markup
     assert "PWR avg" in wide and max(map(len, wide.splitlines())) <= 122
+    hexdump = cli("beacon", "dissect", str(out), "--frame", "1", "--hex").stdout
+    assert "1e:cd:3c:62:3c:48 (discovery)" in hexdump and "[red]ap:cd: (discovery)" in hexdump
+    assert "TIM" in hexdump and "(power save)" in hexdump  # every span of the legend says its role
     assert "ENC WPA2  CIPHER CCMP  AUTH PSK" in narrow and max(map(len, narrow.splitlines()[1:])) <= 80
 
 

@@ -64,19 +64,27 @@ def _field_line(name: str, shown: str, role: str, value: Any = None):
     return text
 
 
-def beacon_spans(beacon) -> list:
-    from protolab.annotate import FieldSpan
-    from protolab.wifi.fixedfields import FIXED_FIELDS, HEADER_FIELDS
+def _hexdump(beacon):
+    """The annotated hex dump of a beacon: render.hexdump's coloured bytes, and a legend whose cells are Text.
+    (render.hexdump's own legend prints names and values as markup: a BSSID like aa:cd:e5 became an emoji and
+    an SSID like [x] vanished.)"""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
 
-    roles = {**{k: v.role for k, v in HEADER_FIELDS.items()}, **{k: v.role for k, v in FIXED_FIELDS.items()}}
-    spans = [FieldSpan(o, n, name, roles[name]) for o, n, name in
-             [(0, 2, "frame control"), (2, 2, "duration"), (4, 6, "receiver"), (10, 6, "transmitter"),
-              (16, 6, "bssid"), (22, 2, "sequence"), (24, 8, "timestamp"), (32, 2, "beacon interval"),
-              (34, 2, "capabilities")] if o + n <= beacon.length]
-    for e in beacon.elements:
-        spans.append(FieldSpan(e.offset, min(2 + e.length, beacon.length - e.offset),
-                               e.name + (" (malformed)" if e.malformed else ""), e.role))
-    return spans
+    from protolab.render.hexdump import _PALETTE, hexdump_text
+    from protolab.wifi.dissect import field_spans
+
+    spans = field_spans(beacon)
+    legend = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for col in ("offset", "len", "bytes", "field", "value (role)"):
+        legend.add_column(col, overflow="fold")
+    for i, span in enumerate(spans):
+        raw = beacon.raw[span.offset:span.end]
+        shown = raw[:16].hex(" ") + (" …" if len(raw) > 16 else "")
+        legend.add_row(f"{span.offset:04x}", str(span.length), Text(shown, style=_PALETTE[i % len(_PALETTE)]),
+                       Text(span.name), Text(span.value))
+    return Group(Text("802.11 frame bytes", style="bold"), hexdump_text(beacon.raw, spans), legend)
 
 
 class _Folded:
@@ -133,14 +141,14 @@ def _dissect_view(show_hex: bool, all_bits: bool):
     def view(result):
         from rich.text import Text
 
-        from protolab.render.hexdump import annotated_hexdump
 
         out = [Text(f"{result.file}: {result.frames} frames, {len(result.beacons)} beacon(s) shown"
-                    + (f"; not counted: {result.not_counted}" if result.not_counted else ""), style="bold")]
+                    + ("; not beacons: " + ", ".join(f"{k} {v}" for k, v in sorted(result.not_counted.items()))
+                       if result.not_counted else ""), style="bold")]
         for beacon in result.beacons:
             out.append(_Folded(beacon_tree(beacon, all_bits)))
             if show_hex:
-                out.append(annotated_hexdump(beacon.raw, beacon_spans(beacon), "802.11 frame bytes"))
+                out.append(_hexdump(beacon))
         for w in result.warnings:
             out.append(Text(f"warning: {w}", style="yellow"))
         return out
@@ -230,7 +238,7 @@ def _explain_view(result):
         for col in (result.header, "role", "what it is for"):
             table.add_column(col, overflow="fold")
         for r in result.rows:
-            table.add_row(r.name, _role(r.role), r.meaning)
+            table.add_row(Text(r.name), _role(r.role), Text(r.meaning))
         out.append(table)
     if result.timeline:
         table = Table(title="a dozing station and the beacon train", header_style="bold")
@@ -383,12 +391,11 @@ def build(
     def view(r):
         from rich.text import Text
 
-        from protolab.render.hexdump import annotated_hexdump
 
         parts = [Text(f"built {r.frames} beacon(s)" + (f" -> {r.output}" if r.output else " (no -o: not written)"),
                       style="bold"), _Folded(beacon_tree(r.beacon))]
         if show_hex:
-            parts.append(annotated_hexdump(r.beacon.raw, beacon_spans(r.beacon), "802.11 frame bytes"))
+            parts.append(_hexdump(r.beacon))
         return parts
 
     output(result, as_json, view)

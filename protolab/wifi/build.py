@@ -11,9 +11,8 @@ sequence number into copies of those bytes: same bytes as building every frame w
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from protolab.annotate import FieldSpan
 from protolab.wifi import bss_params as bp
 from protolab.wifi.channels import center_channel, frequency, secondary_above
 from protolab.wifi.fixedfields import CAP_BY_NAME
@@ -32,7 +31,6 @@ class BuiltBeacon:
     sequence: int
     dtim_count: int
     radiotap_len: int
-    spans: list[FieldSpan] = field(default_factory=list)
 
 
 def rates_of(spec: BeaconSpec) -> tuple[tuple[float, ...], tuple[float, ...]]:

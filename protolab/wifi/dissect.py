@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from protolab.annotate import FieldSpan
 from protolab.errors import BadInput
 from protolab.wifi.elements import ElementKind, kind_of
 from protolab.wifi.fixedfields import CAPABILITY_BITS, FIXED_FIELDS, HEADER_FIELDS, RADIO_FIELDS
@@ -264,6 +265,28 @@ def _fixed_fields(frame: bytes) -> list[Field]:
            Field("capabilities", cap, FIXED_FIELDS["capabilities"].role, f"0x{cap:04x}: {fixed.cap}")]
     out += [Field(f"cap.{c.name}", bool(cap >> c.bit & 1), c.role, c.meaning) for c in CAPABILITY_BITS]
     return out
+
+
+# Where each header and fixed field sits in the frame: (offset, length).
+FIELD_PLACES = {"frame control": (0, 2), "duration": (2, 2), "receiver": (4, 6), "transmitter": (10, 6),
+                "bssid": (16, 6), "sequence": (22, 2), "timestamp": (24, 8), "beacon interval": (32, 2),
+                "capabilities": (34, 2)}
+
+
+def field_spans(beacon: Beacon, width: int = 40) -> list[FieldSpan]:
+    """The bytes of each header field, fixed field and element, named, with its value and role: what the
+    annotated hex dump draws."""
+    def short(text: str) -> str:
+        return text if len(text) <= width else text[:width - 1] + "…"
+
+    spans = [FieldSpan(*FIELD_PLACES[f.name], f.name, f"{short(f.shown)} ({f.role})")
+             for f in (*beacon.header, *beacon.fixed)
+             if f.name in FIELD_PLACES and sum(FIELD_PLACES[f.name]) <= beacon.length]
+    for e in beacon.elements:
+        value = "MALFORMED" if e.malformed else (e.fields[0].shown if e.id == 0 and e.fields else "")
+        spans.append(FieldSpan(e.offset, min(2 + e.length, beacon.length - e.offset), e.name,
+                               f"{short(value)} ({e.role})".lstrip()))
+    return spans
 
 
 def dissect_frame(frame: bytes, number: int = 1, time_ns: int = 0, radiotap=None) -> Beacon:
