@@ -28,14 +28,16 @@ def run() -> StopReport:
         f"built {len(train)} beacons of '{spec.ssid.decode()}' ({spec.bssid}), 5 GHz ch 36/80 MHz, "
         f"TSF +{spec.beacon_interval * 1024} us each",
         f"beacon 4 (DTIM count {tim.get('dtim_count')} of {tim.get('dtim_period')}): multicast bit "
-        f"{tim.get('multicast')}, partial virtual bitmap {tim.get('partial_virtual_bitmap')} (AID 7 has frames)",
+        f"{tim.get('multicast')}, partial virtual bitmap {tim.get('partial_virtual_bitmap')}: buffered AIDs "
+        f"{tim.get('buffered AIDs')}",
         f"RSN: AKMs {[a['suite'] for a in rsn.get('akm_suites')]} (2 = PSK, 8 = SAE), MFP capable "
         f"{rsn.get('mfp_capable')}, required {rsn.get('mfp_required')}: WPA3 transition mode",
         f"{len(beacon.elements)} elements by role: " + ", ".join(f"{r} {n}" for r, n in sorted(roles.items())),
         "dissecting it gives back the spec it was built from: " + ("yes" if back == spec else "NO"),
     ]
     return StopReport("beacon", "802.11 beacons: what an AP announces", lines,
-                      ok=back == spec and tim.get("dtim_count") == 0 and tim.get("multicast") == 1)
+                      ok=back == spec and tim.get("dtim_count") == 0 and tim.get("multicast") == 1
+                      and tim.get("buffered AIDs") == [7])
 
 
 STOP = TourStop("beacon", "802.11 beacons: what an AP announces", run)
