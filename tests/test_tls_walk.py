@@ -279,3 +279,39 @@ def test_without_a_seed_the_engines_use_the_os_csprng(version, suite, group):
             assert first.secrets[name] != second.secrets[name], name
             compared += 1
     assert compared >= 2  # RSA: the pre-master on both sides; ECDHE: one ephemeral key on each side
+
+
+def test_tls13_downgrade_sentinel():
+    """RFC 8446 4.1.3: a server that could do TLS 1.3 but negotiates 1.2 ends its random with DOWNGRD\\x01; a
+    client that offered 1.3 and sees it aborts (someone stripped 1.3 from its ClientHello)."""
+    from protolab.tls.client import TlsClient
+    from protolab.tls.engine import Config
+    from protolab.tls.kx import lab_identity
+    from protolab.tls.server import TlsServer
+    from protolab.tls.suites import lookup_group, lookup_suite
+
+    identity = lab_identity("rsa")
+    suites = [lookup_suite("TLS_AES_128_GCM_SHA256"), lookup_suite("ECDHE-RSA-AES128-GCM-SHA256")]
+    common = dict(suites=suites, groups=[lookup_group("x25519")], seed=2)
+
+    def run(client_versions, server_versions):
+        client = TlsClient(Config(versions=client_versions, anchors=[identity.cert], **common))
+        server = TlsServer(Config(versions=server_versions, identity=identity, **common))
+        _pump(client, server)
+        return client, server
+
+    client, server = run([0x0303], [0x0304, 0x0303])  # an old client: 1.2 is fine, with the sentinel
+    assert client.connected and server.server_random.endswith(b"DOWNGRD\x01")
+    client, server = run([0x0304, 0x0303], [0x0303])  # a 1.2-only server sets no sentinel
+    assert client.connected and not server.server_random.endswith(b"DOWNGRD\x01")
+    # an attacker strips TLS 1.3 from a 1.3-capable client's hello: the 1.3-capable server answers with 1.2
+    # and the sentinel, and the client notices
+    client = TlsClient(Config(versions=[0x0304, 0x0303], anchors=[identity.cert], **common))
+    server = TlsServer(Config(versions=[0x0304, 0x0303], identity=identity, **common))
+    client.start()
+    stripped = TlsClient(Config(versions=[0x0303], anchors=[identity.cert], **common))
+    stripped.start()
+    server.receive(stripped.data_to_send())
+    client.data_to_send()
+    client.receive(server.data_to_send())
+    assert client.failed and "downgrade sentinel" in client.error

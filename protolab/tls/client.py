@@ -97,8 +97,13 @@ class TlsClient(Endpoint):
             raise TlsFailure(f"{self.suite.name} is not a suite of this version", 47, "suite negotiation")
         self.server_random = sh.random
         self.server_hello = sh
+        if sh.session_id != self.offered.session_id and self.version == m.TLS13:
+            raise TlsFailure("ServerHello does not echo the ClientHello's session id", 47, "ServerHello")
         if self.version == m.TLS13:
             return self._hello13(sh)
+        if m.TLS13 in self.config.versions and sh.random[-8:] == m.DOWNGRADE_TLS12:
+            raise TlsFailure("the server's random carries the TLS 1.3 downgrade sentinel (DOWNGRD\\x01) but it chose "
+                             "TLS 1.2: someone removed TLS 1.3 from the ClientHello", 47, "downgrade protection")
         self.ems = self.config.ems and x.find(sh.extensions, x.EXTENDED_MASTER_SECRET) is not None
         self.step(NOTE, "negotiated", detail=f"TLS 1.2, {self.suite.name}, key exchange {self.suite.kx.upper()}, "
                                              f"extended master secret {'on' if self.ems else 'off'}")

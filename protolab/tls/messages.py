@@ -39,6 +39,7 @@ CERTIFICATE_VERIFY, CLIENT_KEY_EXCHANGE, FINISHED, KEY_UPDATE, MESSAGE_HASH = 15
 
 # SHA-256("HelloRetryRequest"): a ServerHello with this random is a HelloRetryRequest (RFC 8446 §4.1.3).
 HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+DOWNGRADE_TLS12 = b"DOWNGRD\x01"  # last 8 bytes of a TLS 1.3 server's random when it negotiates 1.2 (RFC 8446 4.1.3)
 
 _version = u16(named(VERSIONS))
 _scheme = u16(named(SIGNATURE_SCHEMES))

@@ -135,6 +135,8 @@ class TlsServer(Endpoint):
         if self.version == m.TLS13 and self.retry_group is not None:
             return self._retry(ch)
         self.server_random = self.rng.randbytes(32)
+        if self.version == m.TLS12 and m.TLS13 in self.config.versions:  # RFC 8446 4.1.3 downgrade sentinel
+            self.server_random = self.server_random[:24] + m.DOWNGRADE_TLS12
         if self.version == m.TLS13:
             return self._flight13(ch)
         self.ems = self.config.ems and x.find(ch.extensions, x.EXTENDED_MASTER_SECRET) is not None
