@@ -9,7 +9,8 @@ XChannel, antenna signal) from capture.radiotap.FIELDS, following the same rules
 occurrence of a field wins, an unknown field or one past the length stops the walk), then reads them per
 frame with plain indexing. A chain that opens a vendor namespace (its skip length is data, not layout)
 or a header that does not fit is not compiled: `read` returns None and the caller falls back to
-capture.linklayer.locate. Both caches are bounded (a capture has a handful of chains and frequencies).
+capture.linklayer.locate. Both caches are bounded (a capture has a handful of chains, and a receiver sees
+a few frequencies and signal levels) and emptied when full.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from protolab.capture.radiotap import (
 )
 
 MAX_LAYOUTS = 256
-MAX_CHANNELS = 1024
+MAX_RADIOS = 4096
+_MISSING = object()
 
 
 class Radio(NamedTuple):
@@ -51,8 +53,7 @@ class Layout(NamedTuple):
     flags: int      # offsets in the header, -1 when the field is absent
     signal: int
     freq: int
-    chflags: int
-    chflags_wide: bool  # XChannel: 32-bit flags before the frequency (only the low 16 bits are kept)
+    chflags: int    # XChannel's flags are 32 bits: their low 16 bits are read, as parse_radiotap keeps
 
 
 def compile_layout(header: bytes, length: int) -> Layout | None:
@@ -87,20 +88,21 @@ def compile_layout(header: bytes, length: int) -> Layout | None:
 
 def _layout(offsets: dict[str, int]) -> Layout:
     if "channel" in offsets:  # the Channel field wins over XChannel, as in parse_radiotap
-        freq, chflags, wide = offsets["channel"], offsets["channel"] + 2, False
+        freq, chflags = offsets["channel"], offsets["channel"] + 2
     elif "xchannel" in offsets:
-        freq, chflags, wide = offsets["xchannel"] + 4, offsets["xchannel"], True
+        freq, chflags = offsets["xchannel"] + 4, offsets["xchannel"]
     else:
-        freq, chflags, wide = -1, -1, False
-    return Layout(offsets.get("flags", -1), offsets.get("dbm_antsignal", -1), freq, chflags, wide)
+        freq, chflags = -1, -1
+    return Layout(offsets.get("flags", -1), offsets.get("dbm_antsignal", -1), freq, chflags)
 
 
 class RadioLayouts:
-    """Per-capture state of the fast radiotap path: compiled layouts and frequency -> (band, channel)."""
+    """Per-capture state of the fast radiotap path: compiled layouts, and the Radio of each combination of
+    values seen (frequency, channel flags, signal, FCS flag), so that a frame costs a few indexings."""
 
     def __init__(self) -> None:
         self.layouts: dict[bytes, Layout | None] = {}
-        self.channels: dict[tuple[int, int], tuple[str | None, int | None]] = {}
+        self.radios: dict[tuple, Radio] = {}  # decoded values -> Radio (not header bytes: TSFT varies)
 
     def read(self, data: bytes) -> tuple[int, Radio] | None:
         """(radiotap length, Radio) of a radiotap record, or None: use linklayer.locate for this one."""
@@ -116,31 +118,42 @@ class RadioLayouts:
                 return None
             end += 4
         key = data[2:end]
-        layouts = self.layouts
-        if key in layouts:
-            layout = layouts[key]
-        else:
-            layout = compile_layout(data, length)
-            if len(layouts) >= MAX_LAYOUTS:
-                layouts.pop(next(iter(layouts)))
-            layouts[key] = layout
+        layout = self.layouts.get(key, _MISSING)
+        if layout is _MISSING:
+            layout = self._compile(data, length, key)
         if layout is None:
             return None
-        flags = data[layout.flags] if layout.flags >= 0 else 0
+        flags_at, signal_at, freq_at, chflags_at = layout
         signal = None
-        if layout.signal >= 0:
-            signal = data[layout.signal]
+        if signal_at >= 0:
+            signal = data[signal_at]
             if signal > 127:
                 signal -= 256
-        freq = band = channel = None
-        if layout.freq >= 0:
-            freq = data[layout.freq] | data[layout.freq + 1] << 8
-            chflags = data[layout.chflags] | data[layout.chflags + 1] << 8
-            known = self.channels.get((freq, chflags))
-            if known is None:
-                known = (band_of(freq, chflags), freq_to_channel(freq) if freq else None)
-                if len(self.channels) >= MAX_CHANNELS:
-                    self.channels.clear()
-                self.channels[(freq, chflags)] = known
-            band, channel = known
-        return length, Radio(freq, band, channel, signal, bool(flags & FLAG_FCS))
+        if freq_at >= 0:
+            freq = data[freq_at] | data[freq_at + 1] << 8
+            chflags = data[chflags_at] | data[chflags_at + 1] << 8
+        else:
+            freq = chflags = None
+        fcs = flags_at >= 0 and bool(data[flags_at] & FLAG_FCS)
+        radio = self.radios.get((freq, chflags, signal, fcs))
+        if radio is None:
+            radio = self._radio(freq, chflags, signal, fcs)
+        return length, radio
+
+    def _compile(self, data: bytes, length: int, key: bytes) -> Layout | None:
+        layout = compile_layout(data, length)
+        if len(self.layouts) >= MAX_LAYOUTS:
+            self.layouts.clear()
+        self.layouts[key] = layout
+        return layout
+
+    def _radio(self, freq: int | None, chflags: int | None, signal: int | None, fcs: bool) -> Radio:
+        """A Radio for these values, kept for the next frame that has them (a receiver sees a few dozen)."""
+        band = channel = None
+        if freq is not None:
+            band, channel = band_of(freq, chflags), freq_to_channel(freq) if freq else None
+        radio = Radio(freq, band, channel, signal, fcs)
+        if len(self.radios) >= MAX_RADIOS:
+            self.radios.clear()
+        self.radios[(freq, chflags, signal, fcs)] = radio
+        return radio
