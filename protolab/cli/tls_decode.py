@@ -86,10 +86,11 @@ def decode_view(result):
         out.append(msgs)
         if c.derivations:
             der = Table(title="derivations (which secret from what)", title_justify="left", pad_edge=False)
-            for col in ("value", "computed as", "kind", "output"):
+            for col in ("value", "computed as", "from", "kind", "output"):
                 der.add_column(col, overflow="fold")
             for d in c.derivations:
-                der.add_row(d.name, d.function, d.kind, _short(d.output))
+                inputs = "\n".join(f"{k} = {_short(v, 8) if isinstance(v, bytes) else v}" for k, v in d.inputs.items())
+                der.add_row(d.name, d.function, inputs, d.kind, _short(d.output))
             out.append(der)
         checks = Table(title="checks", title_justify="left", pad_edge=False)
         for col in ("check", "result", "detail"):
