@@ -259,7 +259,7 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
                     digests[body] = s
             t = pkt.timestamp_ns
             if net.count:
-                bucket = round((t - net.last) / DELTA_BUCKET_NS)
+                bucket = (t - net.last + DELTA_BUCKET_NS // 2) // DELTA_BUCKET_NS  # nearest 0.1 TU
                 net.deltas[bucket] = net.deltas.get(bucket, 0) + 1
             else:
                 net.first = t
