@@ -265,14 +265,14 @@ class BuildResult:
 
 def _spec_from_options(spec_file: Path | None, hostapd: Path | None, options: dict):
     from protolab.errors import BadInput
-    from protolab.wifi.spec import BeaconSpec, spec_from_hostapd, spec_from_mapping, spec_from_toml
+    from protolab.wifi.spec import BeaconSpec, read_text, spec_from_hostapd, spec_from_mapping, spec_from_toml
 
     if spec_file and hostapd:
         raise BadInput("give either --spec or --hostapd, not both")
     if spec_file:
         base = spec_from_toml(spec_file)
     elif hostapd:
-        base = spec_from_hostapd(Path(hostapd).read_text(), str(hostapd))
+        base = spec_from_hostapd(read_text(hostapd, "--hostapd"), str(hostapd))
     else:
         base = BeaconSpec()
     given = {k: v for k, v in options.items() if v is not None and v != ()}
