@@ -142,7 +142,7 @@ def test_tshark_decrypts_every_walk(tmp_path, tool):
     keylog.write_text("".join(r.keylog for r in results))
     fields = ["tcp.stream", "tls.record.content_type", "tls.handshake.type", "tls.handshake.random",
               "tls.handshake.ciphersuite", "http.request.method", "http.response.code", "tls.alert_message.desc",
-              "_ws.malformed", "tls.handshake.extension.type"]
+              "_ws.malformed", "tls.handshake.extension.type", "http.content_length"]
     out = _run([tshark, "-r", str(pcap), "-o", f"tls.keylog_file:{keylog}", "-T", "fields", "-E", "separator=|",
                 *sum((["-e", f] for f in fields), [])])
     per = defaultdict(lambda: defaultdict(list))
@@ -159,6 +159,7 @@ def test_tshark_decrypts_every_walk(tmp_path, tool):
         assert [int(t) for t in got["tls.handshake.type"]] == sent, ALL_WALKS[i]  # every message, decrypted
         assert got["http.request.method"] == ["GET"] and got["http.response.code"] == ["200"], ALL_WALKS[i]
         assert got["tls.alert_message.desc"] == ["0", "0"], ALL_WALKS[i]  # both close_notify decrypted
+        assert got["http.content_length"] == [str(len(walk_mod.RESPONSE.split(b"\r\n\r\n", 1)[1]))]
         # the same handshake fields as the walk shows
         hellos = [s for s in r.steps if s.title in ("ClientHello", "ServerHello")]
         randoms = [s.data[6:38].hex() for s in hellos]

@@ -25,7 +25,8 @@ from protolab.tls.records import APPLICATION_DATA, HANDSHAKE, split_records
 from protolab.tls.steps import ASYMMETRIC, ATTACKER, CHECK, MESSAGE, NOTE, RECORD, SYMMETRIC, CostMeasure, KeyRole, Step
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
-RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 27\r\n\r\nhello from the protolab walk"
+_BODY = b"hello from the protolab walk\n"
+RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s" % (len(_BODY), _BODY)
 
 # --tamper targets: what the attacker changes, and the check that should catch it.
 TAMPER_TARGETS = {
