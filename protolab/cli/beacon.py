@@ -161,6 +161,28 @@ def _clock(ns: int) -> str:
     return datetime.datetime.fromtimestamp(ns / 1e9, datetime.timezone.utc).strftime("%H:%M:%S")
 
 
+# table column -> the BssRow field whose role (survey.COLUMN_ROLES) it shows
+SURVEY_FIELDS = {"BSSID / SSID": "bssid", "CH": "channel", "GHz": "band", "#": "beacons",
+                 "PWR avg\nmin..max": "signal_avg", "TU int\nmeasured": "interval_tu", "ENC": "enc",
+                 "CIPHER": "cipher", "AUTH": "auth", "MFP": "mfp", "PHY": "phy", "MHz": "width_mhz", "CC": "country",
+                 "DTIM": "dtim_period", "WMM": "wmm", "k/v/r": "k", "seen (UTC)\nfirst\nlast": "first_seen_ns"}
+
+
+def _roles_line(result, sep: str = " · "):
+    """'roles: discovery BSSID/SSID CH ... · security ENC ...': which reason each column serves."""
+    from rich.text import Text
+
+    by_role: dict[str, list[str]] = {}
+    for col, name in SURVEY_FIELDS.items():
+        by_role.setdefault(result.column_roles[name], []).append(col.split("\n")[0])
+    line = Text("roles: ")
+    for i, (role, cols) in enumerate(by_role.items()):
+        line.append(sep if i else "")
+        line.append(role, style=ROLE_STYLE.get(role, ""))
+        line.append(" " + " ".join(cols))
+    return line
+
+
 SURVEY_COLUMNS = ("BSSID / SSID", "CH", "GHz", "#", "PWR avg\nmin..max", "TU int\nmeasured", "ENC", "CIPHER",
                   "AUTH", "MFP", "PHY", "MHz", "CC", "DTIM", "WMM", "k/v/r", "seen (UTC)\nfirst\nlast")
 
@@ -199,6 +221,7 @@ def _survey_cards(result):
                         f"WMM {'yes' if n.wmm else 'no'}  k/v/r {kvr}"))
     if result.not_counted:
         out.append(Text("not beacons: " + ", ".join(f"{k} {v}" for k, v in sorted(result.not_counted.items()))))
+    out.append(_roles_line(result, sep="\n       "))
     return out
 
 
@@ -221,9 +244,10 @@ def _survey_table(result):
         table.add_column(col, no_wrap=not ssid, overflow="fold", min_width=17 if ssid else None)
     for n in result.networks:
         table.add_row(*(Text(c) for c in _survey_row(n)))  # Text: a BSSID like 1e:cd:.. is no emoji, [x] no markup
+    caption = _roles_line(result)
     if result.not_counted:
-        table.caption = Text("not beacons: " + ", ".join(f"{k} {v}" for k, v in sorted(result.not_counted.items())))
-        table.caption_justify = "left"
+        caption.append("\nnot beacons: " + ", ".join(f"{k} {v}" for k, v in sorted(result.not_counted.items())))
+    table.caption, table.caption_justify = caption, "left"
     return table
 
 

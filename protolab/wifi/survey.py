@@ -26,6 +26,7 @@ from protolab.capture.linklayer import locate
 from protolab.wifi.elements import digest_elements, make_template
 from protolab.wifi.frames import BODY_START, mac, ssid_display
 from protolab.wifi.radiofast import Radio, RadioLayouts
+from protolab.wifi.roles import COMPATIBILITY, DISCOVERY, POWER_SAVE, ROAMING, SECURITY, TIME_SYNC
 from protolab.wifi.suites import AKMS, CIPHER_FAMILY, FT_AKMS, WPA3_AKMS
 
 LINKTYPE_RADIOTAP = 127
@@ -94,6 +95,18 @@ class BssRow:
     malformed: int
 
 
+# The role each BssRow column serves (the survey's answer to "which of the six reasons is this for?").
+COLUMN_ROLES: dict[str, str] = {
+    **dict.fromkeys(("bssid", "ssid", "ssid_hex", "channel", "band", "beacons", "first_seen_ns", "last_seen_ns"),
+                    DISCOVERY),
+    **dict.fromkeys(("interval_tu", "measured_tu"), TIME_SYNC),
+    "dtim_period": POWER_SAVE,
+    **dict.fromkeys(("phy", "width_mhz", "country", "wmm", "malformed"), COMPATIBILITY),
+    **dict.fromkeys(("enc", "cipher", "auth", "mfp"), SECURITY),
+    **dict.fromkeys(("signal_min", "signal_avg", "signal_max", "k", "v", "r"), ROAMING),
+}
+
+
 @dataclass
 class Survey:
     file: str
@@ -103,6 +116,7 @@ class Survey:
     networks: list[BssRow] = field(default_factory=list)
     rows: list[BeaconRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    column_roles: dict[str, str] = field(default_factory=lambda: dict(COLUMN_ROLES))
 
 
 class _Bss:
