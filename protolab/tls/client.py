@@ -272,6 +272,12 @@ class TlsClient(Endpoint):
         self.derived("master secret and application traffic secrets", self.ks.derivations[self._ks_mark:],
                      SYMMETRIC, "HKDF over the hash of ClientHello..server Finished")
         self._ks_mark = len(self.ks.derivations)
+        if self.offered.session_id:  # middlebox compatibility mode (RFC 8446 D.4): a dummy CCS first
+            from protolab.tls.records import CHANGE_CIPHER_SPEC, Record
+
+            ccs = Record(CHANGE_CIPHER_SPEC, m.TLS12, b"\x01").encode()
+            self._out += ccs
+            self.step(NOTE, "ChangeCipherSpec (TLS 1.3 compatibility, ignored by the server)", data=ccs, sent=True)
         if self.cert_requested:
             self.send_handshake(m.Certificate13(self.cert_request_context, []), "no client certificate")
         start = len(self.ks.derivations)
