@@ -120,6 +120,13 @@ def test_survey_csv_sort_and_each(cli):
     r = cli("beacon", "survey", str(SAMPLES / "profile-wpa.pcap"), "--csv")
     lines = r.stdout.strip().splitlines()
     assert lines[0].startswith("bssid,ssid,ssid_hex,channel") and ",WPA,TKIP,PSK,no," in lines[1]
+    import csv
+    import io
+
+    r = cli("beacon", "survey", str(SAMPLES / "profile-wpa.pcap"), "--csv", "--each")
+    row = next(csv.DictReader(io.StringIO(r.stdout)))
+    assert json.loads(row["wpa"]) == {"version": 1, "group": 2, "pairwise": [2], "akms": [2]}
+    assert json.loads(row["elements"])[:4] == [0, 1, 3, 5] and row["rsn"] == ""
     r = cli("beacon", "survey", str(SAMPLES / "train-dtim3.pcap"), "--json", "--each", "--sort", "bssid")
     rows = json.loads(r.stdout)["rows"]
     assert [row["dtim_count"] for row in rows] == [0, 2, 1] * 4

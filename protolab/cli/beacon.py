@@ -471,14 +471,20 @@ def survey(
     if csv:
         import csv as csvmod
         import dataclasses
+        import json
         import sys
 
         rows = result.rows if each else result.networks
         names = [f.name for f in dataclasses.fields(rows[0])] if rows else []
         writer = csvmod.writer(sys.stdout)
         writer.writerow(names)
+        def cell(value):  # lists and dicts (elements, RSN) as compact JSON, not Python reprs
+            if value is None:
+                return ""
+            return json.dumps(value, separators=(",", ":")) if isinstance(value, (list, tuple, dict)) else value
+
         for r in rows:
-            writer.writerow(["" if getattr(r, n) is None else getattr(r, n) for n in names])
+            writer.writerow([cell(getattr(r, n)) for n in names])
         return
     output(result, as_json, _survey_view)
 
