@@ -27,6 +27,10 @@ def test_build_writes_pcap_and_shows_tree(cli, tmp_path):
     assert (net["ssid"], net["channel"], net["beacons"], net["enc"], net["auth"], net["mfp"], net["phy"],
             net["width_mhz"]) == ("lab", 100, 5, "WPA3", "SAE", "required", "ac", 80)
     assert net["measured_tu"] == 100.0
+    wide = tmp_path / "160.pcap"
+    cli("beacon", "build", "--band", "5", "--channel", "100", "--vht", "--width", "160", "-o", str(wide))
+    (net,) = json.loads(cli("beacon", "survey", str(wide), "--json").stdout)["networks"]
+    assert (net["phy"], net["width_mhz"]) == ("ac", 160)  # VHT operation width 1 with CCFS1 set
 
 
 def test_build_json_and_hostapd(cli, tmp_path):

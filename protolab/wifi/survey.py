@@ -177,6 +177,8 @@ def phy_and_width(s: dict, band: str | None) -> tuple[str, int]:
     if s.get("ht_secondary_offset") in (1, 3):
         width = 40
     vw = VHT_WIDTH.get(s.get("vht_width", 0))
+    if vw == 80 and s.get("vht_center1"):  # 802.11-2016 signalling: CCFS1 set means 160 (or 80+80) MHz
+        vw = 160
     if vw:
         width = max(width, vw)
     if "he6_width" in s:
