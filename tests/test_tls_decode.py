@@ -336,3 +336,24 @@ def test_walk_of_every_suite_decodes(code, tmp_path):
         assert conn.ems == (code % 2 == 0)
     if suite.kx != "rsa":
         assert conn.group == group
+
+
+def test_bytes_show_every_captured_handshake_message_field_by_field(cli, shared):
+    """--bytes: each handshake message as captured (decrypted when it travelled encrypted), annotated like the
+    walk's own messages; the annotations cover the whole message and the ClientHello random is the one the
+    connection reports."""
+    import json
+
+    capture, keylog_path = paths(shared, "tls13")
+    [conn] = decode_capture(capture, load_key_material(keylog_path)).connections
+    shown = [m for m in conn.messages if m.data]
+    assert [m.what for m in shown] == ["ClientHello", "ServerHello", "EncryptedExtensions", "Certificate",
+                                       "CertificateVerify", "Finished", "Finished", "NewSessionTicket",
+                                       "NewSessionTicket"]
+    for m in shown:
+        assert sum(f.length for f in m.spans) == len(m.data), m.what
+    assert shown[0].data[6:38] == conn.client_random and shown[3].encrypted
+    res = cli("tls", "decode", str(capture), "--keylog", str(keylog_path), "--bytes")
+    assert res.exit_code == 0 and "Finished (36 bytes, decrypted)" in res.stdout and "verify_data" in res.stdout
+    doc = json.loads(cli("tls", "decode", str(capture), "--keylog", str(keylog_path), "--json").stdout)
+    assert doc["connections"][0]["messages"][0]["data"] == shown[0].data.hex()

@@ -22,8 +22,11 @@ EphemeralOpt = Annotated[list[Path] | None, typer.Option(
     metavar="<path>")]
 
 
+BytesOpt = Annotated[bool, typer.Option("--bytes", help="Also show every handshake message's bytes, field by field.")]
+
+
 def decode(capture: CaptureArg, keylog: KeylogOpt = None, key: KeyOpt = None, ephemeral: EphemeralOpt = None,
-           as_json: JsonFlag = False) -> None:
+           show_bytes: BytesOpt = False, as_json: JsonFlag = False) -> None:
     """Replay every TLS connection of a capture: recover the secrets, verify both Finished, decrypt the data.
 
     Secrets come from the server RSA key (RSA key transport only), the key log, or an ephemeral private key.
@@ -31,7 +34,7 @@ def decode(capture: CaptureArg, keylog: KeylogOpt = None, key: KeyOpt = None, ep
     yes for RSA key transport, no for ECDHE (forward secrecy). Exit 1 when a check fails (Finished mismatch,
     a record that does not authenticate, a bad signature), 2 on unusable input.
 
-    Example: protolab tls decode tls12-rsa-ems.pcap --key server.key
+    Example: protolab tls decode tls12-rsa-ems.pcap --key server.key --bytes
     """
     from protolab.render.progress import progress
     from protolab.tls.decode import decode_capture, load_key_material
@@ -43,7 +46,7 @@ def decode(capture: CaptureArg, keylog: KeylogOpt = None, key: KeyOpt = None, ep
         total = None
     with progress(total, f"reading {capture.name}", unit="bytes") as advance:
         result = decode_capture(capture, keys, advance)
-    output(result, as_json, decode_view)
+    output(result, as_json, lambda r: decode_view(r, show_bytes))
     failed = result.failed_checks
     if failed:
         fail_check(failed[0] if len(failed) == 1 else f"{len(failed)} checks failed, first: {failed[0]}")
@@ -63,7 +66,32 @@ def _preview(data: bytes, n: int = 72) -> str:
 _MARK = {True: "[green]ok[/]", False: "[red]FAILED[/]", None: "[yellow]not checked[/]"}
 
 
-def decode_view(result):
+def _message_bytes(messages) -> list:
+    """Each handshake message's bytes with its field annotations (what the walk shows for its own messages)."""
+    from rich.text import Text
+
+    from protolab.annotate import FieldSpan
+    from protolab.render.hexdump import annotated_hexdump
+
+    out = []
+    for m in messages:
+        if not m.data:
+            continue
+        out.append(Text(f"  frame {m.frame}, {m.sender}: {m.what} ({len(m.data)} bytes"
+                        + (", decrypted" if m.encrypted else "") + ")", style="bold"))
+        data = m.data[:HEX_LIMIT]
+        spans = [FieldSpan(f.offset, min(f.length, len(data) - f.offset), f.name, f.value)
+                 for f in m.spans if f.offset < len(data)]
+        out.append(annotated_hexdump(data, spans))
+        if len(m.data) > HEX_LIMIT:
+            out.append(Text(f"      … {len(m.data) - HEX_LIMIT} more bytes (see --json)", style="dim"))
+    return out
+
+
+HEX_LIMIT = 256
+
+
+def decode_view(result, show_bytes: bool = False):
     """Rich renderables: per connection its handshake, derivations, checks and data; then forward secrecy."""
     from rich.table import Table
     from rich.text import Text
@@ -84,6 +112,8 @@ def decode_view(result):
         for m in c.messages:
             msgs.add_row(str(m.frame), m.sender, m.what, "yes" if m.encrypted else "", m.note)
         out.append(msgs)
+        if show_bytes:
+            out += _message_bytes(c.messages)
         if c.derivations:
             der = Table(title="derivations (which secret from what)", title_justify="left", pad_edge=False)
             for col in ("value", "computed as", "from", "kind", "output"):

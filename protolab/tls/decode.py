@@ -73,6 +73,8 @@ class Seen:
     what: str
     encrypted: bool = False
     note: str = ""
+    data: bytes = b""  # handshake messages: the message's bytes (decrypted when it travelled encrypted)
+    spans: list = field(default_factory=list)  # and its field annotations (FieldSpan), as the walk shows them
 
 
 @dataclass
@@ -191,8 +193,9 @@ class _Observer:
     def check(self, name: str, ok: bool | None, detail: str = "") -> None:
         self.r.checks.append(Check(name, ok, detail))
 
-    def seen(self, frame: int, sender: str, what: str, encrypted: bool, note: str = "") -> None:
-        self.r.messages.append(Seen(frame, sender, what, encrypted, note))
+    def seen(self, frame: int, sender: str, what: str, encrypted: bool, note: str = "", data: bytes = b"",
+             spans: list | None = None) -> None:
+        self.r.messages.append(Seen(frame, sender, what, encrypted, note, data, spans or []))
 
     def _protection(self, key: bytes, iv: bytes, mac_key: bytes = b"") -> RecordProtection:
         return RecordProtection(self.suite, key, iv, mac_key)
@@ -252,7 +255,7 @@ class _Observer:
             before = self.transcript
             if not (self.finished["client"] and self.finished["server"]):
                 self.transcript += raw
-            self.seen(frame, sender, decoded.name, encrypted)
+            self.seen(frame, sender, decoded.name, encrypted, data=raw, spans=decoded.spans)
             handler = self.HANDLERS.get(raw[0])
             if handler is None:
                 continue
