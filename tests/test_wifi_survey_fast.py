@@ -109,3 +109,16 @@ def test_survey_on_a_receiver_capture_matches_a_fresh_walk(tmp_path):
         assert net.signal_avg == round(sum(values) / len(values), 1) and net.measured_tu == 100.0
     bodies = {r.data[38 + 36:-4] for r in records if r.data[38 + 24 + 12 + 2:][:4] == b"busy"}
     assert len(bodies) == 30  # the busy AP's body changed on every beacon
+
+
+def test_phy_from_the_newest_capability_element():
+    from protolab.wifi.build import build_train
+    from protolab.wifi.elements import digest_elements
+    from protolab.wifi.spec import BeaconSpec
+    from protolab.wifi.survey import phy_and_width
+
+    b = build_train(BeaconSpec(band="5", channel=36, vht=True, he=True, width=80))[0]
+    frame = b.frame[b.radiotap_len:]
+    assert phy_and_width(digest_elements(frame, 36), "5 GHz") == ("ax", 80)
+    eht = frame + bytes([255, 3, 108, 0, 0])  # an EHT Capabilities element (extension 108): Wi-Fi 7
+    assert phy_and_width(digest_elements(eht, 36), "5 GHz") == ("be", 80)

@@ -272,7 +272,8 @@ EXTENSIONS: dict[int, ElementKind] = {k.ext: k for k in [
        field_roles={"sm_power_save": (POWER_SAVE, "spatial multiplexing power save (as in HT capabilities)")}),
     _k(255, "EHT Operation", "eht-op", COMPATIBILITY, "802.11be (Wi-Fi 7) operation", ext=106),
     _k(255, "Multi-Link", "ml", DISCOVERY, "802.11be multi-link device", ext=107),
-    _k(255, "EHT Capabilities", "eht", COMPATIBILITY, "802.11be (Wi-Fi 7) capabilities", ext=108),
+    _k(255, "EHT Capabilities", "eht", COMPATIBILITY, "802.11be (Wi-Fi 7) capabilities", ext=108,
+       digest=_present("eht")),
 ]}
 
 VENDORS: dict[tuple[int, int], ElementKind] = {k.vendor: k for k in [

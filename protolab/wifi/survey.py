@@ -183,7 +183,9 @@ def phy_and_width(s: dict, band: str | None) -> tuple[str, int]:
         width = max(width, vw)
     if "he6_width" in s:
         width = max(width, HE6_WIDTH[s["he6_width"]])
-    if s.get("he"):
+    if s.get("eht"):
+        phy = "be"
+    elif s.get("he"):
         phy = "ax"
     elif "vht_cap" in s:
         phy = "ac"
