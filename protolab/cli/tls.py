@@ -16,7 +16,6 @@ app = group(
 
 WHO_STYLE = {"client": "bold cyan", "server": "bold magenta", "attacker": "bold red"}
 CRYPTO_STYLE = {"asymmetric": "yellow", "symmetric": "blue"}
-HEX_LIMIT = 256  # bytes of a message shown in the hex dump (the legend still names every field)
 
 VersionOpt = Annotated[str, typer.Option("--version", help="TLS version: 1.2 or 1.3.")]
 GroupOpt = Annotated[str, typer.Option("--group", help="ECDHE group: x25519, secp256r1, secp384r1.")]
@@ -41,8 +40,7 @@ def _step_views(steps: list) -> list:
     from rich.table import Table
     from rich.text import Text
 
-    from protolab.annotate import FieldSpan
-    from protolab.render.hexdump import annotated_hexdump
+    from protolab.cli.tls_decode import hexdump_view
 
     out, shown = [], set()
     for i, s in enumerate(steps, 1):
@@ -63,12 +61,7 @@ def _step_views(steps: list) -> list:
             out.append(Text("      " + s.detail, style="italic"))
         if s.kind in ("message", "record") and s.data and s.spans and s.data not in shown:
             shown.add(s.data)  # the receiver's copy of the same bytes is not dumped twice
-            data = s.data[:HEX_LIMIT]
-            spans = [FieldSpan(f.offset, min(f.length, len(data) - f.offset), f.name, f.value)
-                     for f in s.spans if f.offset < len(data)]
-            out.append(annotated_hexdump(data, spans))
-            if len(s.data) > HEX_LIMIT:
-                out.append(Text(f"      … {len(s.data) - HEX_LIMIT} more bytes (see --json)", style="dim"))
+            out += hexdump_view(s.data, s.spans)
         if s.derivations:
             table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, padding=(0, 1))
             for col in ("value", "computed as", "from", "result", "primitive"):

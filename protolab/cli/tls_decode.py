@@ -70,25 +70,33 @@ def _message_bytes(messages) -> list:
     """Each handshake message's bytes with its field annotations (what the walk shows for its own messages)."""
     from rich.text import Text
 
-    from protolab.annotate import FieldSpan
-    from protolab.render.hexdump import annotated_hexdump
-
     out = []
     for m in messages:
         if not m.data:
             continue
         out.append(Text(f"  frame {m.frame}, {m.sender}: {m.what} ({len(m.data)} bytes"
                         + (", decrypted" if m.encrypted else "") + ")", style="bold"))
-        data = m.data[:HEX_LIMIT]
-        spans = [FieldSpan(f.offset, min(f.length, len(data) - f.offset), f.name, f.value)
-                 for f in m.spans if f.offset < len(data)]
-        out.append(annotated_hexdump(data, spans))
-        if len(m.data) > HEX_LIMIT:
-            out.append(Text(f"      … {len(m.data) - HEX_LIMIT} more bytes (see --json)", style="dim"))
+        out += hexdump_view(m.data, m.spans)
     return out
 
 
-HEX_LIMIT = 256
+HEX_LIMIT = 256  # bytes of a message shown in a hex dump (the legend still names every field)
+
+
+def hexdump_view(data: bytes, spans: list) -> list:
+    """An annotated hex dump of a message's first HEX_LIMIT bytes (shared by decode and the walk views)."""
+    from rich.text import Text
+
+    from protolab.annotate import FieldSpan
+    from protolab.render.hexdump import annotated_hexdump
+
+    head = data[:HEX_LIMIT]
+    cut = [FieldSpan(f.offset, min(f.length, len(head) - f.offset), f.name, f.value)
+           for f in spans if f.offset < len(head)]
+    out = [annotated_hexdump(head, cut)]
+    if len(data) > HEX_LIMIT:
+        out.append(Text(f"      … {len(data) - HEX_LIMIT} more bytes (see --json)", style="dim"))
+    return out
 
 
 def decode_view(result, show_bytes: bool = False):
