@@ -15,7 +15,7 @@ from protolab.wifi.spec import PROFILES, BeaconSpec, resolve, spec_from_hostapd,
 REPO = Path(__file__).resolve().parent.parent
 
 # band, channel, HT, VHT, HE, width: every band x PHY generation combination
-COMBOS = [("2.4", 6, False, False, False, 20), ("2.4", 1, True, False, False, 40), ("2.4", 11, True, False, True, 40),
+COMBOS = [("2.4", 6, False, False, False, 20), ("2.4", 1, True, False, False, 40), ("2.4", 7, True, False, True, 40),
           ("5", 36, False, False, False, 20), ("5", 44, True, False, False, 40), ("5", 100, True, True, False, 80),
           ("5", 149, True, True, True, 80), ("5", 36, True, True, True, 160), ("6", 37, False, False, True, 160),
           ("6", 5, False, False, True, 20)]
@@ -43,7 +43,8 @@ def custom_params(band: str, k: int) -> dict:
     if k % 5 != 2:
         return {}
     rates = (1.0, 2.0, 5.5, 11.0) if band == "2.4" and k % 2 else (6.0, 9.0, 12.0, 18.0, 24.0, 36.0, 48.0, 54.0)
-    return dict(rates=rates, basic_rates=rates[:1] + rates[2:3], country_triplets=((1, 3, 17), (8, 6, 20)),
+    side = {"secondary": "below"} if band == "2.4" and k in (17, 22) else {}  # channel 7: HT40- for once
+    return dict(rates=rates, basic_rates=rates[:1] + rates[2:3], country_triplets=((1, 3, 17), (8, 6, 20)), **side,
                 wmm_ac={"vo": {"aifsn": 3, "cwmin": 1, "cwmax": 2, "txop": 30, "acm": 1}, "bk": {"cwmax": 9}})
 
 
@@ -88,6 +89,7 @@ def test_matrix_tshark_agrees_without_errors(matrix, tool):
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60).stdout
     rows = [dict(zip(TSHARK_FIELDS, line.split("\t"), strict=True)) for line in out.splitlines()]
     assert len(rows) == len(matrix["specs"])
+    from protolab.wifi.build import secondary_is_above
     from protolab.wifi.channels import center_channel, frequency
 
     for spec, row in zip(matrix["specs"], rows, strict=True):
@@ -131,8 +133,7 @@ def test_matrix_tshark_agrees_without_errors(matrix, tool):
         assert row["wlan.mobility_domain.mdid"] == (f"0x{spec.mobility_domain:04x}" if spec.mobility_domain else "")
         if spec.ht:
             assert row["wlan.ht.info.secchanoffset"] == ("0x00" if spec.width == 20 else
-                                                         "0x01" if center_channel(spec.band, spec.channel, 40)
-                                                         > spec.channel else "0x03"), where
+                                                         "0x01" if secondary_is_above(spec) else "0x03"), where
         if spec.vht and spec.width >= 80:
             assert row["wlan.vht.op.channelwidth"] == "1", where
             assert int(row["wlan.vht.op.channelcenter0"]) == center_channel(spec.band, spec.channel, 80), where
@@ -263,6 +264,10 @@ def test_hostapd_conf_subset():
     assert (spec.ht, spec.vht, spec.width, spec.wmm, spec.rrm, spec.bss_transition) == (True, True, 80, True,
                                                                                         True, True)
     assert spec.mobility_domain == 0xB2A1  # a1 b2 in frame order, little-endian field
+    below = resolve(spec_from_hostapd("hw_mode=g\nchannel=6\nieee80211n=1\nht_capab=[HT40-][SHORT-GI-40]\n"))
+    assert (below.width, below.secondary) == (40, "below")
+    with pytest.raises(BadInput, match="no secondary channel below"):
+        resolve(BeaconSpec(channel=3, width=40, secondary="below"))
     # the 5 GHz defaults restated are stored as "default"; only what differs from hostapd's defaults stays
     assert (spec.rates, spec.basic_rates, spec.wmm_ac) == ((), (), {"vo": {"txop": 0, "acm": 1}})
     g_only = resolve(spec_from_hostapd("hw_mode=g\nchannel=1\nsupported_rates=60 120 240 540\n"

@@ -311,6 +311,8 @@ def build(
     band: Annotated[Band | None, typer.Option(help="2.4, 5 or 6 (GHz).")] = None,
     channel: Annotated[int | None, typer.Option(help="Channel number in the band.")] = None,
     width: Annotated[int | None, typer.Option(help="Channel width in MHz: 20, 40, 80, 160.")] = None,
+    secondary: Annotated[str | None, typer.Option(help="40 MHz in 2.4 GHz: secondary channel above or below "
+                                                       "(hostapd's HT40+ / HT40-; default: the usual side).")] = None,
     interval: Annotated[int | None, typer.Option(help="Beacon interval in TU (1 TU = 1024 us).")] = None,
     dtim_period: Annotated[int | None, typer.Option(help="DTIM period (beacons).")] = None,
     dtim_count: Annotated[int | None, typer.Option(help="DTIM count of the first beacon.")] = None,
@@ -390,7 +392,7 @@ def build(
     except ValueError:
         raise BadInput("--vendor and --mobility-domain take hex bytes") from None
     options = dict(ssid=ssid_bytes(ssid) if ssid is not None else None, hidden=hidden.value if hidden else None,
-                   bssid=bssid, band=band.value if band else None, channel=channel, width=width,
+                   bssid=bssid, band=band.value if band else None, channel=channel, width=width, secondary=secondary,
                    beacon_interval=interval, dtim_period=dtim_period, dtim_count=dtim_count,
                    buffered_aids=tuple(buffered_aid or ()), multicast_buffered=multicast, security=security,
                    pairwise=tuple(pairwise or ()), mfp=mfp, country=country, spectrum_mgmt=spectrum_mgmt,

@@ -42,6 +42,11 @@ def is_erp(spec: BeaconSpec) -> bool:
     return spec.band == "2.4" and any(r in bp.OFDM_RATES for r in rates_of(spec)[0])
 
 
+def secondary_is_above(spec: BeaconSpec) -> bool:
+    """Is the secondary 20 MHz channel of a 40 MHz BSS above the primary (HT operation offset 1)?"""
+    return spec.secondary == "above" if spec.secondary else secondary_above(spec.band, spec.channel)
+
+
 def capability_word(spec: BeaconSpec) -> int:
     bits = [0]  # ESS
     if spec.profile.privacy:
@@ -146,7 +151,7 @@ def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
                                           Short_GI_40Mhz=int(forty), SM_Power_Save=3, Max_A_MPDU_Length_Exponent=3,
                                           Min_MPDCU_Start_Spacing=0, RX_MSC_Bitmask=0xFFFF, TX_MCS_Set_Defined=1))
         out.append(Dot11EltHTOperation(primary_channel=spec.channel, channel_width=int(forty),
-                                       secondary_channel_offset=(1 if secondary_above(band, spec.channel) else 3)
+                                       secondary_channel_offset=(1 if secondary_is_above(spec) else 3)
                                        if forty else 0))
     if spec.ht or spec.he or spec.bss_transition:
         ext = bytearray(8)

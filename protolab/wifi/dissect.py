@@ -385,9 +385,10 @@ def spec_from_beacon(beacon: Beacon):
         he6 or {}).get("primary_channel")
     band = BAND_OF_NAME.get(beacon.value("radio", "band") or "", "6" if he6 else (
         "2.4" if channel and channel <= 14 else "5"))
-    width = 20
+    width, secondary = 20, ""
     if ht_op and ht_op.get("secondary_channel_offset") in (1, 3):
         width = 40
+        secondary = "above" if ht_op.get("secondary_channel_offset") == 1 else "below"
     if vht_op:
         info = vht_op.get("VHT_Operation_Info") or {}
         if info.get("channel_width") == 1:
@@ -440,4 +441,8 @@ def spec_from_beacon(beacon: Beacon):
     if spec.country and triplets == bp.default_triplets(band, spec.country):
         spec.country_triplets = ()
     spec.wmm_ac = bp.canonical_wmm(rates, wmm_ac) if wmm_ac else {}
+    if width == 40 and band == "2.4" and secondary:
+        from protolab.wifi.channels import secondary_above
+
+        spec.secondary = "" if (secondary == "above") == secondary_above(band, spec.channel) else secondary
     return spec

@@ -60,6 +60,7 @@ class BeaconSpec:
     band: str = "2.4"
     channel: int | None = None         # None: the band's usual first choice (DEFAULT_CHANNEL)
     width: int = 20
+    secondary: str = ""                # 40 MHz in 2.4 GHz: secondary channel "above"/"below"; "": the usual side
     beacon_interval: int = 100         # TU
     dtim_period: int = 2
     security: str = "wpa2-personal"
@@ -178,6 +179,7 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
         raise BadInput("80/160 MHz on 5 GHz needs VHT (--vht)")
     if spec.vht and spec.band == "5" and not spec.ht:
         raise BadInput("VHT needs HT as well")
+    changes["secondary"] = _check_secondary(spec)
     if spec.bssid is None:
         changes["bssid"] = _seeded_bssid(spec.seed)
     else:
@@ -204,6 +206,24 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
     changes["country_triplets"] = () if triplets == bp.default_triplets(spec.band, spec.country) else triplets
     changes["wmm_ac"] = bp.canonical_wmm(bp.effective_rates(spec.band, rates, basic)[0], spec.wmm_ac or {})
     return dataclasses.replace(spec, **changes)
+
+
+def _check_secondary(spec: BeaconSpec) -> str:
+    """The spec's spelling of the secondary 20 MHz channel side: "" when it is the usual one."""
+    from protolab.wifi.channels import secondary_above
+
+    if spec.secondary not in ("", "above", "below"):
+        raise BadInput(f"secondary must be above or below, not {spec.secondary!r}")
+    if not spec.secondary:
+        return ""
+    if spec.width != 40 or spec.band != "2.4":
+        if spec.secondary == ("above" if secondary_above(spec.band, spec.channel) else "below") and spec.width >= 40:
+            return ""
+        raise BadInput("the secondary channel side is a choice only for 40 MHz in 2.4 GHz (5 and 6 GHz channels "
+                       "pair up in fixed blocks)")
+    if not 1 <= spec.channel + (4 if spec.secondary == "above" else -4) <= 13:
+        raise BadInput(f"channel {spec.channel} has no secondary channel {spec.secondary} it within 1..13")
+    return "" if (spec.secondary == "above") == secondary_above(spec.band, spec.channel) else spec.secondary
 
 
 # ---- sources: TOML and hostapd.conf --------------------------------------------------------------
@@ -404,8 +424,10 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
     c["vht"] = _bool(conf.get("ieee80211ac", "0"))
     c["he"] = _bool(conf.get("ieee80211ax", "0"))
     width = 20
-    if "[HT40+]" in conf.get("ht_capab", "") or "[HT40-]" in conf.get("ht_capab", ""):
+    ht_capab = conf.get("ht_capab", "")
+    if "[HT40+]" in ht_capab or "[HT40-]" in ht_capab:
         width = 40
+        c["secondary"] = "above" if "[HT40+]" in ht_capab else "below"
     chwidth = conf.get("vht_oper_chwidth") or conf.get("he_oper_chwidth")
     width = {"1": 80, "2": 160}.get(chwidth or "", width)
     c["width"] = width
