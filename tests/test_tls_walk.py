@@ -316,3 +316,25 @@ def test_tls13_downgrade_sentinel():
     client.data_to_send()
     client.receive(server.data_to_send())
     assert client.failed and "downgrade sentinel" in client.error
+
+
+def test_a_key_the_lab_cannot_sign_with_is_bad_input(cli, tmp_path):
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.x509.oid import NameOID
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=9)).sign(key, None))
+    (tmp_path / "ed.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "ed.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                        serialization.NoEncryption()))
+    for command in (["walk", "--no-cost"], ["serve", "--port", "0", "--timeout", "0.1"]):
+        res = cli("tls", *command, "--cert", str(tmp_path / "ed.crt"), "--key", str(tmp_path / "ed.key"))
+        assert res.exit_code == 2 and "RSA or ECDSA on P-256/P-384 keys only" in res.stderr, res.stderr
+        assert res.stderr.count("\n") == 1

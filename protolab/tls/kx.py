@@ -354,9 +354,8 @@ class Identity:
     @property
     def curve(self) -> int | None:
         """ECDSA: the group code of the key's curve (None for RSA, or a curve the lab does not know)."""
-        if self.kind == "rsa":
-            return None
-        return next((code for code, cls in _CURVES.items() if isinstance(self.key.curve, cls)), None)
+        curve = getattr(self.key, "curve", None)  # RSA, Ed25519...: no curve the lab signs on
+        return next((code for code, cls in _CURVES.items() if isinstance(curve, cls)), None)
 
 
 def load_identity(cert_data: bytes, key_data: bytes) -> Identity:
