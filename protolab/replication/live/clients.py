@@ -121,10 +121,7 @@ class LiveClient:
         asks = [asyncio.ensure_future(self._ask_one(s)) for s in self.run.sentinel_names()]
         try:
             for fut in asyncio.as_completed(asks, timeout=ASK_TIMEOUT):
-                try:
-                    name = await fut
-                except Exception:  # noqa: BLE001 - that Sentinel did not answer; another may
-                    continue
+                name = await fut
                 if name is not None:
                     self.target = name
                     return
@@ -136,15 +133,19 @@ class LiveClient:
                 a.cancel()
 
     async def _ask_one(self, sentinel: str) -> str | None:
+        """The primary ``sentinel`` names, None when it does not answer or names none."""
         run = self.run
         key = f"sentinel:{sentinel}"
         pool = self.idle.setdefault(key, [])
         conn = pool.pop() if pool else self._conn(run.port_of(sentinel), ASK_TIMEOUT)
         try:
             reply = (await call(conn, ("SENTINEL", "get-master-addr-by-name", run.master_name)))[0]
-        except BaseException:
+        except asyncio.CancelledError:
             await conn.disconnect()
             raise
+        except Exception:  # noqa: BLE001 - timeout, reset, refused: this one does not answer
+            await conn.disconnect()
+            return None
         pool.append(conn)
         if isinstance(reply, ResponseError) or not reply:
             return None
