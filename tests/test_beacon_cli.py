@@ -118,6 +118,13 @@ def test_dissect_says_what_values_mean(cli):
     assert fields["AC_BE best effort"]["value"]["cwmax"] == 63
     assert fields["code"]["shown"] == "DE (any environment)"
     assert fields["basic rates"]["value"] == [6.0, 12.0, 24.0]
+    r = cli("beacon", "dissect", str(SAMPLES / "band-5ghz-vht80.pcap"), "--json")
+    fields = {f["name"]: f for e in json.loads(r.stdout)["beacons"][0]["elements"] for f in e["fields"]}
+    assert fields["operating width"]["shown"] == "80 MHz centred on channel 106"
+    assert fields["secondary channel"]["shown"] == "above the primary channel (40 MHz)"
+    r = cli("beacon", "dissect", str(SAMPLES / "band-6ghz-he160.pcap"), "--json")
+    fields = {f["name"]: f for e in json.loads(r.stdout)["beacons"][0]["elements"] for f in e["fields"]}
+    assert fields["6 GHz channel"]["value"] == [37, 160] and fields["6 GHz channel"]["role"] == "discovery"
 
 
 def test_survey_csv_sort_and_each(cli):

@@ -263,7 +263,10 @@ EXTENSIONS: dict[int, ElementKind] = {k.ext: k for k in [
            "twt_requester": (POWER_SAVE, "target wake time requester")}),
     _k(255, "HE Operation", "he-op", COMPATIBILITY,
        "802.11ax operation: BSS colour, basic HE-MCS, 6 GHz operation information", ext=36, digest=_he_op,
-       field_roles={"twt_required": (POWER_SAVE, "stations must use target wake time")}),
+       field_roles={"twt_required": (POWER_SAVE, "stations must use target wake time"),
+                    "he_6g_operation_info": (DISCOVERY, "where a 6 GHz AP operates: there is no DS parameter set "
+                                                        "nor HT operation in 6 GHz"),
+                    "6 GHz channel": (DISCOVERY, "the 6 GHz primary channel and width, in words")}),
     _k(255, "UL OFDMA Random Access Parameter Set", "uora", COMPATIBILITY, "OFDMA random access", ext=37),
     _k(255, "MU EDCA Parameter Set", "mu-edca", COMPATIBILITY, "EDCA parameters for multi-user stations", ext=38),
     _k(255, "Spatial Reuse Parameter Set", "spatial-reuse", COMPATIBILITY, "OBSS PD spatial reuse", ext=39),

@@ -72,6 +72,44 @@ def _rates(f: dict) -> list[Meaning]:
              if basic else "none marked here")]
 
 
+SECONDARY = {0: "none: a 20 MHz BSS", 1: "above the primary channel (40 MHz)", 3: "below the primary channel (40 MHz)"}
+
+
+def _ht_op(f: dict) -> list[Meaning]:
+    offset = f["secondary_channel_offset"]
+    return [("secondary channel", offset, SECONDARY.get(offset, f"reserved ({offset})"))]
+
+
+def vht_width(code: int, center0: int, center1: int) -> tuple[int | None, str]:
+    """MHz and words for a VHT operation's channel width and centre frequency segments."""
+    if code == 0:
+        return None, "20 or 40 MHz: as the HT operation says"
+    if code == 1 and center1:
+        if abs(center1 - center0) == 8:
+            return 160, f"160 MHz centred on channel {center1}"
+        return 160, f"80+80 MHz: segments centred on channels {center0} and {center1}"
+    if code == 1:
+        return 80, f"80 MHz centred on channel {center0}"
+    return {2: 160, 3: 160}.get(code), f"{'160' if code == 2 else '80+80'} MHz (deprecated signalling)"
+
+
+def _vht_op(f: dict) -> list[Meaning]:
+    info = f["VHT_Operation_Info"]
+    mhz, text = vht_width(info["channel_width"], info["channel_center0"], info["channel_center1"])
+    return [("operating width", mhz, text)]
+
+
+def _he_op(f: dict) -> list[Meaning]:
+    six = f.get("he_6g_operation_info")
+    if not six:
+        return []
+    mhz = {0: 20, 1: 40, 2: 80, 3: 160}.get(six["channel_width"])
+    centre = six["channel_center1"] or six["channel_center0"]
+    return [("6 GHz channel", [six["primary_channel"], mhz],
+             f"primary channel {six['primary_channel']}, {mhz} MHz centred on channel {centre}")]
+
+
 MEANINGS: dict[str, Callable[[dict], list[Meaning]]] = {
+    "ht-op": _ht_op, "vht-op": _vht_op, "he-op": _he_op,
     "tim": _tim, "country": _country, "wmm": _wmm, "bss-load": _bss_load, "rates": _rates, "ext-rates": _rates,
 }

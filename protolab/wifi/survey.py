@@ -25,13 +25,13 @@ from pathlib import Path
 from protolab.capture.linklayer import locate
 from protolab.wifi.elements import digest_elements, make_template
 from protolab.wifi.frames import BODY_START, mac, ssid_display
+from protolab.wifi.meanings import vht_width
 from protolab.wifi.radiofast import Radio, RadioLayouts
 from protolab.wifi.roles import COMPATIBILITY, DISCOVERY, POWER_SAVE, ROAMING, SECURITY, TIME_SYNC
 from protolab.wifi.suites import AKMS, CIPHER_FAMILY, FT_AKMS, WPA3_AKMS
 
 LINKTYPE_RADIOTAP = 127
 RATES_11B = {2, 4, 11, 22}  # 1, 2, 5.5, 11 Mb/s in 500 kb/s units
-VHT_WIDTH = {0: None, 1: 80, 2: 160, 3: 160}
 HE6_WIDTH = {0: 20, 1: 40, 2: 80, 3: 160}
 DELTA_BUCKET_NS = 102_400  # beacon gaps are counted in 0.1 TU buckets: bounded memory, exact to 0.1 TU
 
@@ -176,9 +176,7 @@ def phy_and_width(s: dict, band: str | None) -> tuple[str, int]:
     width = 20
     if s.get("ht_secondary_offset") in (1, 3):
         width = 40
-    vw = VHT_WIDTH.get(s.get("vht_width", 0))
-    if vw == 80 and s.get("vht_center1"):  # 802.11-2016 signalling: CCFS1 set means 160 (or 80+80) MHz
-        vw = 160
+    vw = vht_width(s.get("vht_width", 0), s.get("vht_center0", 0), s.get("vht_center1", 0))[0]
     if vw:
         width = max(width, vw)
     if "he6_width" in s:
