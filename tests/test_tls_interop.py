@@ -232,6 +232,7 @@ def test_connect_bad_input(cli):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nobody listens there
     for args, message in [([f"127.0.0.1:{port}"], "cannot connect"), (["nonsense"], "HOST:PORT"),
+                          ([f"[::1]:{port}"], "cannot connect to ::1"),
                           (["127.0.0.1:443", "--suite", "RC4-MD5"], "unknown cipher suite")]:
         res = cli("tls", "connect", *args, "--timeout", "2")
         assert res.exit_code == 2 and message in res.stderr and res.stderr.count("\n") == 1
@@ -316,6 +317,8 @@ def test_serve_bad_input(cli):
     assert res.exit_code == 2 and "cannot listen" in res.stderr and res.stderr.count("\n") == 1
     res = cli("tls", "serve", "--kx", "dh", "--port", "0")
     assert res.exit_code == 2 and "unknown key exchange" in res.stderr
+    res = cli("tls", "serve", "--port", "70000")
+    assert res.exit_code == 2 and "out of range" in res.stderr and res.stderr.count("\n") == 1
     res = cli("tls", "serve", "--port", "0", "--count", "1", "--timeout", "0.2")
     assert res.exit_code == 2 and "no client connected within" in res.stderr
 

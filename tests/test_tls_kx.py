@@ -136,5 +136,7 @@ def test_keylog_read_write(tmp_path):
     with pytest.raises(BadInput, match="no NSS key log lines"):
         parse_keylog("hello\n")
     (tmp_path / "bin").write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(BadInput, match="cannot read key log"):
+    with pytest.raises(BadInput, match="not an NSS key log"):
         read_keylog(tmp_path / "bin")
+    with pytest.raises(BadInput, match="cannot read key log .*: No such file or directory"):
+        read_keylog(tmp_path / "missing")

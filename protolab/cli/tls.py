@@ -262,8 +262,10 @@ def connect(
     from protolab.tls.net import connect as run_connect
 
     host, sep, port_text = target.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):  # [IPv6]:PORT
+        host = host[1:-1]
     if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise BadInput(f"target must be HOST:PORT, got {target!r}")
+        raise BadInput(f"target must be HOST:PORT (or [IPv6]:PORT), got {target!r}")
     versions = _versions(version)
     anchors = None
     if ca is not None:

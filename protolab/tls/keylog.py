@@ -92,8 +92,10 @@ def read_keylog(path: str | Path) -> KeyLog:
     p = Path(path)
     try:
         text = p.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"cannot read key log {p}: {exc.__class__.__name__}") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read key log {p}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{p} is not an NSS key log (binary data)") from None
     return parse_keylog(text, f"key log {p}")
 
 

@@ -132,6 +132,9 @@ def listen(port: int = 0, host: str = "127.0.0.1") -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+    except OverflowError:
+        sock.close()
+        raise BadInput(f"port {port} is out of range (0-65535)") from None
     except OSError as exc:
         sock.close()
         raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
