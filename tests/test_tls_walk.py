@@ -338,3 +338,25 @@ def test_a_key_the_lab_cannot_sign_with_is_bad_input(cli, tmp_path):
         res = cli("tls", *command, "--cert", str(tmp_path / "ed.crt"), "--key", str(tmp_path / "ed.key"))
         assert res.exit_code == 2 and "RSA or ECDSA on P-256/P-384 keys only" in res.stderr, res.stderr
         assert res.stderr.count("\n") == 1
+
+
+def test_client_refuses_an_extension_it_did_not_offer():
+    """The server answers with extended_master_secret; this client's record of its hello says it never offered
+    it (as if someone added it on the way): unsupported_extension, not a silent EMS handshake."""
+    from protolab.tls import extensions as x
+    from protolab.tls.client import TlsClient
+    from protolab.tls.engine import Config
+    from protolab.tls.kx import lab_identity
+    from protolab.tls.server import TlsServer
+    from protolab.tls.suites import lookup_group, lookup_suite
+
+    identity = lab_identity("rsa")
+    common = dict(suites=[lookup_suite("AES128-GCM-SHA256")], groups=[lookup_group("x25519")], seed=4)
+    client = TlsClient(Config(anchors=[identity.cert], **common))
+    server = TlsServer(Config(identity=identity, **common))
+    client.start()
+    client.offered.extensions = [e for e in client.offered.extensions if e.type != x.EXTENDED_MASTER_SECRET]
+    server.receive(client.data_to_send())
+    client.receive(server.data_to_send())
+    assert client.failed and "did not offer: 23" in client.error
+    assert client.data_to_send()[-2:] == bytes([2, 110])  # fatal unsupported_extension alert

@@ -85,6 +85,11 @@ class TlsClient(Endpoint):
 
         if isinstance(sh, m.HelloRetryRequest):
             return self._retry(sh)
+        offered_types = {e.type for e in self.offered.extensions}
+        extra = [e.type for e in sh.extensions if e.type not in offered_types]
+        if extra:  # RFC 5246 7.4.1.4 / RFC 8446 4.2: a server may only answer extensions the client sent
+            raise TlsFailure("ServerHello carries extension(s) the client did not offer: "
+                             + ", ".join(str(t) for t in extra), 110, "ServerHello")
         sv = x.find(sh.extensions, x.SUPPORTED_VERSIONS)
         self.version = sv.value if sv is not None else sh.legacy_version
         if self.version not in self.config.versions:
