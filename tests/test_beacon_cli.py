@@ -118,6 +118,10 @@ def test_dissect_says_what_values_mean(cli):
     assert fields["AC_BE best effort"]["value"]["cwmax"] == 63
     assert fields["code"]["shown"] == "DE (any environment)"
     assert fields["basic rates"]["value"] == [6.0, 12.0, 24.0]
+    r = cli("beacon", "dissect", str(SAMPLES / "profile-wpa3-transition.pcap"), "--frame", "1", "--json")
+    fields = {f["name"]: f for e in json.loads(r.stdout)["beacons"][0]["elements"] for f in e["fields"]}
+    assert fields["summary"]["shown"] == ("join with PSK or SAE, unicast CCMP-128, group CCMP-128, "
+                                          "management frame protection capable")
     r = cli("beacon", "dissect", str(SAMPLES / "band-5ghz-vht80.pcap"), "--json")
     fields = {f["name"]: f for e in json.loads(r.stdout)["beacons"][0]["elements"] for f in e["fields"]}
     assert fields["operating width"]["shown"] == "80 MHz centred on channel 106"

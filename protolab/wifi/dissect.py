@@ -195,7 +195,8 @@ def decode_element(eid: int, body: bytes, offset: int, length: int) -> Element:
     if not isinstance(rest, NoPayload):
         leftover = bytes(rest.load) if isinstance(rest, (Raw, Padding)) else bytes(rest)
         if leftover:
-            elt.fields.append(Field("undecoded", leftover.hex(), kind.role, f"{len(leftover)} byte(s) not decoded"))
+            elt.fields.append(Field("undecoded", leftover.hex(), kind.role,
+                                    f"{len(leftover)} byte(s) Scapy did not decode: {leftover[:16].hex(' ')}"))
     return elt
 
 

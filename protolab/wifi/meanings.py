@@ -109,7 +109,22 @@ def _he_op(f: dict) -> list[Meaning]:
              f"primary channel {six['primary_channel']}, {mhz} MHz centred on channel {centre}")]
 
 
+def _security(f: dict) -> list[Meaning]:
+    from protolab.wifi.suites import akm_name, cipher_name
+
+    group = f["group_cipher_suite"]
+    pairwise = [cipher_name(c["oui"], c["cipher"]) for c in f.get("pairwise_cipher_suites") or []]
+    akms = [akm_name(a["oui"], a["suite"]) for a in f.get("akm_suites") or []]
+    mfp = ("required" if f.get("mfp_required") else "capable") if f.get("mfp_capable") else "off"
+    text = (f"join with {' or '.join(akms) or 'no key management'}, unicast {', '.join(pairwise) or 'none'}, "
+            f"group {cipher_name(group['oui'], group['cipher'])}")
+    if "mfp_capable" in f:  # RSN only: WPA1 has no capabilities field
+        text += f", management frame protection {mfp}"
+    return [("summary", {"akms": akms, "pairwise": pairwise, "mfp": mfp}, text)]
+
+
 MEANINGS: dict[str, Callable[[dict], list[Meaning]]] = {
+    "rsn": _security, "wpa": _security,
     "ht-op": _ht_op, "vht-op": _vht_op, "he-op": _he_op,
     "tim": _tim, "country": _country, "wmm": _wmm, "bss-load": _bss_load, "rates": _rates, "ext-rates": _rates,
 }
