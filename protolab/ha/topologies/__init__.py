@@ -1,0 +1,1 @@
+"""Example topologies shipped with protolab (protolab ha spof NAME)."""

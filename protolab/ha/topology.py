@@ -1,0 +1,333 @@
+"""A design as a reliability block diagram: components, failure domains and dependency groups.
+
+TOML layout (``protolab ha spof FILE``; shipped examples in ``topologies/``)::
+
+    name = "web"
+    description = "..."
+    service = "site"                       # the group (or component) that must be up
+
+    [[domain]]                             # a failure domain: losing it takes all its members
+    name = "az-a"  kind = "az"  availability = 0.9999   parent = "region-1"
+    [[component]]
+    name = "lb"    availability = 0.9995   domain = "rack-1"
+    name = "db"    mtbf = "2000h"  mttr = "4h"           # availability = MTBF / (MTBF + MTTR)
+    [[group]]
+    name = "site"  all = ["dns", "lb", "apps", "db"]     # series: every member must be up
+    name = "apps"  any = ["app-1", "app-2"]               # parallel: one member is enough
+    name = "db"    k = 2  of = ["db-1", "db-2", "db-3"]   # k-of-n: at least k members up
+
+A component is up when it and every domain above it (host in rack in AZ in region) are up;
+domains and components fail independently of each other. Members of a group are components or
+other groups; a group may not contain itself, directly or not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from protolab.errors import BadInput
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+_HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0, "y": 8766.0}
+_SPAN = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(s|m|h|d|w|y)$")
+DOMAIN_KINDS = ("host", "rack", "power", "network", "az", "dc", "region", "provider")
+
+
+def parse_hours(value, what: str) -> float:
+    """'2000h', '30d', '15m', '1y' or a number of hours -> hours (>= 0)."""
+    if isinstance(value, bool):
+        raise BadInput(f"{what}: expected a time such as 2000h or 30d, got {value!r}")
+    if isinstance(value, (int, float)):
+        hours = float(value)
+    else:
+        m = _SPAN.match(str(value).strip())
+        if not m:
+            raise BadInput(f"{what}: expected a time such as 2000h, 30d or 15m, got {value!r}")
+        hours = float(m.group(1)) * _HOURS[m.group(2)]
+    if hours < 0:
+        raise BadInput(f"{what}: a time cannot be negative, got {value!r}")
+    return hours
+
+
+@dataclass
+class Component:
+    name: str
+    availability: float
+    domain: str | None = None
+    mtbf_h: float | None = None
+    mttr_h: float | None = None
+
+
+@dataclass
+class Domain:
+    name: str
+    kind: str
+    availability: float
+    parent: str | None = None
+
+
+@dataclass
+class Group:
+    name: str
+    k: int  # members that must be up: len(members) for all-of, 1 for any-of
+    members: list[str]
+
+    @property
+    def kind(self) -> str:
+        if self.k == len(self.members):
+            return "all"
+        return "any" if self.k == 1 else f"{self.k}-of-{len(self.members)}"
+
+
+@dataclass
+class Topology:
+    name: str
+    service: str
+    description: str = ""
+    components: dict[str, Component] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+
+    def domain_chain(self, name: str) -> list[str]:
+        """The domains a component depends on, innermost first (host, rack, az, region)."""
+        out = []
+        d = self.components[name].domain
+        while d is not None:
+            out.append(d)
+            d = self.domains[d].parent
+        return out
+
+    def members_of(self, domain: str) -> list[str]:
+        return sorted(c for c in self.components if domain in self.domain_chain(c))
+
+    # --- validation: one clear line per problem --------------------------------------------
+    def validate(self) -> Topology:
+        where = f"topology {self.name!r}"
+        seen: dict[str, str] = {}
+        for kind, names in (("component", self.components), ("domain", self.domains), ("group", self.groups)):
+            for n in names:
+                if n in seen:
+                    raise BadInput(f"{where}: the name {n!r} is used by a {seen[n]} and a {kind}")
+                seen[n] = kind
+        for c in self.components.values():
+            if not 0 < c.availability <= 1:
+                raise BadInput(f"{where}: component {c.name}: availability must be in (0, 1], got {c.availability}")
+            if c.domain is not None and c.domain not in self.domains:
+                raise BadInput(f"{where}: component {c.name} is in unknown domain {c.domain!r}")
+        for d in self.domains.values():
+            if not 0 < d.availability <= 1:
+                raise BadInput(f"{where}: domain {d.name}: availability must be in (0, 1], got {d.availability}")
+            if d.parent is not None and d.parent not in self.domains:
+                raise BadInput(f"{where}: domain {d.name} has unknown parent {d.parent!r}")
+            chain, p = {d.name}, d.parent
+            while p is not None:
+                if p in chain:
+                    raise BadInput(f"{where}: domains form a cycle through {d.name!r}")
+                chain.add(p)
+                p = self.domains[p].parent
+        for g in self.groups.values():
+            if not g.members:
+                raise BadInput(f"{where}: group {g.name} has no members")
+            for m in g.members:
+                if m not in self.components and m not in self.groups:
+                    hint = " (a domain is not a member: place components in it with domain = ...)" \
+                        if m in self.domains else ""
+                    raise BadInput(f"{where}: group {g.name} names unknown component {m!r}{hint}")
+            if len(set(g.members)) != len(g.members):
+                raise BadInput(f"{where}: group {g.name} lists a member twice")
+            if not 1 <= g.k <= len(g.members):
+                raise BadInput(f"{where}: group {g.name}: k = {g.k} is impossible with {len(g.members)} members "
+                               "(1 <= k <= n)")
+        if self.service not in self.components and self.service not in self.groups:
+            raise BadInput(f"{where}: service {self.service!r} is not a component or group")
+        self._check_cycles(where)
+        return self
+
+    def _check_cycles(self, where: str) -> None:
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+        for start in self.groups:
+            if state.get(start):
+                continue
+            stack = [(start, iter(self.groups[start].members))]
+            state[start] = 1
+            while stack:
+                name, it = stack[-1]
+                nxt = next(it, None)
+                if nxt is None:
+                    state[name] = 2
+                    stack.pop()
+                elif nxt in self.groups:
+                    if state.get(nxt) == 1:
+                        path = [n for n, _ in stack] + [nxt]
+                        raise BadInput(f"{where}: groups form a cycle: {' -> '.join(path[path.index(nxt):])}")
+                    if not state.get(nxt):
+                        state[nxt] = 1
+                        stack.append((nxt, iter(self.groups[nxt].members)))
+
+
+# --- TOML ----------------------------------------------------------------------------------------
+def _availability(d: dict, where: str) -> tuple[float, float | None, float | None]:
+    if "availability" in d:
+        if "mtbf" in d or "mttr" in d:
+            raise BadInput(f"{where}: give availability or mtbf + mttr, not both")
+        a = d["availability"]
+        if isinstance(a, bool) or not isinstance(a, (int, float)):
+            raise BadInput(f"{where}: availability must be a number such as 0.999, got {a!r}")
+        return float(a), None, None
+    if "mtbf" in d and "mttr" in d:
+        mtbf, mttr = parse_hours(d["mtbf"], f"{where}.mtbf"), parse_hours(d["mttr"], f"{where}.mttr")
+        if mtbf <= 0:
+            raise BadInput(f"{where}: mtbf must be positive")
+        return mtbf / (mtbf + mttr), mtbf, mttr
+    raise BadInput(f"{where}: needs availability, or mtbf and mttr")
+
+
+def _keys(d, allowed: set[str], where: str) -> dict:
+    if not isinstance(d, dict):
+        raise BadInput(f"{where}: expected a table")
+    unknown = sorted(set(d) - allowed)
+    if unknown:
+        raise BadInput(f"{where}: unknown key {unknown[0]!r}; keys: {', '.join(sorted(allowed))}")
+    if "name" not in d or not isinstance(d["name"], str) or not d["name"]:
+        raise BadInput(f"{where}: needs a name")
+    return d
+
+
+def from_dict(data: dict, source: str = "topology") -> Topology:
+    top = {"name", "description", "service", "component", "domain", "group"}
+    unknown = sorted(set(data) - top)
+    if unknown:
+        raise BadInput(f"{source}: unknown key {unknown[0]!r}; keys: {', '.join(sorted(top))}")
+    if "service" not in data:
+        raise BadInput(f"{source}: missing 'service' (the group or component that must be up)")
+    topo = Topology(str(data.get("name", Path(source).stem)), str(data["service"]),
+                    " ".join(str(data.get("description", "")).split()))
+    for i, d in enumerate(data.get("domain", [])):
+        where = f"{source}: [[domain]] #{i + 1}"
+        _keys(d, {"name", "kind", "availability", "mtbf", "mttr", "parent"}, where)
+        a, _f, _r = _availability(d, f"{where} ({d['name']})")
+        kind = str(d.get("kind", "host"))
+        if kind not in DOMAIN_KINDS:
+            raise BadInput(f"{where}: kind must be one of {', '.join(DOMAIN_KINDS)}, got {kind!r}")
+        if d["name"] in topo.domains:
+            raise BadInput(f"{source}: domain {d['name']!r} defined twice")
+        topo.domains[d["name"]] = Domain(d["name"], kind, a, d.get("parent"))
+    for i, d in enumerate(data.get("component", [])):
+        where = f"{source}: [[component]] #{i + 1}"
+        _keys(d, {"name", "availability", "mtbf", "mttr", "domain"}, where)
+        a, mtbf, mttr = _availability(d, f"{where} ({d['name']})")
+        if d["name"] in topo.components:
+            raise BadInput(f"{source}: component {d['name']!r} defined twice")
+        topo.components[d["name"]] = Component(d["name"], a, d.get("domain"), mtbf, mttr)
+    for i, d in enumerate(data.get("group", [])):
+        where = f"{source}: [[group]] #{i + 1}"
+        _keys(d, {"name", "all", "any", "k", "of"}, where)
+        forms = [f for f in ("all", "any", "of") if f in d]
+        if len(forms) != 1 or ("k" in d) != (forms == ["of"]):
+            raise BadInput(f"{where} ({d['name']}): give exactly one of all = [...], any = [...], k = N + of = [...]")
+        members = d[forms[0]]
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            raise BadInput(f"{where} ({d['name']}): members must be a list of names")
+        if forms[0] == "of":
+            k = d["k"]
+            if isinstance(k, bool) or not isinstance(k, int):
+                raise BadInput(f"{where} ({d['name']}): k must be a whole number, got {k!r}")
+        else:
+            k = len(members) if forms[0] == "all" else 1
+        if d["name"] in topo.groups:
+            raise BadInput(f"{source}: group {d['name']!r} defined twice")
+        topo.groups[d["name"]] = Group(d["name"], k, list(members))
+    return topo.validate()
+
+
+def load_file(path: Path) -> Topology:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read topology {path}: {exc.strerror if isinstance(exc, OSError) else 'not text'}") \
+            from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{path}: not valid TOML: {exc}") from exc
+    return from_dict(data, str(path))
+
+
+def shipped() -> dict[str, str]:
+    out = {}
+    for entry in sorted(resources.files("protolab.ha.topologies").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            out[entry.name[:-5]] = entry.read_text(encoding="utf-8")
+    return out
+
+
+def load(name_or_path: str) -> Topology:
+    named = shipped()
+    if name_or_path in named:
+        return from_dict(tomllib.loads(named[name_or_path]), name_or_path)
+    path = Path(name_or_path)
+    if not path.exists():
+        raise BadInput(f"no topology named {name_or_path!r}; shipped: {', '.join(named)} (or give a .toml file)")
+    return load_file(path)
+
+
+# --- what-if: the same design with one change ---------------------------------------------------
+_WHAT_IF = re.compile(r"^(replicas|availability|mttr)\s+(\S+)\s*=\s*(\S+)$")
+
+
+def what_if(topo: Topology, change: str) -> Topology:
+    """``replicas NAME=N`` (N copies of a component, any one enough; a component alone on its host
+    gets a host of its own per copy), ``availability NAME=A``, ``mttr NAME=4h`` (keeps the MTBF)."""
+    m = _WHAT_IF.match(change.strip())
+    if not m:
+        raise BadInput(f"--what-if {change!r}: write 'replicas NAME=N', 'availability NAME=0.999' or 'mttr NAME=4h'")
+    verb, name, value = m.groups()
+    t = dataclasses.replace(topo, components=dict(topo.components), domains=dict(topo.domains),
+                            groups={k: dataclasses.replace(g, members=list(g.members)) for k, g in topo.groups.items()})
+    target = t.components.get(name) or t.domains.get(name)
+    if target is None:
+        raise BadInput(f"--what-if {change!r}: no component or domain {name!r}")
+    if verb == "availability":
+        try:
+            a = float(value)
+        except ValueError:
+            raise BadInput(f"--what-if {change!r}: availability must be a number such as 0.9999") from None
+        table = t.components if name in t.components else t.domains
+        table[name] = dataclasses.replace(target, availability=a)
+        return t.validate()
+    if name not in t.components:
+        raise BadInput(f"--what-if {change!r}: {verb} applies to a component, {name!r} is a domain")
+    if verb == "mttr":
+        if target.mtbf_h is None:
+            raise BadInput(f"--what-if {change!r}: {name} has no mtbf in the file")
+        mttr = parse_hours(value, "--what-if mttr")
+        t.components[name] = dataclasses.replace(target, availability=target.mtbf_h / (target.mtbf_h + mttr),
+                                                 mttr_h=mttr)
+        return t.validate()
+    if not value.isdigit() or not 1 <= int(value) <= 100:
+        raise BadInput(f"--what-if {change!r}: replicas must be a whole number from 1 to 100")
+    n = int(value)
+    own_host = (target.domain is not None and t.domains[target.domain].kind == "host"
+                and t.members_of(target.domain) == [name])
+    del t.components[name]
+    copies = []
+    for i in range(1, n + 1):
+        copy = f"{name}#{i}"
+        domain = target.domain
+        if own_host and i > 1:
+            d = t.domains[target.domain]
+            domain = f"{d.name}#{i}"
+            t.domains[domain] = dataclasses.replace(d, name=domain)
+        t.components[copy] = dataclasses.replace(target, name=copy, domain=domain)
+        copies.append(copy)
+    t.groups[name] = Group(name, 1, copies)
+    return t.validate()
