@@ -96,3 +96,29 @@ def test_mutated_records_radiotap_included_never_crash(records):
     assert survey.frames == dissected.frames == len(records)
     assert survey.beacons == len(dissected.beacons) == len(survey.rows)
     assert [r.frame for r in survey.rows] == [b.frame for b in dissected.beacons]
+
+
+NUMBERS = st.one_of(st.none(), st.integers(-(2**70), 2**70), st.integers(-300, 70000))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.fixed_dictionaries({name: NUMBERS for name in (
+    "mobility_domain", "power_constraint", "signal_dbm", "seq_start", "tsf_start", "dtim_count")}),
+    period=st.integers(-2, 300), interval=st.integers(-2, 70000),
+    load=st.one_of(st.none(), st.tuples(st.integers(-1, 70000), st.integers(-1, 300), st.integers(-1, 70000))))
+def test_any_numbers_in_a_spec_build_or_are_bad_input(values, period, interval, load):
+    """Whatever numbers a spec holds, build either makes a beacon or says BadInput (never a Scapy struct error)."""
+    import dataclasses
+
+    from protolab.errors import BadInput
+    from protolab.wifi.spec import resolve
+
+    values = {k: v for k, v in values.items() if v is not None or k not in ("signal_dbm", "seq_start", "dtim_count")}
+    spec = dataclasses.replace(BeaconSpec(seed=3), dtim_period=period, beacon_interval=interval, bss_load=load,
+                               **values)
+    try:
+        resolved = resolve(spec)
+    except BadInput:
+        return
+    (beacon,) = build_train(resolved)
+    assert beacon.dtim_count == resolved.dtim_count and beacon.sequence == resolved.seq_start

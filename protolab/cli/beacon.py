@@ -391,6 +391,8 @@ def build(
         mdid = int.from_bytes(bytes.fromhex(mobility_domain), "little") if mobility_domain else None
     except ValueError:
         raise BadInput("--vendor and --mobility-domain take hex bytes") from None
+    if mobility_domain and len(bytes.fromhex(mobility_domain)) != 2:
+        raise BadInput("--mobility-domain is 2 bytes of hex in frame order, like hostapd's (e.g. a1b2)")
     options = dict(ssid=ssid_bytes(ssid) if ssid is not None else None, hidden=hidden.value if hidden else None,
                    bssid=bssid, band=band.value if band else None, channel=channel, width=width, secondary=secondary,
                    beacon_interval=interval, dtim_period=dtim_period, dtim_count=dtim_count,
@@ -408,7 +410,10 @@ def build(
         raise BadInput(f"--frame must be 1..{beacon_spec.count}")
     train = build_train(beacon_spec)
     if out is not None:
-        write_pcap(train, out)
+        try:
+            write_pcap(train, out)
+        except OSError as exc:
+            raise BadInput(f"-o {out}: {(exc.strerror or str(exc)).lower()}") from None
     chosen = train[frame - 1]
     located = locate(LINKTYPE_RADIOTAP, chosen.frame)
     beacon = dissect_frame(chosen.frame[located.offset:], frame, chosen.timestamp_ns, located.radiotap)

@@ -132,6 +132,13 @@ def valid_channel(band: str, channel: int) -> bool:
     return 1 <= channel <= 233 and channel % 4 == 1
 
 
+# numeric spec fields -> the range their field in the frame (or radiotap header) can carry
+FIELD_RANGES = {"mobility_domain": (0, 0xFFFF, "the mobility domain id"),
+                "power_constraint": (0, 255, "the power constraint (dB)"),
+                "signal_dbm": (-128, 127, "the signal (dBm)"), "seq_start": (0, 4095, "the first sequence number"),
+                "tsf_start": (0, 2**64 - 1, "the first TSF")}
+
+
 def resolve(spec: BeaconSpec) -> BeaconSpec:
     """Check a spec and fill its seeded defaults; BadInput names the first problem."""
     if spec.security not in PROFILES:
@@ -160,6 +167,17 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
         raise BadInput("buffered AIDs must be 1..2007")
     if spec.count < 1 or spec.count > 1_000_000:
         raise BadInput("count must be 1..1000000")
+    for name, (low, high, label) in FIELD_RANGES.items():
+        value = getattr(spec, name)
+        if value is not None and not low <= value <= high:
+            raise BadInput(f"{label} must be {low}..{high}, not {value}")
+    if spec.bss_load is not None:
+        if len(spec.bss_load) != 3 or not (0 <= spec.bss_load[0] <= 65535 and 0 <= spec.bss_load[1] <= 255
+                                           and 0 <= spec.bss_load[2] <= 65535):
+            raise BadInput("BSS load is stations (0..65535), channel utilisation (0..255), admission capacity "
+                           "(0..65535, units of 32 us/s)")
+    if not 0 <= spec.dtim_count < spec.dtim_period:
+        raise BadInput(f"DTIM count of the first beacon must be 0..{spec.dtim_period - 1} (below the DTIM period)")
     from protolab.wifi.fixedfields import CAP_BY_NAME
 
     unknown = [c for c in spec.extra_capabilities if c not in CAP_BY_NAME]
