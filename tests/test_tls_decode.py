@@ -357,3 +357,36 @@ def test_bytes_show_every_captured_handshake_message_field_by_field(cli, shared)
     assert res.exit_code == 0 and "Finished (36 bytes, decrypted)" in res.stdout and "verify_data" in res.stdout
     doc = json.loads(cli("tls", "decode", str(capture), "--keylog", str(keylog_path), "--json").stdout)
     assert doc["connections"][0]["messages"][0]["data"] == shown[0].data.hex()
+
+
+def test_hello_retry_request_capture_decodes(tmp_path):
+    """A TLS 1.3 handshake with a HelloRetryRequest (client shares x25519, server only takes P-384), written as
+    a capture by the walk's writer: decode follows the retry (ClientHello1 as message_hash) and opens it."""
+    from protolab.tls import walk as walk_mod
+    from protolab.tls.client import TlsClient
+    from protolab.tls.engine import Config
+    from protolab.tls.kx import lab_identity
+    from protolab.tls.server import TlsServer
+    from protolab.tls.suites import lookup_group, lookup_suite
+
+    identity = lab_identity("rsa")
+    suite = [lookup_suite("TLS_AES_256_GCM_SHA384")]
+    client = TlsClient(Config(versions=[0x0304], suites=suite, anchors=[identity.cert], seed=6,
+                              groups=[lookup_group("x25519"), lookup_group("secp384r1")]))
+    server = TlsServer(Config(versions=[0x0304], suites=suite, identity=identity, seed=6,
+                              groups=[lookup_group("secp384r1")]))
+    result = walk_mod.WalkResult("TLS 1.3", suite[0].name, "ecdhe", "secp384r1", None, 6)
+    wire = walk_mod._Wire(client, server, result, None)
+    client.start()
+    wire.run(lambda: client.connected and server.connected)
+    client.send_data(b"ping")
+    wire.run(lambda: bool(server.received))
+    assert client.connected and server.retried
+    pcap, keylog = tmp_path / "hrr.pcap", tmp_path / "hrr.keys"
+    walk_mod.write_pcap(result, pcap)
+    keylog.write_text(client.keylog.text())
+    [conn] = decode_capture(pcap, load_key_material(keylog)).connections
+    assert [m.what for m in conn.messages if m.sender == "client"][:2] == ["ClientHello", "ClientHello"]
+    assert any("HelloRetryRequest" in n for n in conn.notes)
+    assert conn.status == "decrypted" and all(k.ok for k in conn.checks) and len(conn.checks) == 3
+    assert [r.plaintext for r in conn.records if r.plaintext] == [b"ping"]

@@ -37,6 +37,7 @@ from protolab.tls.messages import (
     CLIENT_HELLO,
     CLIENT_KEY_EXCHANGE,
     FINISHED,
+    MESSAGE_HASH,
     SERVER_HELLO,
     SERVER_KEY_EXCHANGE,
     Context,
@@ -280,8 +281,18 @@ class _Observer:
 
     def server_hello(self, sender, msg, before) -> None:
         if isinstance(msg, HelloRetryRequest):
-            self.note("HelloRetryRequest: decode does not follow a retried handshake")
-            self.stopped = True
+            # RFC 8446 4.4.1: the first ClientHello enters the transcript as message_hash(Hash(ClientHello1)),
+            # followed by the HelloRetryRequest itself; the second ClientHello then goes on as usual.
+            try:
+                digest = transcript_hash(suite_by_code(msg.cipher_suite).hash, before)
+            except BadInput as exc:
+                self.note(f"{exc}: the handshake is shown, nothing is decrypted")
+                self.stopped = True
+                return
+            self.transcript = bytes([MESSAGE_HASH, 0, 0, len(digest)]) + digest + self.transcript[len(before):]
+            self.version = TLS13  # only TLS 1.3 retries: the CCS that may follow is the compatibility one
+            self.note("HelloRetryRequest: the server asked for another key share; the first ClientHello stays in "
+                      "the transcript only as its hash")
             return
         self.r.server_random = msg.random
         versions = _ext(msg, EXT_SUPPORTED_VERSIONS)
