@@ -426,7 +426,8 @@ class Endpoint:
             spans.append(FieldSpan(pos, explicit, "explicit nonce/IV", "sent in clear; part of the nonce"))
             pos += explicit
         tag = len(p.tag) if p.record.endswith(p.tag) and p.tag else 0
-        spans.append(FieldSpan(pos, 5 + frag_len - pos - tag, "encrypted data"))
+        spans.append(FieldSpan(pos, 5 + frag_len - pos - tag, "encrypted data" if explicit or self.version == m.TLS12
+                               else "encrypted data + inner content type"))
         if tag:
             spans.append(FieldSpan(5 + frag_len - tag, tag, "authentication tag"))
         return spans
