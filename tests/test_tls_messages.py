@@ -182,3 +182,17 @@ def test_garbage_never_crashes_the_codec_or_an_engine(shared, data, flips, kind)
     assert client.state in ("WAIT_SH", "WAIT_CERT", "FAILED")
     if client.state == "FAILED":
         assert client.error
+
+
+@pytest.mark.parametrize("garbage, alert", [(b"\x16\x03\x03\xff\xff", 22),  # longer than 2^14 + 2048: record_overflow
+                                            (b"\x63\x03\x03\x00\x01\x00", 50)])  # not a record type: decode_error
+def test_engine_answers_garbage_with_the_right_alert(garbage, alert):
+    from protolab.tls.client import TlsClient
+    from protolab.tls.engine import Config
+    from protolab.tls.suites import lookup_group, lookup_suite
+
+    client = TlsClient(Config(suites=[lookup_suite("AES128-GCM-SHA256")], groups=[lookup_group("x25519")], seed=0))
+    client.start()
+    client.data_to_send()
+    client.receive(garbage)
+    assert client.failed and client.data_to_send() == bytes([21, 3, 3, 0, 2, 2, alert])

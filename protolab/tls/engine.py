@@ -37,6 +37,7 @@ from protolab.tls.records import (
     MAX_PLAINTEXT,
     Record,
     RecordBuffer,
+    RecordOverflow,
     fragment,
     header_spans,
 )
@@ -136,7 +137,7 @@ class Endpoint:
         except TlsFailure as exc:
             self.fail(str(exc), exc.alert, exc.check)
         except MalformedData as exc:
-            self.fail(str(exc), 50, "decode")
+            self.fail(str(exc), 22 if isinstance(exc, RecordOverflow) else 50, "decode")
         except ProtolabError as exc:  # RecordAuthError (a CheckFailed) and friends from the crypto modules
             alert = 20 if type(exc).__name__ == "RecordAuthError" else 40
             self.fail(str(exc), alert, "record integrity" if alert == 20 else "handshake")

@@ -53,6 +53,10 @@ def record_spans(record: Record, inner: list[FieldSpan] | None = None, base: int
     return spans
 
 
+class RecordOverflow(MalformedData):
+    """A record longer than TLS allows: the peer is told record_overflow (22), not decode_error."""
+
+
 class RecordBuffer:
     """Bytes in (any chunking), whole records out. Garbage raises MalformedData with what was wrong."""
 
@@ -74,7 +78,7 @@ class RecordBuffer:
             raise MalformedData(f"not a TLS record: version field 0x{version:04x}")
         length = int.from_bytes(self.buffer[3:5], "big")
         if length > MAX_CIPHERTEXT:
-            raise MalformedData(f"record length {length} exceeds the limit {MAX_CIPHERTEXT} (record_overflow)")
+            raise RecordOverflow(f"record length {length} exceeds the limit {MAX_CIPHERTEXT} (record_overflow)")
         if len(self.buffer) < HEADER_LEN + length:
             return None
         record = Record(ctype, version, self.buffer[HEADER_LEN:HEADER_LEN + length])
