@@ -298,6 +298,16 @@ def test_toml_spec(tmp_path):
     path.write_text("[beacon]\nchanel = 1\n")
     with pytest.raises(BadInput, match="unknown spec key"):
         spec_from_toml(path)
+    for line, message in [('channel = "abc"', "channel: not a number"), ("ssid = 5", "ssid: a string"),
+                          ("width = 40.5", "width: not a whole number"), ('vendor = ["zz"]', "vendor: not hex"),
+                          ("country = 12", "country: a string"), ('wmm_ac = {vo = {aifsn = "x"}}', "wmm_ac.vo.aifsn"),
+                          ('buffered_aids = ["a"]', "buffered_aids: not a number"), ('ht = "maybe"', "not a boolean")]:
+        path.write_text(f"[beacon]\n{line}\n")
+        with pytest.raises(BadInput, match=message):
+            resolve(spec_from_toml(path))
+    path.write_text('[beacon]\nband = 5\nht = "yes"\nextra_capabilities = "QoS"\npairwise = ["gcmp-256"]\n')
+    spec = resolve(spec_from_toml(path))
+    assert (spec.band, spec.ht, spec.extra_capabilities, spec.pairwise) == ("5", True, ("QoS",), (9,))
 
 
 def test_sample_captures_regenerate_byte_identical(tmp_path):

@@ -277,43 +277,92 @@ def ssid_bytes(text: str) -> bytes:
 SPEC_FIELDS = {f.name for f in dataclasses.fields(BeaconSpec)}
 
 
+INT_FIELDS = {"channel", "width", "beacon_interval", "dtim_period", "power_constraint", "mobility_domain",
+              "dtim_count", "signal_dbm", "tsf_start", "seq_start", "count", "seed"}
+BOOL_FIELDS = {"spectrum_mgmt", "ht", "vht", "he", "wmm", "uapsd", "cf", "rrm", "bss_transition", "multicast_buffered"}
+STR_FIELDS = {"hidden", "bssid", "band", "security", "mfp", "country", "secondary"}
+
+
+def _whole(value, key: str) -> int:
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise BadInput(f"{key}: not a whole number: {value!r}")
+    return _int(int(value) if isinstance(value, float) else value, key)
+
+
+def _items(value, key: str) -> list:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise BadInput(f"{key}: a list, not {value!r}")
+    return list(value)
+
+
+def _hex_bytes(value, key: str) -> bytes:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    try:
+        return bytes.fromhex(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"{key}: not hex bytes: {value!r}") from None
+
+
+def _convert(name: str, key: str, value, spec: BeaconSpec):
+    """One spec value from TOML or the CLI, converted to its field's type; BadInput names the key."""
+    if name in INT_FIELDS:
+        return _whole(value, key)
+    if name in BOOL_FIELDS:
+        return _bool(value)
+    if name in STR_FIELDS:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and name == "band":
+            return f"{value:g}"
+        if not isinstance(value, str):
+            raise BadInput(f"{key}: a string, not {value!r}")
+        return value
+    if name == "ssid":
+        if isinstance(value, (bytes, bytearray)):
+            return bytes(value)
+        if not isinstance(value, str):
+            raise BadInput(f"{key}: a string (or hex:... for any bytes), not {value!r}")
+        return ssid_bytes(value)
+    if name == "vendor":
+        return tuple(_hex_bytes(v, key) for v in _items(value, key))
+    if name == "extra_capabilities":
+        return (value,) if isinstance(value, str) else tuple(str(v) for v in _items(value, key))
+    if name == "pairwise":
+        ciphers = tuple(CIPHER_NAMES.get(v.upper(), v) if isinstance(v, str) else _whole(v, key)
+                        for v in _items(value, key))
+        unknown = [c for c in ciphers if isinstance(c, str)]
+        if unknown:
+            raise BadInput(f"{key}: unknown cipher {unknown[0]!r} (one of: {', '.join(CIPHER_NAMES)})")
+        return ciphers
+    if name == "buffered_aids":
+        return tuple(_whole(v, key) for v in _items(value, key))
+    if name == "bss_load":
+        return tuple(_whole(v, key) for v in _items(value, key))
+    if name in ("rates", "basic_rates"):
+        return _rate_list(value, key)
+    if name == "country_triplets":
+        try:
+            return tuple(tuple(_whole(x, key) for x in _items(t, key)) for t in _items(value, key))
+        except BadInput:
+            raise BadInput(f"{key}: a list of [first channel, channels, max dBm] triplets") from None
+    if name == "wmm_ac":
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            raise BadInput(f"{key}: a table of access categories, e.g. [beacon.wmm_ac.vo] aifsn = 2")
+        merged = {ac: dict(params) for ac, params in spec.wmm_ac.items()}  # options refine a file's values
+        for ac, params in value.items():
+            merged.setdefault(ac.lower(), {}).update({p: _whole(v, f"{key}.{ac}.{p}") for p, v in params.items()})
+        return merged
+    return value
+
+
 def spec_from_mapping(data: dict, base: BeaconSpec | None = None) -> BeaconSpec:
-    """A spec from a dict of spec field names (TOML), values converted to the field types."""
+    """A spec from a dict of spec field names (TOML, or the CLI's options), values converted to the field types."""
     spec = base or BeaconSpec()
     changes: dict = {}
     for key, value in data.items():
         name = key.replace("-", "_")
         if name not in SPEC_FIELDS:
             raise BadInput(f"unknown spec key {key!r}")
-        if name == "ssid":
-            value = ssid_bytes(value) if isinstance(value, str) else bytes(value)
-        elif name == "vendor":
-            value = tuple(bytes.fromhex(v) if isinstance(v, str) else bytes(v) for v in value)
-        elif name == "extra_capabilities":
-            value = tuple(value)
-        elif name in ("pairwise", "buffered_aids"):
-            value = tuple(CIPHER_NAMES.get(v, v) if isinstance(v, str) else int(v) for v in value)
-            if any(isinstance(v, str) for v in value):
-                raise BadInput(f"{key}: unknown cipher in {data[key]!r}")
-        elif name == "bss_load":
-            value = tuple(int(v) for v in value)
-        elif name in ("rates", "basic_rates"):
-            value = _rate_list(value, key)
-        elif name == "country_triplets":
-            try:
-                value = tuple(tuple(int(x) for x in t) for t in value)
-            except (TypeError, ValueError):
-                raise BadInput(f"{key}: a list of [first channel, channels, max dBm] triplets") from None
-        elif name == "wmm_ac":
-            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-                raise BadInput(f"{key}: a table of access categories, e.g. [beacon.wmm_ac.vo] aifsn = 2")
-            merged = {ac: dict(params) for ac, params in spec.wmm_ac.items()}  # options refine a file's values
-            for ac, params in value.items():
-                merged.setdefault(ac.lower(), {}).update(params)
-            value = merged
-        elif name == "band":
-            value = str(value)
-        changes[name] = value
+        changes[name] = _convert(name, key, value, spec)
     return dataclasses.replace(spec, **changes)
 
 
