@@ -84,6 +84,79 @@ def topologies(as_json: JsonFlag = False) -> None:
     output({"topologies": rows}, as_json, _topologies_view)
 
 
+@app.command()
+def sessions(
+    strategy: Annotated[str, _opt("Where sessions live: sticky|shared-store|replicated-store.",
+                                  "--strategy")] = "sticky",
+    servers: Annotated[int, _opt("App servers behind the balancer.", "--servers")] = 3,
+    users: Annotated[int, _opt("Users (each logs in, then sends requests).", "--users")] = 300,
+    fail: Annotated[str | None, _opt("What dies and when: 'server-2 at 30s', 'lb-1 at 30s', 'store at 30s "
+                                     "for 10s'.", "--fail")] = None,
+    lb: Annotated[str | None, _opt("Balancing: round-robin|least-conn|ip-hash|cookie (default: cookie for "
+                                   "sticky, else round-robin).", "--lb")] = None,
+    balancers: Annotated[int, _opt("Balancer addresses in DNS.", "--balancers")] = 2,
+    dns_ttl: Annotated[str, _opt("DNS TTL of the balancer records, e.g. 60s.", "--dns-ttl")] = "60s",
+    stale_resolvers: Annotated[float, _opt("Share of users whose resolver ignores the TTL.",
+                                           "--stale-resolvers")] = 0.05,
+    duration: Annotated[str, _opt("Simulated time, e.g. 120s.", "--duration")] = "120s",
+    seed: Annotated[int, _opt("Random seed.", "--seed")] = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Sessions behind a load balancer: who loses their session when a server dies, what a shared
+    store costs, load imbalance from stickiness, DNS failover of the balancers.
+
+    Example: protolab ha sessions --strategy sticky --servers 3 --users 300 --fail "server-2 at 30s"
+    """
+    from protolab.ha.sessions import SessionsSpec, simulate_sessions
+    from protolab.replication.faults import parse_duration
+
+    spec = SessionsSpec(strategy=strategy, servers=servers, users=users, lb=lb, balancers=balancers, fail=fail,
+                        dns_ttl=parse_duration(dns_ttl, "--dns-ttl"), stale_resolvers=stale_resolvers,
+                        duration=parse_duration(duration, "--duration"), seed=seed)
+    output(simulate_sessions(spec), as_json, _sessions_view)
+
+
+@app.command()
+def health(
+    detector: Annotated[str, _opt("Failure detector: timeout|phi-accrual.", "--detector")] = "timeout",
+    heartbeat: Annotated[str, _opt("Heartbeat period, e.g. 1s.", "--heartbeat")] = "1s",
+    timeout: Annotated[str, _opt("Timeout detector: silence before suspicion, e.g. 3s.", "--timeout")] = "3s",
+    threshold: Annotated[float, _opt("Phi-accrual detector: suspicion threshold (Akka: 8).", "--threshold")] = 8.0,
+    jitter: Annotated[str, _opt("Mean extra network delay of a heartbeat (exponential), e.g. 50ms.",
+                                "--jitter")] = "50ms",
+    pause: Annotated[list[str] | None, _opt("A GC-style pause: 'n2 at 10s for 4s' (repeatable).", "--pause")] = None,
+    crash: Annotated[list[str] | None, _opt("A real failure: 'n3 at 30s' (repeatable).", "--crash")] = None,
+    recover: Annotated[str, _opt("Recovery supervisor on suspicion: none|restart|replace.", "--recover")] = "none",
+    nodes: Annotated[int, _opt("Monitored nodes.", "--nodes")] = 3,
+    duration: Annotated[str, _opt("Simulated time, e.g. 60s.", "--duration")] = "60s",
+    seed: Annotated[int, _opt("Random seed.", "--seed")] = 1,
+    metrics: Annotated[Path | None, _opt("Write the time series (OpenMetrics text).", "--metrics")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """How health checks decide a node is down: detection time vs false suspicions under jitter
+    and pauses, a recovery supervisor, and why the membership store needs a quorum.
+
+    Example: protolab ha health --detector phi-accrual --jitter 200ms --pause "n2 at 10s for 4s" --crash "n3 at 30s"
+    """
+    from protolab.ha.health import HealthSpec, run_health
+    from protolab.replication.faults import parse_duration
+
+    _check_dirs(metrics)
+    spec = HealthSpec(detector=detector, heartbeat=parse_duration(heartbeat, "--heartbeat"),
+                      timeout=parse_duration(timeout, "--timeout"), threshold=threshold,
+                      jitter=parse_duration(jitter, "--jitter"), nodes=nodes, duration=parse_duration(duration,
+                                                                                                      "--duration"),
+                      pauses=list(pause or []), crashes=list(crash or []), recover=recover, seed=seed)
+    result = run_health(spec)
+    if metrics is not None:
+        from protolab.ha.health import series
+        from protolab.replication.openmetrics import render_series
+
+        with open(metrics, "w", encoding="utf-8") as out:
+            render_series(series(result), {"detector": result.detector, "seed": seed}, out)
+    output(result, as_json, _health_view)
+
+
 # --- views ---------------------------------------------------------------------------------------
 def _minutes(m: float) -> str:
     if m >= 120:
@@ -143,3 +216,72 @@ def _topologies_view(result):
     for t in result["topologies"]:
         table.add_row(t["name"], str(t["components"]), str(t["domains"]), t["description"])
     return table
+
+
+def _sessions_view(r):
+    from rich.table import Table
+    from rich.text import Text
+
+    head = Text(f"{r.strategy} sessions, {r.lb} balancing, {r.servers} servers, {r.balancers} balancer "
+                f"address(es), {r.users} users, {r.duration_s:g} s, seed {r.seed}; failure: {r.fail or 'none'}")
+    t = Table(title="computed from the simulated requests", title_justify="left")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    rows = [("requests", r.requests), ("ok", r.ok)]
+    rows += [(f"failed: {cause}", n) for cause, n in r.failed.items()]
+    rows += [("users who lost their session (logged in again)", r.users_lost_session),
+             ("  sessions held by the failed server when it died", "-" if r.sessions_on_failed_server is None
+              else r.sessions_on_failed_server),
+             ("re-logins", r.relogins),
+             ("failure detected after", "-" if r.detection_s is None else f"{r.detection_s:g} s"),
+             ("DNS: last TTL-respecting request to the dead balancer", "-" if r.dns_last_stale_s is None
+              else f"{r.dns_last_stale_s:g} s after the failure"),
+             ("DNS: users stuck on it (resolver ignores TTL)", r.dns_stuck_users),
+             ("latency p50 / p99", f"{r.latency_ms_p50} / {r.latency_ms_p99} ms"),
+             ("session store operations", f"{r.store_ops} ({r.store_ops_per_s:g}/s)"),
+             ("load imbalance (busiest server / mean)", f"{r.imbalance:g}")]
+    for name, value in rows:
+        t.add_row(name, str(value))
+    load = Table(title="requests per server", title_justify="left")
+    for col in ("server", "requests", "share", "sessions in memory at end"):
+        load.add_column(col, justify="left" if col == "server" else "right")
+    for s in r.load:
+        load.add_row(s.name, str(s.requests), f"{s.share * 100:.1f}%", str(s.sessions_at_end))
+    events = Text("\n".join(f"{t:8.3f}s  {what}" for t, what in r.timeline[:30]))
+    return [head, t, load, events]
+
+
+def _health_view(r):
+    from rich.table import Table
+    from rich.text import Text
+
+    head = Text(f"{r.detector} ({r.setting}), heartbeat {r.heartbeat_s:g} s, jitter {r.jitter_s * 1000:g} ms mean, "
+                f"seed {r.seed}, recovery: {r.recover}\nmean detection time "
+                f"{'-' if r.detection_s is None else f'{r.detection_s:g} s'}, false suspicions {r.false_suspicions}, "
+                f"time with a majority of nodes up {r.service_availability * 100:.3f}%")
+    sus = Table(title="suspicions", title_justify="left")
+    for col in ("node", "from s", "to s", "kind"):
+        sus.add_column(col)
+    for s in r.suspicions:
+        sus.add_row(s.node, f"{s.start:.2f}", "-" if s.end is None else f"{s.end:.2f}",
+                    f"true: crashed {s.after_s:g} s earlier" if s.true else "FALSE: the node was alive")
+    nodes = Table(title="nodes", title_justify="left")
+    for col in ("node", "availability", "down s", "false suspicions", "MTTR s"):
+        nodes.add_column(col, justify="left" if col == "node" else "right")
+    for n in r.nodes:
+        nodes.add_row(n.name, f"{n.availability * 100:.3f}%", f"{n.down_s:g}", str(n.false_suspicions),
+                      "-" if n.mttr_s is None else f"{n.mttr_s:g}")
+    sweep = Table(title="the trade-off on the same heartbeats: detection time vs false suspicions",
+                  title_justify="left")
+    for col in ("detector", "detection s", "false suspicions", "time falsely suspected s"):
+        sweep.add_column(col, justify="left" if col == "detector" else "right")
+    for row in r.sweep:
+        sweep.add_row(row.setting, "-" if row.detection_s is None else f"{row.detection_s:g}",
+                      str(row.false_suspicions), f"{row.false_suspicion_s:g}")
+    quorum = Table(title="the membership store under a partition (monitors m1 | m2 record verdicts, 5-12 s)",
+                   title_justify="left")
+    for col in ("store", "minority side acked", "majority side acked", "so"):
+        quorum.add_column(col)
+    for q in r.quorum:
+        quorum.add_row(q.store, str(q.minority_acked), str(q.majority_acked), q.verdict)
+    return [head, sus, nodes, sweep, quorum]

@@ -78,6 +78,8 @@ def series(sim) -> dict[str, list[tuple[dict, int, float]]]:
 
 
 HELP = {
+    "protolab_suspected": "1 while the failure detector suspects the node.",
+    "protolab_node_up": "1 while the node runs (crashed, or killed by the recovery supervisor: 0).",
     "protolab_availability": "Share of the writes invoked in this second that succeeded.",
     "protolab_write_latency_seconds": "Mean latency of the successful writes invoked in this second.",
     "protolab_ops": "Writes invoked in this second, by outcome.",

@@ -1,0 +1,348 @@
+"""Health checks: how a failure detector decides a node is down, what it costs in detection time
+and false suspicions, what a recovery supervisor does with its verdicts, and why the store that
+records membership needs a quorum.
+
+Theory of operation
+-------------------
+Nodes send a heartbeat every ``heartbeat`` seconds; each takes ``latency`` plus a jitter draw
+(exponential with mean ``jitter``) to reach the monitor (seeded). Faults: a GC-style ``pause``
+(no heartbeats, the node is alive: suspecting it is a *false* suspicion) and a ``crash`` (a real
+failure: the time to suspect it is the *detection time*). The arrival trace is made once and every
+detector reads the same trace, so the sweep compares like with like:
+
+- ``timeout``: suspect when nothing arrived for ``timeout`` seconds.
+- ``phi-accrual`` (Hayashibara et al., as Akka and Cassandra use it): from the recent inter-arrival
+  times (mean m, deviation s, at least ``min_std``), phi(t) = -log10(P(next gap > t)) under a
+  normal law of mean m + ``acceptable_pause``; suspect when phi > ``threshold``. Irregular
+  arrivals widen s and so delay suspicion on their own; steady ones make it quick.
+The monitor evaluates its detector every 10 ms. A recovery supervisor acts on suspicions:
+``restart`` (the process is restarted: ``restart_time``) or ``replace`` (a new node is provisioned
+and resynced as a replica: ``replace_time``); a false suspicion acted on kills a healthy node
+(the supervisor's own outage). Node availability = time up / run time; MTTR = detection + repair.
+The membership store part reuses the replication lab's Raft peer under a partition.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections import deque
+from dataclasses import dataclass, field
+
+from protolab.errors import BadInput
+from protolab.replication.faults import parse_duration
+
+DETECTORS = ("timeout", "phi-accrual")
+RECOVERY = ("none", "restart", "replace")
+TICK = 0.01
+WINDOW = 100  # inter-arrival samples the phi detector keeps
+_PAUSE = re.compile(r"^(\S+) at (\S+) for (\S+)$")
+_CRASH = re.compile(r"^(\S+) at (\S+)$")
+
+
+@dataclass
+class HealthSpec:
+    detector: str = "timeout"
+    heartbeat: float = 1.0
+    timeout: float = 3.0
+    threshold: float = 8.0
+    min_std: float = 0.1
+    acceptable_pause: float = 0.0
+    latency: float = 0.001
+    jitter: float = 0.05
+    nodes: int = 3
+    duration: float = 60.0
+    pauses: list[str] = field(default_factory=list)  # "n2 at 10s for 4s"
+    crashes: list[str] = field(default_factory=list)  # "n3 at 30s"
+    recover: str = "none"
+    restart_time: float = 5.0
+    replace_time: float = 30.0
+    seed: int = 1
+
+    def validate(self) -> HealthSpec:
+        if self.detector not in DETECTORS:
+            raise BadInput(f"unknown --detector {self.detector!r}; detectors: {', '.join(DETECTORS)}")
+        if self.recover not in RECOVERY:
+            raise BadInput(f"unknown --recover {self.recover!r}; choices: {', '.join(RECOVERY)}")
+        if self.heartbeat <= 0 or self.timeout <= 0 or self.threshold <= 0 or self.min_std <= 0:
+            raise BadInput("--heartbeat, --timeout, --threshold and the phi deviation floor must be positive")
+        if not 1 <= self.nodes <= 50 or not 0 < self.duration <= 3600:
+            raise BadInput("--nodes must be 1..50 and --duration in (0, 3600] s")
+        for p in self.pauses:
+            self.parse_pause(p)
+        for c in self.crashes:
+            self.parse_crash(c)
+        return self
+
+    def _node(self, name: str, what: str) -> str:
+        if name not in {f"n{i}" for i in range(1, self.nodes + 1)}:
+            raise BadInput(f"{what}: no node {name!r} (nodes n1..n{self.nodes})")
+        return name
+
+    def parse_pause(self, text: str) -> tuple[str, float, float]:
+        m = _PAUSE.match(" ".join(text.split()))
+        if not m:
+            raise BadInput(f"--pause {text!r}: write it as 'n2 at 10s for 4s'")
+        return (self._node(m.group(1), f"--pause {text!r}"), parse_duration(m.group(2), "--pause time"),
+                parse_duration(m.group(3), "--pause length"))
+
+    def parse_crash(self, text: str) -> tuple[str, float]:
+        m = _CRASH.match(" ".join(text.split()))
+        if not m:
+            raise BadInput(f"--crash {text!r}: write it as 'n3 at 30s'")
+        return self._node(m.group(1), f"--crash {text!r}"), parse_duration(m.group(2), "--crash time")
+
+
+@dataclass
+class Suspicion:
+    node: str
+    start: float
+    end: float | None
+    true: bool  # the node had really crashed
+    after_s: float | None  # detection time (true suspicions): crash -> suspicion
+
+
+@dataclass
+class NodeHealth:
+    name: str
+    availability: float
+    down_s: float
+    false_suspicions: int
+    detections: list[float]
+    mttr_s: float | None
+
+
+@dataclass
+class SweepRow:
+    setting: str
+    detection_s: float | None
+    false_suspicions: int
+    false_suspicion_s: float
+
+
+@dataclass
+class QuorumRow:
+    store: str
+    minority_acked: int
+    majority_acked: int
+    verdict: str
+
+
+@dataclass
+class HealthResult:
+    detector: str
+    setting: str
+    heartbeat_s: float
+    jitter_s: float
+    seed: int
+    duration_s: float
+    suspicions: list[Suspicion]
+    nodes: list[NodeHealth]
+    detection_s: float | None
+    false_suspicions: int
+    sweep: list[SweepRow]
+    quorum: list[QuorumRow]
+    recover: str
+    service_availability: float  # share of the run with a majority of nodes up
+    outages: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # node -> down spans
+
+
+def arrivals(spec: HealthSpec) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Heartbeat arrival times at the monitor per node, and the crash time of crashed nodes."""
+    rng = random.Random(f"health-{spec.seed}")
+    pauses: dict[str, list[tuple[float, float]]] = {}
+    for p in spec.pauses:
+        n, at, length = spec.parse_pause(p)
+        pauses.setdefault(n, []).append((at, at + length))
+    crashed = {}
+    for c in spec.crashes:
+        n, at = spec.parse_crash(c)
+        crashed[n] = min(at, crashed.get(n, math.inf))
+    out = {}
+    for i in range(1, spec.nodes + 1):
+        name = f"n{i}"
+        t = spec.heartbeat * rng.random()
+        times = []
+        while t < spec.duration and t < crashed.get(name, math.inf):
+            stalled = next((e for s, e in pauses.get(name, ()) if s <= t < e), None)
+            if stalled is not None:
+                t = stalled  # the heartbeat thread resumes when the pause ends
+            times.append(t + spec.latency + (rng.expovariate(1 / spec.jitter) if spec.jitter > 0 else 0.0))
+            t += spec.heartbeat
+        out[name] = sorted(times)  # links are FIFO in practice; sorting keeps the monitor's view ordered
+    return out, crashed
+
+
+def _phi(since: float, mean: float, std: float) -> float:
+    z = (since - mean) / std
+    p_later = 0.5 * math.erfc(z / math.sqrt(2))
+    return -math.log10(p_later) if p_later > 1e-300 else 300.0
+
+
+def detect(spec: HealthSpec, times: list[float], detector: str, param: float) -> list[tuple[float, float | None]]:
+    """Suspicion periods (start, end or None) of one node's arrival trace."""
+    periods: list[tuple[float, float | None]] = []
+    gaps: deque[float] = deque()
+    total = total_sq = 0.0
+    last = None
+    i = 0
+    suspected_at = None
+    steps = int(spec.duration / TICK)
+    for step in range(1, steps + 1):
+        now = step * TICK
+        while i < len(times) and times[i] <= now:
+            if last is not None:
+                gap = times[i] - last
+                gaps.append(gap)
+                total += gap
+                total_sq += gap * gap
+                if len(gaps) > WINDOW:
+                    old = gaps.popleft()
+                    total -= old
+                    total_sq -= old * old
+            last = times[i]
+            i += 1
+            if suspected_at is not None:
+                periods.append((suspected_at, times[i - 1]))
+                suspected_at = None
+        if last is None:
+            continue
+        since = now - last
+        if detector == "timeout":
+            bad = since > param
+        else:
+            if len(gaps) < 2:
+                mean, std = spec.heartbeat, spec.heartbeat / 4
+            else:
+                mean = total / len(gaps)
+                std = math.sqrt(max(0.0, total_sq / len(gaps) - mean * mean))
+            bad = _phi(since, mean + spec.acceptable_pause, max(std, spec.min_std)) > param
+        if bad and suspected_at is None:
+            suspected_at = round(now, 6)
+    if suspected_at is not None:
+        periods.append((suspected_at, None))
+    return periods
+
+
+def _classify(node: str, periods, crashed: dict[str, float]) -> list[Suspicion]:
+    out = []
+    crash = crashed.get(node)
+    for start, end in periods:
+        true = crash is not None and start >= crash
+        out.append(Suspicion(node, start, round(end, 6) if end is not None else None, true,
+                             round(start - crash, 3) if true else None))
+    return out
+
+
+def _setting(detector: str, param: float) -> str:
+    return f"timeout {param:g}s" if detector == "timeout" else f"phi > {param:g}"
+
+
+def quorum_demo(seed: int) -> list[QuorumRow]:
+    """Two monitors on the two sides of a partition record their verdicts in the membership store:
+    a Raft store (3 peers) only lets the majority side commit; a store without quorum (multi-primary)
+    acknowledges both sides, so each side may declare the other dead: split brain."""
+    from protolab.replication.faults import parse_fault
+    from protolab.replication.runner import simulate
+    from protolab.replication.scenario import ClientSpec, Scenario
+
+    rows = []
+    for store, mode in (("raft (quorum)", "raft"), ("no quorum (multi-primary)", "multi-primary")):
+        sc = Scenario(mode=mode, name="membership-store", nodes=3, seed=seed, settle=5.0,
+                      clients=[ClientSpec("m1", near="n1", rate=20, writes=300, start=0.5),
+                               ClientSpec("m2", near="n3", rate=20, writes=300, start=0.5)],
+                      faults=[parse_fault("partition n1,m1|n2,n3,m2 from 5s to 12s")]).validate()
+        sim, _r = simulate(sc)
+        acked = {"m1": 0, "m2": 0}
+        for inv, done in sim.history.pairs():
+            if done is not None and done[2] == "ok" and 5.5 <= inv[0] < 12:
+                acked[inv[1]] += 1
+        both = acked["m1"] > 0 and acked["m2"] > 0
+        rows.append(QuorumRow(store, acked["m1"], acked["m2"],
+                              "both sides recorded verdicts: two views of who is alive" if both else
+                              "only the majority side could record a verdict: one view"))
+    return rows
+
+
+def run_health(spec: HealthSpec, *, sweep: bool = True, quorum: bool = True) -> HealthResult:
+    spec.validate()
+    traces, crashed = arrivals(spec)
+    param = spec.timeout if spec.detector == "timeout" else spec.threshold
+    suspicions: list[Suspicion] = []
+    for node, times in traces.items():
+        suspicions += _classify(node, detect(spec, times, spec.detector, param), crashed)
+    fix = {"none": None, "restart": spec.restart_time, "replace": spec.replace_time}[spec.recover]
+    nodes, outages = [], []
+    for node in traces:
+        mine = [s for s in suspicions if s.node == node]
+        detections = [s.after_s for s in mine if s.true]
+        down: list[tuple[float, float]] = []
+        if node in crashed:
+            found = detections[0] if detections else None
+            repaired = spec.duration if fix is None or found is None else crashed[node] + found + fix
+            down.append((crashed[node], min(spec.duration, repaired)))
+        if fix is not None:  # the supervisor also acts on false suspicions: it kills a live node
+            down += [(s.start, min(spec.duration, s.start + fix)) for s in mine if not s.true]
+        outages.append(down)
+        lost = float(sum(b - a for a, b in _merge(down)))
+        mttr = round(detections[0] + fix, 3) if node in crashed and detections and fix is not None else None
+        nodes.append(NodeHealth(node, round(1 - lost / spec.duration, 6), round(lost, 3),
+                                sum(1 for s in mine if not s.true), detections, mttr))
+    rows = []
+    if sweep:
+        for det, values in (("timeout", [1.5, 2, 3, 5, 8]), ("phi-accrual", [1, 3, 5, 8, 12])):
+            for value in values:
+                v = value * spec.heartbeat if det == "timeout" else value
+                found = [s for n, t in traces.items() for s in _classify(n, detect(spec, t, det, v), crashed)]
+                true = [s.after_s for s in found if s.true]
+                false = [s for s in found if not s.true]
+                rows.append(SweepRow(_setting(det, v), round(sum(true) / len(true), 3) if true else None, len(false),
+                                     round(sum((s.end or spec.duration) - s.start for s in false), 3)))
+    true_all = [s.after_s for s in suspicions if s.true]
+    return HealthResult(spec.detector, _setting(spec.detector, param), spec.heartbeat, spec.jitter, spec.seed,
+                        spec.duration, suspicions, nodes, round(sum(true_all) / len(true_all), 3) if true_all else None,
+                        sum(1 for s in suspicions if not s.true), rows, quorum_demo(spec.seed) if quorum else [],
+                        spec.recover, _majority_up(outages, spec.duration),
+                        {n.name: _merge(o) for n, o in zip(nodes, outages, strict=True)})
+
+
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        elif b > a:
+            out.append((a, b))
+    return out
+
+
+def _majority_up(outages: list[list[tuple[float, float]]], duration: float) -> float:
+    """Share of the run with a majority of the nodes up (what a quorum service needs)."""
+    edges = sorted({0.0, duration, *(t for down in outages for span in _merge(down) for t in span)})
+    need = len(outages) // 2 + 1
+    up_time = 0.0
+    for a, b in zip(edges, edges[1:], strict=False):
+        mid = (a + b) / 2
+        up = sum(1 for down in outages if not any(x <= mid < y for x, y in down))
+        up_time += (b - a) if up >= need else 0.0
+    return round(up_time / duration, 6)
+
+
+def series(result: HealthResult) -> dict[str, list[tuple[dict, int, float]]]:
+    """Per-second time series for ``--metrics`` (OpenMetrics): suspected, up, detections."""
+    seconds = max(1, math.ceil(result.duration_s))
+    out: dict[str, list] = {"protolab_suspected": [], "protolab_node_up": [], "protolab_detections": []}
+    for node in result.nodes:
+        mine = [s for s in result.suspicions if s.node == node.name]
+        for sec in range(seconds):
+            t = sec + 1
+            suspected = any(s.start <= t and (s.end is None or s.end > t) for s in mine)
+            out["protolab_suspected"].append(({"node": node.name}, sec, int(suspected)))
+    for sec in range(seconds):
+        out["protolab_detections"].append(({}, sec, sum(1 for s in result.suspicions if sec <= s.start < sec + 1)))
+    for node, spans in result.outages.items():
+        for sec in range(seconds):
+            t = sec + 1
+            out["protolab_node_up"].append(({"node": node}, sec, 0 if any(a <= t < b for a, b in spans) else 1))
+    return out
