@@ -275,6 +275,14 @@ def test_hostapd_conf_subset():
     assert (g_only.rates, g_only.basic_rates, g_only.country) == ((6.0, 12.0, 24.0, 54.0), (6.0, 12.0), "US")
     with pytest.raises(BadInput, match="needs country_code"):
         spec_from_hostapd("ieee80211d=1\n")
+    b_only = resolve(spec_from_hostapd("hw_mode=b\nchannel=3\n"))
+    assert (b_only.rates, b_only.basic_rates) == ((1.0, 2.0, 5.5, 11.0), ())
+    for conf, message in [("ssid2=zz", "ssid2: not hex"), ("mobility_domain=a1", "2 bytes of hex"),
+                          ("vendor_elements=dd05", "whole vendor elements"), ("hw_mode=ad", "hw_mode=ad"),
+                          ("ieee80211w=5", "ieee80211w=5"), ("ignore_broadcast_ssid=7", "ignore_broadcast_ssid=7"),
+                          ("vht_oper_chwidth=3", "vht_oper_chwidth=3"), ("ieee80211n=maybe", "ieee80211n: not a")]:
+        with pytest.raises(BadInput, match=message):
+            spec_from_hostapd(conf + "\n")
     six = resolve(spec_from_hostapd("ssid=six\nop_class=134\nchannel=37\nieee80211ax=1\nhe_oper_chwidth=2\n"
                                     "wpa=2\nwpa_key_mgmt=SAE\nieee80211w=2\nignore_broadcast_ssid=1\n"))
     assert (six.band, six.width, six.he, six.ht, six.security, six.hidden) == ("6", 160, True, False,

@@ -246,7 +246,7 @@ def _check_secondary(spec: BeaconSpec) -> str:
 
 # ---- sources: TOML and hostapd.conf --------------------------------------------------------------
 
-def _bool(value) -> bool:
+def _bool(value, key: str = "") -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -254,7 +254,15 @@ def _bool(value) -> bool:
         return True
     if text in ("0", "false", "no", "off"):
         return False
-    raise BadInput(f"not a boolean: {value!r}")
+    raise BadInput(f"{key + ': ' if key else ''}not a boolean: {value!r}")
+
+
+def _choice(conf: dict, key: str, choices: dict, default: str):
+    """A hostapd value that must be one of `choices` (value text -> what it means here)."""
+    value = conf.get(key, default).strip()
+    if value not in choices:
+        raise BadInput(f"{key}={value} is not supported by beacon build (one of: {', '.join(choices)})")
+    return choices[value]
 
 
 def _int(value, what: str) -> int:
@@ -309,7 +317,7 @@ def _convert(name: str, key: str, value, spec: BeaconSpec):
     if name in INT_FIELDS:
         return _whole(value, key)
     if name in BOOL_FIELDS:
-        return _bool(value)
+        return _bool(value, key)
     if name in STR_FIELDS:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and name == "band":
             return f"{value:g}"
@@ -429,20 +437,24 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
     c: dict = {}
     if "ssid2" in conf:
         raw = conf["ssid2"]
-        c["ssid"] = raw[1:-1].encode() if raw.startswith('"') else bytes.fromhex(raw)
+        c["ssid"] = raw[1:-1].encode() if raw.startswith('"') else _hex_bytes(raw, "ssid2")
     elif "ssid" in conf:
         c["ssid"] = conf["ssid"].encode("utf-8")
     channel = _int(conf["channel"], "channel") if "channel" in conf else None
     if channel == 0:
         raise BadInput(f"{source}: channel=0 (automatic channel selection) cannot be built: give a channel")
     op_class = _int(conf["op_class"], "op_class") if "op_class" in conf else None
-    hw_mode = conf.get("hw_mode", "g")
+    hw_mode = _choice(conf, "hw_mode", {"a": "a", "b": "b", "g": "g"}, "g")
     if op_class is not None and 131 <= op_class <= 137:
         band = "6"
     elif hw_mode == "a":
         band = "5"
     else:
         band = "2.4"
+    if hw_mode == "b" and "supported_rates" not in conf:  # an 802.11b AP: DSSS/CCK rates only
+        from protolab.wifi.bss_params import DSSS_RATES
+
+        c["rates"] = DSSS_RATES
     c.update(band=band, channel=channel)
     if "bssid" in conf:
         c["bssid"] = conf["bssid"]
@@ -450,8 +462,8 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
         c["beacon_interval"] = _int(conf["beacon_int"], "beacon_int")
     if "dtim_period" in conf:
         c["dtim_period"] = _int(conf["dtim_period"], "dtim_period")
-    c["hidden"] = {"0": "no", "1": "empty", "2": "zeros"}.get(conf.get("ignore_broadcast_ssid", "0"), "no")
-    if _bool(conf.get("ieee80211d", "0")):
+    c["hidden"] = _choice(conf, "ignore_broadcast_ssid", {"0": "no", "1": "empty", "2": "zeros"}, "0")
+    if _bool(conf.get("ieee80211d", "0"), "ieee80211d"):
         if "country_code" not in conf:
             raise BadInput(f"{source}: ieee80211d=1 needs country_code")
         c["country"] = conf["country_code"]
@@ -467,7 +479,7 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
             wmm_ac.setdefault(ac, {})[HOSTAPD_WMM[param]] = _int(value, key)
     if wmm_ac:
         c["wmm_ac"] = wmm_ac
-    if _bool(conf.get("ieee80211h", "0")):
+    if _bool(conf.get("ieee80211h", "0"), "ieee80211h"):
         c["spectrum_mgmt"] = True
         c["power_constraint"] = _int(conf.get("local_pwr_constraint", "0"), "local_pwr_constraint")
     wpa = _int(conf.get("wpa", "0"), "wpa")
@@ -486,30 +498,36 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
     else:
         c["security"] = "wep" if "wep_key0" in conf else "open"
     if "ieee80211w" in conf:
-        c["mfp"] = MFP_MODES[min(2, _int(conf["ieee80211w"], "ieee80211w"))]
-    c["ht"] = _bool(conf.get("ieee80211n", "0"))
-    c["vht"] = _bool(conf.get("ieee80211ac", "0"))
-    c["he"] = _bool(conf.get("ieee80211ax", "0"))
+        c["mfp"] = _choice(conf, "ieee80211w", {"0": "off", "1": "capable", "2": "required"}, "0")
+    for key, name in (("ieee80211n", "ht"), ("ieee80211ac", "vht"), ("ieee80211ax", "he")):
+        c[name] = _bool(conf.get(key, "0"), key)
     width = 20
     ht_capab = conf.get("ht_capab", "")
     if "[HT40+]" in ht_capab or "[HT40-]" in ht_capab:
         width = 40
         c["secondary"] = "above" if "[HT40+]" in ht_capab else "below"
-    chwidth = conf.get("vht_oper_chwidth") or conf.get("he_oper_chwidth")
-    width = {"1": 80, "2": 160}.get(chwidth or "", width)
+    for key in ("vht_oper_chwidth", "he_oper_chwidth"):
+        if key in conf:  # 0: 20/40 MHz as ht_capab says, 1: 80, 2: 160 (3, 80+80, is not built)
+            width = _choice(conf, key, {"0": width, "1": 80, "2": 160}, "0")
     c["width"] = width
     if "wmm_enabled" in conf:
-        c["wmm"] = _bool(conf["wmm_enabled"])
-    c["uapsd"] = _bool(conf.get("uapsd_advertisement_enabled", "0"))
+        c["wmm"] = _bool(conf["wmm_enabled"], "wmm_enabled")
+    c["uapsd"] = _bool(conf.get("uapsd_advertisement_enabled", "0"), "uapsd_advertisement_enabled")
     if "mobility_domain" in conf:
         # hostapd writes the MDID as the two octets in frame order; the field is little-endian
-        c["mobility_domain"] = int.from_bytes(bytes.fromhex(conf["mobility_domain"]), "little")
-    c["rrm"] = _bool(conf.get("rrm_neighbor_report", "0"))
-    c["bss_transition"] = _bool(conf.get("bss_transition", "0"))
+        mdid = _hex_bytes(conf["mobility_domain"], "mobility_domain")
+        if len(mdid) != 2:
+            raise BadInput(f"mobility_domain={conf['mobility_domain']}: 2 bytes of hex (e.g. a1b2)")
+        c["mobility_domain"] = int.from_bytes(mdid, "little")
+    c["rrm"] = _bool(conf.get("rrm_neighbor_report", "0"), "rrm_neighbor_report")
+    c["bss_transition"] = _bool(conf.get("bss_transition", "0"), "bss_transition")
     if "vendor_elements" in conf:  # hostapd: full elements in hex (dd len OUI data ...)
-        raw = bytes.fromhex(conf["vendor_elements"])
+        raw = _hex_bytes(conf["vendor_elements"], "vendor_elements")
         vendor, i = [], 0
-        while i + 2 <= len(raw):
+        while i < len(raw):
+            if raw[i] != 221 or i + 2 > len(raw) or i + 2 + raw[i + 1] > len(raw):
+                raise BadInput(f"vendor_elements: not a chain of whole vendor elements (dd len OUI data ...) "
+                               f"at byte {i}")
             vendor.append(raw[i + 2:i + 2 + raw[i + 1]])
             i += 2 + raw[i + 1]
         c["vendor"] = tuple(vendor)
