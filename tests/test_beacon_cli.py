@@ -171,6 +171,14 @@ def test_survey_table_and_narrow_view_show_names_literally(cli, tmp_path):
     assert "ENC WPA2  CIPHER CCMP  AUTH PSK" in narrow and max(map(len, narrow.splitlines()[1:])) <= 80
 
 
+def test_survey_of_a_capture_without_beacons(cli, shared):
+    dmg = str(shared("wifi/captures") / "aircrack__80211ad_beacon.pcap")
+    r = cli("beacon", "survey", dmg)
+    assert r.exit_code == 0 and "no beacons in 1 frame(s) (not beacons: dmg-beacon 1)" in r.stdout
+    r = cli("beacon", "survey", dmg, "--csv")
+    assert r.stdout.startswith("bssid,ssid,ssid_hex,channel,") and r.stdout.count("\n") == 1  # header only
+
+
 def test_explain_topics(cli):
     r = cli("beacon", "explain", "--json")
     overview = json.loads(r.stdout)

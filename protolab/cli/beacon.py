@@ -142,7 +142,7 @@ def _dissect_view(show_hex: bool, all_bits: bool):
         from rich.text import Text
 
 
-        out = [Text(f"{result.file}: {result.frames} frames, {len(result.beacons)} beacon(s) shown"
+        out = [Text(f"{result.file}: {result.frames} frame(s) read, {len(result.beacons)} beacon(s) shown"
                     + ("; not beacons: " + ", ".join(f"{k} {v}" for k, v in sorted(result.not_counted.items()))
                        if result.not_counted else ""), style="bold")]
         for beacon in result.beacons:
@@ -226,7 +226,14 @@ def _survey_cards(result):
 
 
 def _survey_view(result):
+    from rich.text import Text
+
     from protolab.render.console import stdout_console
+
+    if not result.networks:
+        not_beacons = ", ".join(f"{k} {v}" for k, v in sorted(result.not_counted.items()))
+        return Text(f"{result.file}: no beacons in {result.frames} frame(s)"
+                    + (f" (not beacons: {not_beacons})" if not_beacons else ""))
 
     return _survey_table(result) if stdout_console().width >= SURVEY_TABLE_WIDTH else _survey_cards(result)
 
@@ -482,7 +489,9 @@ def survey(
         import sys
 
         rows = result.rows if each else result.networks
-        names = [f.name for f in dataclasses.fields(rows[0])] if rows else []
+        from protolab.wifi.survey import BeaconRow, BssRow
+
+        names = [f.name for f in dataclasses.fields(BeaconRow if each else BssRow)]  # a header even with no rows
         writer = csvmod.writer(sys.stdout)
         writer.writerow(names)
         def cell(value):  # lists and dicts (elements, RSN) as compact JSON, not Python reprs
