@@ -27,6 +27,7 @@ from protolab.replication.scenario import Scenario, to_toml
 from protolab.replication.sim import Simulation
 
 DEFAULT_READS = 0.5
+CHAOS_SETTLE = 30.0  # Sentinel fixes a stale replica's config on a 10 s INFO cycle after an 8 s wait: 20 s is short
 
 
 @dataclass
@@ -79,7 +80,7 @@ def chaos_scenario(base: Scenario, seed: int, faults: list[str], reads: float = 
     """The base scenario with this run's seed, faults, reads and final reads."""
     clients = [dataclasses.replace(c, reads=c.reads or reads) for c in base.clients]
     sc = dataclasses.replace(base, seed=seed, clients=clients, faults=[parse_fault(f) for f in faults],
-                             final_reads=True, duration=None,
+                             final_reads=True, duration=None, settle=max(base.settle, CHAOS_SETTLE),
                              replication=dataclasses.replace(base.replication))
     return sc.validate()
 

@@ -60,10 +60,18 @@ class LWW(Strategy):
         data[key] = (self.peer.clock(), self.peer.name, elements)
         return data[key]
 
+    @staticmethod
+    def order(state) -> tuple:
+        """The total order LWW needs: stamp, node, then the value itself (as Cassandra breaks timestamp
+        ties by value), so two writes with one stamp (a node writing twice in one instant, e.g. the
+        writes queued behind a pause) still converge everywhere."""
+        return state[0], state[1], len(state[2]), sorted(state[2])
+
     def merge(self, key, state):
         data = self.peer.data
         mine = data.get(key)
-        if mine is None or (state[0], state[1]) > (mine[0], mine[1]):
+        if mine is None or (state[0], state[1]) > (mine[0], mine[1]) or (
+                (state[0], state[1]) == (mine[0], mine[1]) and self.order(state) > self.order(mine)):
             if mine is not None and not mine[2] <= state[2]:
                 self.peer.count("lww-overwrote", f"k{key}: {len(mine[2] - state[2])} element(s) dropped")
             data[key] = state
