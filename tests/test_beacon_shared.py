@@ -194,3 +194,19 @@ def test_survey_columns(outputs):
     assert (wpa3["enc"], wpa3["auth"], wpa3["mfp"]) == ("WPA3", "SAE", "required")
     n02 = nets["b0:b9:8a:56:8d:ea"]
     assert (n02["band"], n02["channel"], n02["phy"], n02["width_mhz"]) == ("5 GHz", 64, "ac", 80)
+
+
+@pytest.mark.parametrize("name", ["csa-attack__beacon.pcap", "scapy__bad_rsn_parsing_overrides_ssid.pcap",
+                                  "thiagosmith__wpa-Induction.pcap"])
+def test_fcs_verdict_agrees_with_tshark(name, outputs, tool):
+    import subprocess
+
+    out = subprocess.run([tool("tshark"), "-r", str(SHARED_WIFI / name), "-o", "wlan.check_checksum:TRUE", "-Y",
+                          "wlan.fc.type_subtype==8", "-T", "fields", "-e", "frame.number", "-e", "wlan.fcs",
+                          "-e", "wlan.fcs.status"], capture_output=True, text=True, check=True, timeout=60).stdout
+    want = {int(n): (fcs, status == "1") for n, fcs, status in (line.split("\t") for line in out.splitlines())}
+    _, dissect = outputs[name]
+    got = {b["frame"]: _fields_shown(b["radio"])["fcs"] for b in dissect["beacons"]}
+    assert set(got) == set(want)
+    for number, (fcs, good) in want.items():
+        assert got[number].startswith(f"{fcs}: " + ("correct" if good else "WRONG")), number

@@ -12,6 +12,7 @@ malformed and shown raw; everything before it stays as decoded. A body too short
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,16 +218,24 @@ def split_elements(frame: bytes, start: int = BODY_START) -> list[tuple[int, int
 
 # ---- sections ---------------------------------------------------------------------------------------
 
-def _radio_fields(rt) -> list[Field]:
+def _fcs_text(frame: bytes, fcs: bytes, rt) -> str:
+    if len(fcs) != 4:
+        return "FCS at end, cut short" if fcs or (rt is not None and rt.fcs_at_end) else "no FCS"
+    sent, computed = int.from_bytes(fcs, "little"), zlib.crc32(frame)
+    verdict = "correct" if sent == computed else f"WRONG (computed 0x{computed:08x})"
+    flagged = " (the receiver flagged it bad)" if rt is not None and rt.bad_fcs else ""
+    return f"0x{sent:08x}: {verdict}{flagged}"
+
+
+def _radio_fields(rt, frame: bytes = b"", fcs: bytes = b"") -> list[Field]:
+    fcs_field = ("fcs", fcs.hex() or None, _fcs_text(frame, fcs, rt))
     if rt is None:
-        return []
+        return [Field(*fcs_field[:2], RADIO_FIELDS["fcs"].role, fcs_field[2])] if fcs else []
     values = [("frequency", rt.freq_mhz, f"{rt.freq_mhz} MHz" if rt.freq_mhz else "unknown"),
               ("band", rt.band, rt.band or "unknown"),
               ("channel", rt.channel, str(rt.channel) if rt.channel else "unknown"),
               ("signal", rt.signal_dbm, f"{rt.signal_dbm} dBm" if rt.signal_dbm is not None else "unknown"),
-              ("rate", rt.rate_mbps, f"{rt.rate_mbps} Mb/s" if rt.rate_mbps else "unknown"),
-              ("fcs", rt.fcs_at_end, ("FCS at end" + (" (bad)" if rt.bad_fcs else "")) if rt.fcs_at_end
-               else "no FCS")]
+              ("rate", rt.rate_mbps, f"{rt.rate_mbps} Mb/s" if rt.rate_mbps else "unknown"), fcs_field]
     return [Field(n, v, RADIO_FIELDS[n].role, s) for n, v, s in values]
 
 
@@ -290,9 +299,9 @@ def field_spans(beacon: Beacon, width: int = 40) -> list[FieldSpan]:
     return spans
 
 
-def dissect_frame(frame: bytes, number: int = 1, time_ns: int = 0, radiotap=None) -> Beacon:
-    """One 802.11 beacon frame (no radio header, no FCS) -> Beacon."""
-    beacon = Beacon(number, time_ns, radio=_radio_fields(radiotap), length=len(frame), raw=frame)
+def dissect_frame(frame: bytes, number: int = 1, time_ns: int = 0, radiotap=None, fcs: bytes = b"") -> Beacon:
+    """One 802.11 beacon frame (no radio header, FCS apart: checked when given) -> Beacon."""
+    beacon = Beacon(number, time_ns, radio=_radio_fields(radiotap, frame, fcs), length=len(frame), raw=frame)
     if len(frame) < HEADER_LEN:
         beacon.malformed = True
         beacon.header = [Field("frame control", frame[:2].hex(), DISCOVERY, "header cut short")]
@@ -336,7 +345,8 @@ def dissect_file(path: str | Path, frame: int | None = None, bssid: str | None =
                 continue
             if want_bssid and mac(located.frame[16:22]) != want_bssid:
                 continue
-            result.beacons.append(dissect_frame(located.frame, pkt.number, pkt.timestamp_ns, located.radiotap))
+            result.beacons.append(dissect_frame(located.frame, pkt.number, pkt.timestamp_ns, located.radiotap,
+                                                located.fcs))
             if limit is not None and len(result.beacons) >= limit:
                 break
         result.warnings = list(cap.warnings)

@@ -67,7 +67,8 @@ RADIO_FIELDS: dict[str, FieldInfo] = {f.name: f for f in [
     FieldInfo("channel", DISCOVERY, "channel number of that frequency"),
     FieldInfo("signal", ROAMING, "received signal strength: stations roam toward the strongest AP"),
     FieldInfo("rate", COMPATIBILITY, "beacons go at a basic rate every station can decode"),
-    FieldInfo("fcs", COMPATIBILITY, "whether a frame check sequence ends the frame (and whether it was bad)"),
+    FieldInfo("fcs", COMPATIBILITY, "the frame check sequence (CRC-32 of the frame) when the capture kept it: "
+                                     "a wrong one means the bytes were damaged in the air"),
 ]}
 
 
