@@ -7,6 +7,8 @@
     pause TARGET at T for D              a GC-style stall: nothing runs, messages queue up
     partition A,B|C,D from T1 to T2      hosts in different groups cannot talk (unlisted: reach all)
     partition A,B -> C,D from T1 to T2   one-way: A and B's messages to C and D are dropped
+    zone-down ZONE at T [for D]          every process in the zone (``[[zone]]``) crashes; back after D
+    cut REGION from T1 to T2             the region's hosts are cut off from every other host
     isolate TARGET from T1 to T2         TARGET's host is cut off from every other host (with
                                          ``primary``: whoever takes writes at T1, Jepsen's
                                          "partition primaries")
@@ -88,6 +90,8 @@ _PATTERNS = [
     ("restart", re.compile(r"restart (\S+) at (\S+)")),
     ("pause", re.compile(r"pause (\S+) at (\S+) for (\S+)")),
     ("isolate", re.compile(r"isolate (\S+) from (\S+) to (\S+)")),
+    ("zone-down", re.compile(r"zone-down (\S+) at (\S+)(?: for (\S+))?")),
+    ("cut", re.compile(r"cut (\S+) from (\S+) to (\S+)")),
     ("partition", re.compile(r"partition (.+?) from (\S+) to (\S+)")),
     ("delay", re.compile(r"delay (.+?) (\S+) from (\S+) to (\S+)")),
     ("loss", re.compile(r"loss (.+?) (\S+) from (\S+) to (\S+)")),
@@ -113,7 +117,10 @@ def parse_fault(text: str) -> Fault:
         if kind == "pause":
             at = parse_duration(g[1], where)
             return Fault(kind, spec, at, at + parse_duration(g[2], where), targets=[g[0]])
-        if kind == "isolate":
+        if kind == "zone-down":
+            at = parse_duration(g[1], where)
+            return Fault(kind, spec, at, at + parse_duration(g[2], where) if g[2] else None, targets=[g[0]])
+        if kind in ("isolate", "cut"):
             at, until = parse_duration(g[1], where), parse_duration(g[2], where)
             if until <= at:
                 raise BadInput(f"{where}: ends before it starts")

@@ -24,6 +24,8 @@ TOML layout (every key optional except ``mode``)::
     [[client]]  name = "c1"  near = "n1"  rate = 200  writes = 2000  keys = 16  timeout = "1s"  start = "0.5s"
                 reads = 0.5           # fraction of the operations that are reads (``writes`` counts both)
     final_reads = true        # every node's whole state is read 1 s before the end (chaos checkers)
+    [[zone]]    name = "eu-a"  region = "eu"  members = ["n1", "c1"]     # geography: faults
+    [[region_link]]  between = ["eu", "us"]  latency = "40ms"           #   zone-down / cut act on it
 """
 
 from __future__ import annotations
@@ -114,6 +116,22 @@ class ClientSpec:
 
 
 @dataclass
+class Zone:
+    """An availability zone: the hosts (nodes, clients) in it, and its region."""
+
+    name: str
+    members: list[str]
+    region: str | None = None
+
+
+@dataclass
+class RegionLink:
+    a: str
+    b: str
+    spec: LinkSpec
+
+
+@dataclass
 class LinkOverride:
     a: str
     b: str
@@ -139,6 +157,12 @@ class Scenario:
     clients: list[ClientSpec] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     final_reads: bool = False  # read every node's whole state 1 s before the end (the checkers' final reads)
+    zones: list[Zone] = field(default_factory=list)
+    region_links: list[RegionLink] = field(default_factory=list)
+
+    def region_of(self) -> dict[str, str]:
+        """Member name -> region, for members of zones that name one."""
+        return {m: z.region for z in self.zones if z.region for m in z.members}
 
     @property
     def family(self) -> str:
@@ -220,7 +244,28 @@ class Scenario:
             for n in (link.a, link.b):
                 if n not in names:
                     raise BadInput(f"{where}: link names unknown node {n!r}")
+        zones, regions, placed = {z.name for z in self.zones}, {z.region for z in self.zones if z.region}, set()
+        for z in self.zones:
+            for m in z.members:
+                if m not in names - {"primary"}:
+                    raise BadInput(f"{where}: zone {z.name} lists unknown member {m!r}")
+                if m in placed:
+                    raise BadInput(f"{where}: {m} is in two zones")
+                placed.add(m)
+        if len(zones) != len(self.zones):
+            raise BadInput(f"{where}: a zone name is used twice")
+        for rl in self.region_links:
+            for r in (rl.a, rl.b):
+                if r not in regions:
+                    raise BadInput(f"{where}: region link names unknown region {r!r} (regions: "
+                                   f"{', '.join(sorted(regions)) or 'none: give zones a region'})")
         for f in self.faults:
+            if f.kind in ("zone-down", "cut"):
+                known, what = (zones, "zone") if f.kind == "zone-down" else (regions, "region")
+                if f.targets[0] not in known:
+                    raise BadInput(f"{where}: fault {f.text!r}: no {what} {f.targets[0]!r} "
+                                   f"({what}s: {', '.join(sorted(known)) or 'none defined'})")
+                continue
             unknown = sorted(f.names() - names)
             if unknown:
                 raise BadInput(f"{where}: fault {f.text!r} names unknown {', '.join(unknown)} "
@@ -236,7 +281,7 @@ class Scenario:
 
 # --- TOML --------------------------------------------------------------------------------------
 _TOP = {"name", "description", "mode", "nodes", "strategy", "duration", "settle", "seed", "faults", "network",
-        "link", "replication", "sentinel", "raft", "client", "final_reads"}
+        "link", "replication", "sentinel", "raft", "client", "final_reads", "zone", "region_link"}
 
 
 def _table(data: dict, allowed: set[str], where: str) -> dict:
@@ -330,6 +375,21 @@ def from_dict(data: dict, source: str = "scenario") -> Scenario:
             start=parse_duration(c.get("start", 0.5), f"{where}.start"),
             reads=_num(c.get("reads", 0.0), f"{where}.reads")))
     sc.final_reads = bool(data.get("final_reads", False))
+    for i, z in enumerate(data.get("zone", [])):
+        where = f"{source}: [[zone]] #{i + 1}"
+        _table(z, {"name", "region", "members"}, where)
+        members = z.get("members")
+        if not isinstance(z.get("name"), str) or not (isinstance(members, list)
+                                                       and all(isinstance(m, str) for m in members)):
+            raise BadInput(f"{where}: needs name = \"az-a\" and members = [\"n1\", ...]")
+        sc.zones.append(Zone(z["name"], list(members), str(z["region"]) if "region" in z else None))
+    for i, d in enumerate(data.get("region_link", [])):
+        where = f"{source}: [[region_link]] #{i + 1}"
+        _table(d, {"between", "latency", "jitter", "dist", "loss"}, where)
+        between = d.get("between")
+        if not (isinstance(between, list) and len(between) == 2 and all(isinstance(x, str) for x in between)):
+            raise BadInput(f"{where}: between must be two region names")
+        sc.region_links.append(RegionLink(between[0], between[1], _link_spec(d, where, sc.network)))
     faults = data.get("faults", [])
     if not isinstance(faults, list):
         raise BadInput(f"{source}: faults must be a list of strings")
@@ -363,6 +423,13 @@ def to_toml(sc: Scenario) -> str:
         lines += ["", "[[link]]", f'between = ["{link.a}", "{link.b}"]', f"latency = {s.base!r}",
                   f"jitter = {s.jitter!r}", f'dist = "{s.dist}"', f"loss = {s.loss!r}",
                   f"one_way = {_toml_value(link.one_way)}"]
+    for z in sc.zones:
+        lines += ["", "[[zone]]", f'name = "{z.name}"', f"members = {_toml_value(z.members)}"] + (
+            [f'region = "{z.region}"'] if z.region else [])
+    for rl in sc.region_links:
+        s = rl.spec
+        lines += ["", "[[region_link]]", f'between = ["{rl.a}", "{rl.b}"]', f"latency = {s.base!r}",
+                  f"jitter = {s.jitter!r}", f'dist = "{s.dist}"', f"loss = {s.loss!r}"]
     r = sc.replication
     lines += ["", "[replication]"] + ([f"wait = {r.wait}"] if r.wait is not None else []) + [
         f"wait_timeout = {r.wait_timeout!r}", f"min_replicas_to_write = {r.min_replicas_to_write}",

@@ -74,7 +74,13 @@ class Simulation:
             self.clients.append(client_cls(self, spec, host=spec.near))
         for ep in [*self.nodes.values(), *self.sentinels, *self.clients]:
             self.endpoints[ep.name] = ep
-        for link in sc.links:
+        region = {self.host_of(m): r for m, r in sc.region_of().items()}
+        for rl in sc.region_links:  # every pair of hosts across two regions gets the inter-region latency
+            for a, ra in region.items():
+                for b, rb in region.items():
+                    if {ra, rb} == {rl.a, rl.b} and ra != rb:
+                        self.net.specs[(a, b)] = rl.spec
+        for link in sc.links:  # explicit links win over region latencies
             a, b = self.host_of(link.a), self.host_of(link.b)
             self.net.specs[(a, b)] = link.spec
             if not link.one_way:
@@ -144,12 +150,45 @@ class Simulation:
             return node
         return self.endpoints[name]
 
+    def zone_hosts(self, zone: str) -> set[str]:
+        members = next(z.members for z in self.scenario.zones if z.name == zone)
+        return {self.host_of(m) for m in members}
+
+    def region_hosts(self, region: str) -> set[str]:
+        return {self.host_of(m) for z in self.scenario.zones if z.region == region for m in z.members}
+
+    def _zone_down(self, fault, phase: str) -> None:
+        """A whole zone fails: every process on its hosts (Sentinels too) crashes, and comes back."""
+        now = self.kernel.now
+        hosts = self.zone_hosts(fault.targets[0])
+        if phase == "start":  # the end is _zone_up, scheduled here
+            down = [ep for ep in self.endpoints.values() if ep.host in hosts and ep.up]
+            self.event("nemesis", "zone-down", f"{fault.targets[0]}: {', '.join(ep.name for ep in down)}")
+            for ep in down:
+                ep.crash()
+                self.fault_log.append(("crash", ep.name, now, fault.until))
+            if fault.until is not None:
+                self.kernel.at(fault.until, self._zone_up, [ep.name for ep in down])
+
+    def _zone_up(self, names: list[str]) -> None:
+        for name in names:
+            ep = self.endpoints[name]
+            if not ep.up:
+                ep.restart()
+                self.event("nemesis", "restart", name)
+                self._close_crash(name, self.kernel.now)
+
     def _apply(self, item) -> None:
         fault, phase = item
         now = self.kernel.now
         kind = fault.kind
+        if kind == "zone-down":
+            return self._zone_down(fault, phase)
+        if kind == "cut" and phase == "start":  # resolved now: the region's hosts against all others
+            inside = sorted(self.region_hosts(fault.targets[0]))
+            fault.groups = [inside, sorted({ep.host for ep in self.endpoints.values()} - set(inside))]
         try:
-            targets = [self._resolve(n) for n in fault.targets]
+            targets = [] if kind == "cut" else [self._resolve(n) for n in fault.targets]
         except LookupError:
             self.event("nemesis", "fault-skipped", f"{fault.text}: there is no primary right now")
             return
@@ -187,7 +226,7 @@ class Simulation:
             self.kernel.at(fault.until, self._apply, (fault, "end"))
         else:
             self.active_faults.remove(fault)
-            self.event("nemesis", "heal" if kind in ("partition", "isolate") else f"end-{kind}",
+            self.event("nemesis", "heal" if kind in ("partition", "isolate", "cut") else f"end-{kind}",
                        " ".join(fault.text.split()[1:]))
         self._network_state()
 
@@ -199,7 +238,7 @@ class Simulation:
     def _network_state(self) -> None:
         blocked: set = set()
         for fault in self.active_faults:
-            if fault.kind in ("partition", "isolate"):
+            if fault.kind in ("partition", "isolate", "cut"):
                 blocked |= blocked_pairs(fault, self.host_of)
         self.net.set_blocked(blocked)
         for (a, b) in list(self.net.overrides):
