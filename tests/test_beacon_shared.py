@@ -203,7 +203,8 @@ def test_fcs_verdict_agrees_with_tshark(name, outputs, tool):
 
     out = subprocess.run([tool("tshark"), "-r", str(SHARED_WIFI / name), "-o", "wlan.check_checksum:TRUE", "-Y",
                           "wlan.fc.type_subtype==8", "-T", "fields", "-e", "frame.number", "-e", "wlan.fcs",
-                          "-e", "wlan.fcs.status"], capture_output=True, text=True, check=True, timeout=60).stdout
+                          "-e", "wlan.fcs.status"], capture_output=True, text=True, timeout=60).stdout
+    # (tshark exits 2 on the bad_rsn capture: its stray trailing byte; the rows it printed stand)
     want = {int(n): (fcs, status == "1") for n, fcs, status in (line.split("\t") for line in out.splitlines())}
     _, dissect = outputs[name]
     got = {b["frame"]: _fields_shown(b["radio"])["fcs"] for b in dissect["beacons"]}
