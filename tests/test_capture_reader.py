@@ -175,29 +175,27 @@ def test_editcap_and_mergecap_files(tool, shared, tmp_path):
     assert [p.data for p in packets_ns] == [p.data for p in packets_us]
 
 
-def _odd_big_capture(path, tail: bytes = b"", count: int = 12_000, payload=None):
+def _odd_big_capture(path, tail: bytes = b"", count: int = 12_000):
     """A >2 MiB pcap whose records break every rule the fast path shortcuts: out of order, truncated,
-    longer than the snaplen, caplen > orig_len; then `tail` appended."""
+    longer than the snaplen, caplen > orig_len, a microsecond field of a second or more; then `tail`."""
     import random
 
     rng = random.Random(7)
-    with PcapWriter(path, linktype=LINKTYPE_ETHERNET) as w:
-        ts = 1_600_000_000_000_000_000
-        for i in range(count):
-            size = rng.randrange(60, 400)
-            ts += rng.randrange(-2_000_000, 50_000_000) if i % 97 == 0 else rng.randrange(0, 3_000_000)
-            if i == 5000:
-                size = 1200                                   # longer than the snaplen 1000: kept
-            orig = size + (rng.randrange(1, 50) if i % 13 == 0 else 0)
-            if i == 7000:
-                orig = size - 10                              # caplen > orig_len
-            frame = payload(i, size, ts) if payload else bytes(size)
-            w.write(frame, ts, orig_len=orig + len(frame) - size)
-    with open(path, "r+b") as f:
-        f.seek(16)
-        f.write(struct.pack("<I", 1000))   # the header now claims a snaplen of 1000
-        f.seek(0, 2)
-        f.write(tail)
+    records = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 1000, LINKTYPE_ETHERNET)]  # snaplen 1000
+    ts = 1_600_000_000_000_000
+    for i in range(count):
+        size = rng.randrange(60, 400)
+        ts += rng.randrange(-2_000, 50_000) if i % 97 == 0 else rng.randrange(0, 3_000)   # microseconds
+        sec, usec = divmod(ts, 10**6)
+        if i == 5000:
+            size = 1200                                   # longer than the snaplen 1000: kept
+        if i == 6000:   # 200 s in the microsecond field: 100 s later than it seems, the latest time of all
+            sec, usec = sec - 100, usec + 200_000_000
+        orig = size + (rng.randrange(1, 50) if i % 13 == 0 else 0)
+        if i == 7000:
+            orig = size - 10                              # caplen > orig_len
+        records.append(struct.pack("<IIII", sec, usec, size, orig) + bytes(size))
+    path.write_bytes(b"".join(records) + tail)
 
 
 @pytest.mark.parametrize("tail", [b"", b"\x01", struct.pack("<IIII", 1, 2, 300, 300) + bytes(100),
@@ -220,46 +218,6 @@ def test_fast_tally_equals_the_careful_walk(tmp_path, tail):
     assert fast.truncated == sum(len(p.data) < p.orig_len for p in packets)
     assert fast_warnings == slow_warnings
     assert len(fast_warnings) == 2 + bool(tail)
-
-
-def _tallies(path, monkeypatch):
-    """(one-process tally, warnings), (two-process tally, warnings), records the parent joined from the child."""
-    from protolab.capture import fastpath
-
-    with open_capture(path) as cap:
-        one = cap.tally(), cap.warnings
-    joined = []
-    join = fastpath.Scan.join
-    monkeypatch.setattr(fastpath, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(fastpath.Scan, "join", lambda self, later, per_sec: (joined.append(later.n),
-                                                                              join(self, later, per_sec)))
-    with open_capture(path) as cap:
-        two = cap.tally(), cap.warnings
-    return one, two, joined
-
-
-@pytest.mark.parametrize("tail", [b"\x01", struct.pack("<IIII", 1, 2, 0xFFFFFFF0, 5) + bytes(64)])
-def test_two_process_tally_equals_one_process(tmp_path, monkeypatch, tail):
-    path = tmp_path / "big.pcap"
-    _odd_big_capture(path, tail, count=30_000)
-    one, two, joined = _tallies(path, monkeypatch)
-    assert two == one and one[0].packets == 30_000
-    assert len(joined) == 2 and joined[0] > 5_000     # the child's half, then the careful tail
-
-
-def test_two_process_tally_survives_a_wrong_resync(tmp_path, monkeypatch):
-    """Frames full of fake record headers (caplen 0) around the middle lure the child onto a false
-    boundary: the parent must notice and walk on alone, with the same result."""
-    def payload(i, size, ts):
-        if 10_000 <= i < 20_000:
-            return struct.pack("<IIII", ts // 10**9, 0, 0, 0) * 60
-        return bytes(size)
-
-    path = tmp_path / "lure.pcap"
-    _odd_big_capture(path, count=30_000, payload=payload)
-    one, two, joined = _tallies(path, monkeypatch)
-    assert two == one and one[0].packets == 30_000
-    assert len(joined) == 1                           # only the careful tail: nothing from the child
 
 
 def _block(endian: str, btype: int, body: bytes) -> bytes:
@@ -321,3 +279,20 @@ def test_big_endian_and_modified_pcap(tool, tmp_path):
                          + (struct.pack("<IIII", 5, 6, 42, 42) + bytes(8) + frame) * 3)
     cap, packets = read_all(modified)
     assert len(packets) == 3 and cap.warnings == [] and packets[2].timestamp_ns == 5_000_006_000
+
+
+def test_pcapng_finer_than_nanosecond_ticks(tmp_path):
+    """Picosecond ticks 1500 then 1400 are both 1 ns: in order, as the careful walk says (the fast path
+    must not call it a decrease)."""
+    le = "<"
+    data = _block(le, 0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    data += _block(le, 1, struct.pack("<HHI", 1, 0, 65535) + _option(le, 9, b"\x0c") + _option(le, 0, b""))
+    for ticks in (1500, 1400, 2600):
+        data += _block(le, 6, struct.pack("<IIIII", 0, ticks >> 32, ticks & 0xFFFFFFFF, 60, 60) + bytes(60))
+    path = tmp_path / "ps.pcapng"
+    path.write_bytes(data)
+    with open_capture(path) as cap:
+        fast = cap.tally()
+    with open_capture(path) as cap:
+        assert cap.tally(fast=False) == fast
+    assert fast.in_order and (fast.packets, fast.first_ns, fast.last_ns) == (3, 1, 2)

@@ -3,7 +3,7 @@
     reader        open_capture(path) -> Capture: format sniffing, Packet stream, tally() (the info fast path)
     stream        the byte window every reader reads through; gzip inflation that keeps what a bad stream held
     pcap, pcapng  the two formats' walkers (pcap.py: classic pcap in all its magics; pcapng.py: blocks)
-    fastpath      header-only hot loops for `pcap info` (and the two-process split of a big pcap)
+    fastpath      header-only hot loops for `pcap info`
     linktypes     link-type registry and the pcap link-type word's FCS bits
     linklayer     locate(linktype, data): where the 802.11 frame or the IP packet starts
     radiotap      radiotap decoding, frequency <-> channel; radioheaders: Prism, AVS, PPI mapped to the same

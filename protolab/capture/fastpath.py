@@ -1,37 +1,31 @@
-"""The `pcap info` fast path for classic pcap: record headers only, as fast as CPython allows.
+"""The `pcap info` fast path: record headers only, as fast as CPython allows.
 
-Theory of operation: `scan_window` is the one hot loop. It only visits records whose header starts at
-least `margin` (= header + largest allowed caplen) bytes before the end of the window, so every record it
-sees lies wholly inside the window and needs no bounds check; the last `margin` bytes of the file, and any
-record with an absurd caplen, are left to the careful walker of protolab.capture.pcap (which reports
-cut-short records and stray bytes). To keep the loop short it compares (seconds, fraction) only when the
-seconds do not grow, adds lengths only for the rare records whose caplen differs from orig_len (the sum of
-caplens follows from how far the walk went), and keeps min/max times from the decreases alone: the maximum
-is the last value or one followed by a decrease, the minimum the first value or one lower than the value
-before it.
+Theory of operation: `scan_window` is the one hot loop for classic pcap. It only visits records whose
+header starts at least `margin` (= header + largest allowed caplen) bytes before the end of the window, so
+every record it sees lies wholly inside the window and needs no bounds check; the last `margin` bytes of
+the file, and any record with an absurd caplen, are left to the careful walker of protolab.capture.pcap
+(which reports cut-short records and stray bytes). To keep the loop short it compares (seconds, fraction)
+only when the seconds do not grow, adds lengths only for the rare records whose caplen differs from
+orig_len or whose fraction is out of range (the sum of caplens follows from how far the walk went), and
+keeps min/max times from the decreases alone: the maximum is the last value or one followed by a
+decrease, the minimum the first value or one lower than the value before it.
 
-On a big uncompressed file and a machine with a free core, `fast_tally` forks once: the child finds a
-record boundary just after the middle of the file (the first offset where 8 consecutive plausible headers
-chain up) and scans from there, while the parent scans the first half up to the first record that starts
-at or after the middle. The halves are joined only when the parent's walk lands exactly on the child's
-boundary, so a wrong guess costs time, never correctness: the parent then simply walks on.
+For pcapng, `scan_ng_window` does the same over runs of enhanced packet blocks of a one-interface
+section; the block walker of protolab.capture.pcapng hands those runs over and reads everything else.
+
+One process, one pass: a split of big files between two processes was tried and dropped, as it saved
+nothing measurable on a shared two-core machine and needed a resynchronisation guess in the middle of
+the file.
 """
 
 from __future__ import annotations
 
-import os
-import pickle
 import struct
-import threading
 from dataclasses import dataclass
 
 from protolab.capture.reader import Tally
 
 CHUNK_MIN = 1 << 20
-PARALLEL_MIN_BYTES = 16 * 2**20   # below this, forking costs about what it saves
-SYNC_RECORDS = 8            # consecutive plausible, chained headers that make a resync point
-SYNC_SPAN = 1 << 20         # how far past the middle the child looks for one
-SYNC_YEARS = 20 * 365 * 86400
 
 
 @dataclass(frozen=True)
@@ -60,9 +54,6 @@ class Scan:
         self.captured = 0   # sum of caplens, where it cannot be derived from how far the walk went
         self.first = self.lo = self.hi = None
         self.ps = self.pf = -1
-
-    def state(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
 
     def join(self, later: Scan, per_sec: int) -> None:
         """Append the totals of the records that follow ours."""
@@ -132,7 +123,7 @@ def scan_window(st: Scan, buf, pos: int, lim: int, lay: Layout) -> tuple[int, bo
     absurd = False
     while pos <= lim:
         s, f, c, o = unpack(buf, pos)
-        if c != o or c > snap:
+        if c != o or c > snap or f >= per_sec:
             if c > limit:   # not counted here: the careful walker stops on it and says why
                 absurd = True
                 break
@@ -142,6 +133,7 @@ def scan_window(st: Scan, buf, pos: int, lim: int, lay: Layout) -> tuple[int, bo
             else:
                 st.longer += c > o
             st.over_snap += c > snap
+            s, f = s + f // per_sec, f % per_sec   # a fraction of a second or more: carried, as in ns
         if s <= ps and (s < ps or f < pf):
             st._decrease(ps * per_sec + pf, s * per_sec + f)
         ps, pf = s, f
@@ -151,15 +143,10 @@ def scan_window(st: Scan, buf, pos: int, lim: int, lay: Layout) -> tuple[int, bo
     return pos, absurd
 
 
-def scan_stream(st: Scan, w, lay: Layout, stop_at: int | None = None) -> bool:
-    """Scan while the window can hold a full margin ahead (or until a record starts at/after stop_at)."""
+def scan_stream(st: Scan, w, lay: Layout) -> bool:
+    """Scan while the window can hold a full margin ahead; True when it stopped on an absurd caplen."""
     while w.fill(lay.margin + CHUNK_MIN):
-        lim = len(w.buf) - lay.margin
-        if stop_at is not None:
-            lim = min(lim, stop_at - 1 - w.base)
-            if w.pos > lim:
-                return False
-        w.pos, absurd = scan_window(st, w.buf, w.pos, lim, lay)
+        w.pos, absurd = scan_window(st, w.buf, w.pos, len(w.buf) - lay.margin, lay)
         if absurd:
             return True
     return False
@@ -171,119 +158,16 @@ def fast_tally(cap, w, lay: Layout, careful_tail) -> tuple[Tally, list[int]]:
     Returns the Tally and the [over snaplen, caplen > orig_len] counts for the caller to report.
     """
     st = Scan()
-    if _can_split(cap):
-        _scan_in_two(cap, w, st, lay)
     scan_stream(st, w, lay)
-    walked, fast_n = w.tell(), st.n
+    st.captured = w.tell() - lay.data_start - lay.hlen * st.n
     odd = [st.over_snap, st.longer]
+    total = st.in_ns(lay.per_sec, lambda ticks: ticks * lay.frac_ns)
     tail = Scan()
-    tail_wire = tail_caplen = 0
-    for _iface, t_ns, caplen, orig_len, _ in careful_tail(st.n, odd):
-        t = t_ns // lay.frac_ns
-        s, f = divmod(t, lay.per_sec)
-        if tail.first is None:
-            tail.first = t
-        if s <= tail.ps and (s < tail.ps or f < tail.pf):
-            tail._decrease(tail.ps * lay.per_sec + tail.pf, t)
-        tail.ps, tail.pf = s, f
-        tail.n += 1
-        tail.truncated += caplen < orig_len
-        tail_wire += orig_len
-        tail_caplen += caplen
-    st.join(tail, lay.per_sec)
-    fast_caplens = walked - lay.data_start - lay.hlen * fast_n
-    tally = Tally(packets=st.n, truncated=st.truncated, in_order=st.decreases == 0,
-                  data_bytes=fast_caplens + tail_caplen, wire_bytes=fast_caplens + st.extra_wire + tail_wire)
-    if st.n:
-        last = st.ps * lay.per_sec + st.pf
-        values = [v for v in (st.first, last, st.lo, st.hi) if v is not None]
-        tally.first_ns, tally.last_ns = min(values) * lay.frac_ns, max(values) * lay.frac_ns
-    cap.interfaces[0].packets = st.n
-    return tally, odd
-
-
-# -- two processes ---------------------------------------------------------------------------------------
-def _can_split(cap) -> bool:
-    if cap.compressed or not getattr(cap, "_owns_file", False) or cap.size < PARALLEL_MIN_BYTES:
-        return False
-    if not hasattr(os, "fork") or threading.active_count() > 1:   # never fork a process with threads
-        return False
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores >= 2
-
-
-def _resync(buf, lay: Layout, first_second: int) -> int | None:
-    """First offset in buf where SYNC_RECORDS plausible headers chain up, or None."""
-    unpack = struct.Struct(lay.endian + "IIII").unpack_from
-    end = len(buf) - lay.hlen
-    for p in range(0, min(SYNC_SPAN, end)):
-        q = p
-        for _ in range(SYNC_RECORDS):
-            if q > end:
-                break
-            s, f, c, o = unpack(buf, q)
-            if f >= lay.per_sec or c > lay.limit or c > o or abs(s - first_second) > SYNC_YEARS:
-                break
-            q += lay.hlen + c
-        else:
-            return p
-    return None
-
-
-def _child_scan(path: str, middle: int, lay: Layout, first_second: int):
-    """In the child: find a record boundary after `middle`, scan from it; (start, end, scan state) or None."""
-    from protolab.capture.stream import Window
-
-    with open(path, "rb", buffering=0) as f:
-        w = Window(f, f)
-        w.seek(middle)
-        if not w.fill(SYNC_SPAN + lay.margin):
-            return None
-        p = _resync(w.buf, lay, first_second)
-        if p is None:
-            return None
-        w.pos = p
-        st = Scan()
-        scan_stream(st, w, lay)
-        return middle + p, w.tell(), st.state()
-
-
-def _scan_in_two(cap, w, st: Scan, lay: Layout) -> None:
-    if not w.fill(lay.hlen):
-        return
-    first_second = struct.unpack_from(lay.endian + "I", w.buf, w.pos)[0]
-    middle = cap.size // 2
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never return into the caller's code, never flush the parent's buffers
-        try:
-            os.close(read_end)
-            data = pickle.dumps(_child_scan(cap.path, middle, lay, first_second))
-            view = memoryview(data)
-            while view:
-                view = view[os.write(write_end, view):]
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    pipe = os.fdopen(read_end, "rb")
-    try:
-        absurd = scan_stream(st, w, lay, stop_at=middle)
-        data = pipe.read()
-    finally:
-        pipe.close()          # also when the parent's walk fails: the child then dies on a closed pipe
-        os.waitpid(pid, 0)
-    try:
-        child = pickle.loads(data) if data else None
-    except Exception:  # noqa: BLE001 - a child that died half-way: just walk on alone
-        child = None
-    if child is None or absurd or w.tell() != child[0]:
-        return
-    start, end, state = child
-    later = Scan()
-    for name, value in zip(Scan.__slots__, state, strict=True):
-        setattr(later, name, value)
-    st.join(later, lay.per_sec)
-    w.seek(end)
+    for _iface, ts, caplen, orig_len, _ in careful_tail(st.n, odd):
+        tail.add(ts, caplen, orig_len)
+    total.join(tail, 1)
+    cap.interfaces[0].packets = total.n
+    return total.to_tally(), odd
 
 
 # -- pcapng ------------------------------------------------------------------------------------------------
@@ -327,6 +211,9 @@ def ng_tally(cap, w, walk) -> Tally:
     runs: list[Scan] = []
 
     def hot(w, endian: str, iface: int) -> int:
+        info = cap.interfaces[iface]
+        if info.ticks_per_second > 10**9:   # finer than ns: distinct ticks may share a ns, so the order
+            return 0                        # of the ns values is the careful walker's to judge
         st = Scan()
         while True:
             w.fill(CHUNK_MIN)
@@ -335,7 +222,6 @@ def ng_tally(cap, w, walk) -> Tally:
             if w.pos == start:
                 break
         if st.n:
-            info = cap.interfaces[iface]
             mul, div, offset = info.ticks_to_ns
             runs.append(st.in_ns(NG_TICKS, lambda t: t * mul // div + offset))
             info.packets += st.n

@@ -92,17 +92,6 @@ class Window:
         """Offset in the (decompressed) stream of the next unread byte."""
         return self._base + self.pos
 
-    @property
-    def base(self) -> int:
-        """Stream offset of buf[0]."""
-        return self._base
-
-    def seek(self, offset: int) -> None:
-        """Jump to `offset` of an uncompressed file (the window is emptied)."""
-        self._f.seek(offset)
-        self.buf, self.pos, self._base, self.eof = bytearray(), 0, offset, False
-        self.view = memoryview(self.buf)
-
     def fill(self, need: int) -> bool:
         """Make `need` bytes available from `pos`; False when the stream ends first (the tail stays)."""
         have = len(self.buf) - self.pos
