@@ -12,6 +12,7 @@ malformed and shown raw; everything before it stays as decoded. A body too short
 
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,39 +167,46 @@ def _element_fields(kind: ElementKind, layer) -> list[Field]:
 
 
 def decode_element(eid: int, body: bytes, offset: int, length: int) -> Element:
+    """One element, decoded on its own bytes. An AP repeats its elements in every beacon, so the decoding
+    is cached by (id, body) in a bounded cache; the Element (with its offset) is new each time."""
+    name, ext_id, role, fields, malformed, layer = _decode_body(eid, body)
+    return Element(offset, eid, ext_id, name, length, role, list(fields), body, malformed, layer)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decode_body(eid: int, body: bytes) -> tuple:
     from scapy.layers.dot11 import Dot11Elt
     from scapy.packet import NoPayload, Padding, Raw
 
     import protolab.wifi.layers  # noqa: F401  (registers our layers)
 
     kind = kind_of(eid, body)
-    elt = Element(offset, eid, body[0] if eid == 255 and body else None, kind.name, length, kind.role, raw=body)
+    ext_id = body[0] if eid == 255 and body else None
+    malformed = ""
     if kind.digest is not None:
         try:
             kind.digest(body, {})
         except (IndexError, ValueError) as exc:
-            elt.malformed = f"body too short for its contents ({exc})"
+            malformed = f"body too short for its contents ({exc})"
     try:
         layer = Dot11Elt(bytes([eid, len(body)]) + body)
     except Exception as exc:  # Scapy gave up: keep the raw bytes
-        elt.malformed = elt.malformed or f"Scapy could not decode it: {type(exc).__name__}"
-        return elt
-    elt.layer = type(layer).__name__
-    elt.fields = _element_fields(kind, layer)
+        return kind.name, ext_id, kind.role, (), malformed or f"Scapy could not decode it: {type(exc).__name__}", ""
+    fields = _element_fields(kind, layer)
     meaning = MEANINGS.get(kind.topic)
-    if meaning is not None and not elt.malformed:
+    if meaning is not None and not malformed:
         try:
-            extra = meaning({f.name: f.value for f in elt.fields})
+            extra = meaning({f.name: f.value for f in fields})
         except (KeyError, TypeError, ValueError, IndexError):  # a field this element lacks: no extra lines
             extra = []
-        elt.fields += [Field(name, value, kind.role_of(name), shown) for name, value, shown in extra]
+        fields += [Field(name, value, kind.role_of(name), shown) for name, value, shown in extra]
     rest = layer.payload
     if not isinstance(rest, NoPayload):
         leftover = bytes(rest.load) if isinstance(rest, (Raw, Padding)) else bytes(rest)
         if leftover:
-            elt.fields.append(Field("undecoded", leftover.hex(), kind.role,
-                                    f"{len(leftover)} byte(s) Scapy did not decode: {leftover[:16].hex(' ')}"))
-    return elt
+            fields.append(Field("undecoded", leftover.hex(), kind.role,
+                                f"{len(leftover)} byte(s) Scapy did not decode: {leftover[:16].hex(' ')}"))
+    return kind.name, ext_id, kind.role, tuple(fields), malformed, type(layer).__name__
 
 
 def split_elements(frame: bytes, start: int = BODY_START) -> list[tuple[int, int, int, bool]]:
@@ -240,18 +248,24 @@ def _radio_fields(rt, frame: bytes = b"", fcs: bytes = b"") -> list[Field]:
 
 
 def _header_fields(frame: bytes) -> list[Field]:
+    seq = frame[22] | frame[23] << 8
+    return [*_header_before_sequence(frame[:22]),
+            Field("sequence", seq >> 4, HEADER_FIELDS["sequence"].role, f"sequence {seq >> 4}, fragment {seq & 15}")]
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_before_sequence(head: bytes) -> tuple[Field, ...]:
+    """Frame control to BSSID, decoded by Scapy; the same for every beacon of an AP, so cached (bounded)."""
     from scapy.layers.dot11 import Dot11
 
-    hdr = Dot11(frame[:HEADER_LEN])
-    fc = frame[0] | frame[1] << 8
-    flags = [n for i, n in enumerate(hdr.get_field("FCfield").names) if frame[1] >> i & 1]
-    seq = int(hdr.SC or 0)
+    hdr = Dot11(head + b"\0\0")
+    fc = head[0] | head[1] << 8
+    flags = [n for i, n in enumerate(hdr.get_field("FCfield").names) if head[1] >> i & 1]
     vals = [("frame control", fc, f"0x{fc:04x}: type {hdr.type} subtype {hdr.subtype} flags {flags or 'none'}"),
             ("duration", int(hdr.ID or 0), f"{int(hdr.ID or 0)} us"),
             ("receiver", hdr.addr1, str(hdr.addr1)), ("transmitter", hdr.addr2, str(hdr.addr2)),
-            ("bssid", hdr.addr3, str(hdr.addr3)),
-            ("sequence", seq >> 4, f"sequence {seq >> 4}, fragment {seq & 15}")]
-    return [Field(n, v, HEADER_FIELDS[n].role, s) for n, v, s in vals]
+            ("bssid", hdr.addr3, str(hdr.addr3))]
+    return tuple(Field(n, v, HEADER_FIELDS[n].role, s) for n, v, s in vals)
 
 
 def uptime_text(tsf_us: int) -> str:
