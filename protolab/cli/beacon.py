@@ -316,7 +316,7 @@ def build(
     hidden: Annotated[Hidden | None, typer.Option(help="Hide the SSID: empty (length 0) or zeros.")] = None,
     bssid: Annotated[str | None, typer.Option(help="BSSID (default: seeded random).")] = None,
     band: Annotated[Band | None, typer.Option(help="2.4, 5 or 6 (GHz).")] = None,
-    channel: Annotated[int | None, typer.Option(help="Channel number in the band.")] = None,
+    channel: Annotated[int | None, typer.Option(help="Channel number in the band (default: 6, 36 or 37).")] = None,
     width: Annotated[int | None, typer.Option(help="Channel width in MHz: 20, 40, 80, 160.")] = None,
     secondary: Annotated[str | None, typer.Option(help="40 MHz in 2.4 GHz: secondary channel above or below "
                                                        "(hostapd's HT40+ / HT40-; default: the usual side).")] = None,
