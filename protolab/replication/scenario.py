@@ -64,10 +64,10 @@ MODES = {m.name: m for m in [
 ]}
 # What each mode promises, and so what the chaos checkers hold it to (protolab.replication.checkers).
 PROMISES = {
-    "async": frozenset(),
-    "semi-sync": frozenset(),
-    "sync": frozenset({"durability"}),
-    "multi-primary": frozenset(),  # lww; vv and crdt promise durability (see promises())
+    "async": frozenset({"convergence"}),  # replicas resync once the faults heal: they end with the primary's data
+    "semi-sync": frozenset({"convergence"}),
+    "sync": frozenset({"durability", "convergence"}),
+    "multi-primary": frozenset({"convergence"}),  # lww; vv and crdt also promise durability (see promises())
     "raft": frozenset({"durability", "one-leader-per-term", "linearizable", "convergence"}),
     "raft-unsafe": frozenset({"durability", "one-leader-per-term", "linearizable", "convergence"}),
 }
@@ -171,7 +171,8 @@ class Scenario:
     def promises(self) -> frozenset[str]:
         """The properties this mode promises (the chaos checkers fail a run only on these)."""
         if self.family == "peer":
-            return frozenset({"durability", "convergence"}) if self.strategy in ("vv", "crdt") else frozenset()
+            return frozenset({"durability", "convergence"}) if self.strategy in ("vv", "crdt") else \
+                frozenset({"convergence"})
         promised = PROMISES.get(self.mode, frozenset())
         if self.family == "primary" and self.sentinel.count:
             promised = promised | {"one-leader-per-term"}  # one elected Sentinel leader per epoch

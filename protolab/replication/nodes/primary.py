@@ -217,6 +217,11 @@ class DataNode(Endpoint):
         name, offset = msg
         state = self.replicas.get(name)
         if state is None or self.role != "primary":
+            # not (or no longer) this node's replica: its connection was closed on this side, so the
+            # ACK meets a reset and the replica reconnects (a lost close must not leave it stranded)
+            replica = self.sim.nodes.get(name)
+            if replica is not None:
+                self.send(replica, replica.on_link_closed, self)
             return
         now = self.kernel.now
         state.last_ack = now
@@ -252,9 +257,17 @@ class DataNode(Endpoint):
             return
         self.become_replica(master)
 
+    def _drop_replicas(self) -> None:
+        """A role change closes the replication links (Redis disconnects its replicas when it is
+        reconfigured): each attached replica sees its link drop and asks for a sync again, instead
+        of believing it is still attached to a primary that no longer streams to it."""
+        for r in self.stream:
+            self.send(r.node, r.node.on_link_closed, self)
+
     def become_primary(self) -> None:
         self.role, self.master, self.link_up = "primary", None, False
         self.replid = self.sim.runid()
+        self._drop_replicas()
         self.replicas.clear()
         self.stream.clear()
         self.sim.role_change(self, "primary")
@@ -262,6 +275,7 @@ class DataNode(Endpoint):
     def become_replica(self, master: DataNode) -> None:
         was_primary = self.role == "primary"
         self.role, self.master, self.link_up = "replica", master, False
+        self._drop_replicas()
         self.replicas.clear()
         self.stream.clear()
         for wid, (_offset, client) in list(self.waiting.items()):
