@@ -14,6 +14,14 @@ Map of the package (data flows top to bottom):
     metrics.py    RunResult (result.py) computed from the history and final node states
     svg.py        the message ladder; explain.py, tour.py, runner.py (simulate, compare)
 
+Chaos (``protolab replicate chaos``), on top of the same simulator:
+
+    nemesis.py    seeded random fault schedules in Jepsen's vocabulary, as fault-grammar strings
+    chaos.py      many seeded runs (reads + final reads added), judged by checkers/, tallied
+    checkers/     history-only checkers: durability, one leader per term, convergence, linearizability
+    shrink.py     the smallest fault schedule that still fails; latency_svg.py, openmetrics.py (outputs)
+    chaos_bench.py, chaos_tour.py   the 200-run acceptance script, the tour stop
+
 What a backend must provide for ``metrics.analyze`` (the simulator does; a live backend can):
 ``scenario``, ``history``, ``events`` (time, source, kind, detail), ``roles`` (time, node, role,
 term), ``nodes`` (name -> object with ``up``, ``role``, ``final_items()``, ``conflicts()``, ``lag``),
