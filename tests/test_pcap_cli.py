@@ -51,19 +51,56 @@ def test_info_view_and_errors(cli, shared, tmp_path):
     path = shared("wifi/captures/aircrack__pmkid-not-recognized.cap")
     result = cli("pcap", "info", str(path))
     assert result.exit_code == 0
-    assert "20,056" in result.stdout and "ieee-802-11" in result.stdout
-    assert result.stdout.count("cut short") == 1
+    lines = dict(re.findall(r"^([^:\n]+:)\s+(.*)$", result.stdout, re.M))
+    assert lines["Number of packets:"] == "20056"
+    assert lines["File encapsulation:"].startswith("ieee-802-11 (IEEE 802.11 Wireless LAN, link type 105)")
+    assert lines["Capture duration:"] == "380.541266 seconds"           # capinfos' names, units and digits
+    assert lines["First packet time:"] == "2022-07-27 15:55:14.945169 UTC"
+    assert lines["Data bit rate:"] == "23370.84 bits/sec"
+    assert lines["Interface #0:"].endswith("capture length 65535, 20056 packets")
+    assert result.stdout.count("cut short") == 1 and result.stderr == ""
     bad = tmp_path / "notes.txt"
     bad.write_text("not a capture\n")
     result = cli("pcap", "info", str(bad))
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "not a pcap or pcapng capture" in result.stderr
     result = cli("pcap", "info", str(path), str(bad))      # the good file is shown, then exit 2
-    assert result.exit_code == 2 and "20,056" in result.stdout and "not a pcap" in result.stderr
+    assert result.exit_code == 2 and "Number of packets:            20056" in result.stdout
+    assert result.stderr.count("\n") == 1 and "not a pcap" in result.stderr
     result = cli("pcap", "summary", str(tmp_path / "missing.pcap"))
     assert result.exit_code == 2 and "no such file" in result.stderr
     result = cli("pcap", "info", "--help")
     assert result.exit_code == 0 and "Example:" in result.stdout
+
+
+def test_info_interfaces_of_several_sections(cli, tool, shared, tmp_path):
+    """Three pcapng sections (editcap/mergecap outputs one after another): each interface is shown with its
+    section and its id in it, with the packets tshark gives that (frame.section_number, frame.interface_id)."""
+    editcap, mergecap = tool("editcap"), tool("mergecap")
+    eth, prism = shared("tls/openssl/tls13.pcap"), shared("wifi/captures/aircrack__wpa.cap")
+    parts = [tmp_path / "a.pcapng", tmp_path / "m.pcapng", tmp_path / "b.pcapng"]
+    subprocess.run([editcap, "-F", "pcapng", str(eth), str(parts[0])], check=True, capture_output=True)
+    subprocess.run([mergecap, "-F", "pcapng", "-w", str(parts[1]), str(eth), str(prism)], check=True,
+                   capture_output=True)
+    subprocess.run([editcap, "-F", "pcapng", str(prism), str(parts[2])], check=True, capture_output=True)
+    path = tmp_path / "sections.pcapng"
+    path.write_bytes(b"".join(p.read_bytes() for p in parts))
+    out = subprocess.run([tool("tshark"), "-r", str(path), "-T", "fields", "-e", "frame.section_number",
+                          "-e", "frame.interface_id"], capture_output=True, text=True).stdout
+    expected: dict[tuple[int, int], int] = {}
+    for line in out.split("\n"):
+        if line.strip():
+            section, iface = map(int, line.split("\t"))
+            expected[section, iface] = expected.get((section, iface), 0) + 1
+    result = cli("pcap", "info", "--json", str(path))
+    assert result.exit_code == 0, result.stderr
+    (info,) = json.loads(result.stdout)
+    ours = {(i["section"], i["section_id"]): i["packets"] for i in info["interfaces"]}
+    assert ours == expected == {(1, 0): 19, (2, 0): 19, (2, 1): 13, (3, 0): 13}
+    assert [i["id"] for i in info["interfaces"]] == [0, 1, 2, 3] and info["sections"] == 3
+    view = cli("pcap", "info", str(path)).stdout
+    assert "Section 2, interface #1:" in view and "ieee-802-11-prism" in view
+    assert "Per packet: ether (38 packets), ieee-802-11-prism (26 packets)" in view
 
 
 def tshark_stats(tshark: str, path, fields: tuple[str, ...] = ()) -> tuple[list[list[str]], dict, dict]:

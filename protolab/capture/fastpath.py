@@ -123,7 +123,7 @@ def scan_window(st: Scan, buf, pos: int, lim: int, lay: Layout) -> tuple[int, bo
     absurd = False
     while pos <= lim:
         s, f, c, o = unpack(buf, pos)
-        if c != o or c > snap or f >= per_sec:
+        if not (o == c <= snap and f < per_sec):   # the rare record (one chained test for the usual one)
             if c > limit:   # not counted here: the careful walker stops on it and says why
                 absurd = True
                 break
@@ -134,11 +134,14 @@ def scan_window(st: Scan, buf, pos: int, lim: int, lay: Layout) -> tuple[int, bo
                 st.longer += c > o
             st.over_snap += c > snap
             s, f = s + f // per_sec, f % per_sec   # a fraction of a second or more: carried, as in ns
-        if s <= ps and (s < ps or f < pf):
-            st._decrease(ps * per_sec + pf, s * per_sec + f)
-        ps, pf = s, f
         pos += hlen + c
         n += 1
+        if s > ps:
+            ps, pf = s, f
+            continue
+        if s < ps or f < pf:
+            st._decrease(ps * per_sec + pf, s * per_sec + f)
+        ps, pf = s, f
     st.n, st.truncated, st.extra_wire, st.ps, st.pf = n, truncated, extra_wire, ps, pf
     return pos, absurd
 

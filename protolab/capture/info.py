@@ -2,13 +2,19 @@
 
 Figures follow capinfos' definitions: data size is the sum of the original (on-the-wire) lengths; first
 and last time are the earliest and latest timestamps; the rates divide by the duration between them.
+
+Interfaces: `id` indexes the file's interfaces in file order across pcapng sections (Packet.interface);
+`section` (1-based) and `section_id` are tshark's frame.section_number and frame.interface_id, which
+restart in each section. capinfos 4.0 lists every interface of the file under each section and counts
+packets by the in-section id, so its per-interface counts are wrong for multi-section files; ours are
+counted per interface.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from protolab.capture.linktypes import linktype_description
 from protolab.capture.reader import open_capture
@@ -25,6 +31,8 @@ class InterfaceInfo:
     ticks_per_second: int
     name: str
     packets: int
+    section: int = 1        # tshark's frame.section_number
+    section_id: int = 0     # tshark's frame.interface_id
 
 
 @dataclass
@@ -36,6 +44,10 @@ class CaptureInfo:
     compressed: bool
     file_size: int
     precision: str
+    precision_digits: int      # decimals of a second the timestamps carry (capinfos' "(6)"); 9 when mixed
+    snaplen: int | None        # pcap file header's snaplen (pcapng: per interface)
+    application: str           # pcapng shb_userappl of the first section that has one
+    sections: int
     interfaces: list[InterfaceInfo]
     packets: int
     first_time: str | None
@@ -54,29 +66,34 @@ class CaptureInfo:
     warnings: list[str] = field(default_factory=list)
 
 
-def iso_time(ns: int | None) -> str | None:
+def utc_time(ns: int | None, digits: int = 9, suffix: str = "Z") -> str | None:
+    """`ns` since the epoch as UTC 'YYYY-MM-DD HH:MM:SS.fff' with `digits` decimals (None when out of range)."""
     if ns is None:
         return None
     sec, frac = divmod(ns, 1_000_000_000)
     try:
-        stamp = datetime.fromtimestamp(sec, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(sec))
     except (OverflowError, OSError, ValueError):
         return None
-    return f"{stamp}.{frac:09d}Z"
+    decimals = f".{frac:09d}"[:digits + 1] if digits else ""
+    return f"{stamp}{decimals}{suffix}"
 
 
 def capture_info(path, progress: Callable[[int], None] | None = None) -> CaptureInfo:
     with open_capture(path, progress) as cap:
         t = cap.tally()
         interfaces = [InterfaceInfo(i.id, i.linktype, i.linktype_name, linktype_description(i.linktype), i.snaplen,
-                                    i.fcs_len, i.ticks_per_second, i.name, i.packets) for i in cap.interfaces]
-        precision = cap.precision or _precision(cap.interfaces)
+                                    i.fcs_len, i.ticks_per_second, i.name, i.packets, i.section, i.section_id)
+                      for i in cap.interfaces]
+        precision, digits = _precision(cap.interfaces)
         duration = (t.last_ns - t.first_ns) / 1e9 if t.packets else None
         rate = (lambda x: x / duration) if duration else (lambda x: None)
         return CaptureInfo(
             path=str(path), format=cap.format, byte_order=cap.byte_order, version=cap.version,
-            compressed=cap.compressed, file_size=cap.size, precision=precision, interfaces=interfaces,
-            packets=t.packets, first_time=iso_time(t.first_ns), last_time=iso_time(t.last_ns),
+            compressed=cap.compressed, file_size=cap.size, precision=precision, precision_digits=digits,
+            snaplen=cap.snaplen if cap.format == "pcap" else None, application=cap.application,
+            sections=max((i.section for i in cap.interfaces), default=0 if cap.format == "pcapng" else 1),
+            interfaces=interfaces, packets=t.packets, first_time=utc_time(t.first_ns), last_time=utc_time(t.last_ns),
             first_ns=t.first_ns, last_ns=t.last_ns, duration_s=duration, data_bytes=t.wire_bytes,
             captured_bytes=t.data_bytes, truncated_records=t.truncated,
             avg_packet_size=t.wire_bytes / t.packets if t.packets else None,
@@ -87,6 +104,11 @@ def capture_info(path, progress: Callable[[int], None] | None = None) -> Capture
 PRECISIONS = {10**0: "seconds", 10**3: "milliseconds", 10**6: "microseconds", 10**9: "nanoseconds"}
 
 
-def _precision(interfaces) -> str:
-    names = {PRECISIONS.get(i.ticks_per_second, f"1/{i.ticks_per_second} s") for i in interfaces}
-    return names.pop() if len(names) == 1 else ("mixed" if names else "")
+def _precision(interfaces) -> tuple[str, int]:
+    """(name, decimals) of the timestamp unit of all interfaces, as capinfos' "microseconds (6)"."""
+    ticks = {i.ticks_per_second for i in interfaces}
+    if len(ticks) != 1:
+        return ("mixed" if ticks else ""), 9
+    tps = ticks.pop()
+    digits = len(str(tps)) - 1 if str(tps).strip("0") == "1" else 9   # 10**k ticks: k decimals
+    return PRECISIONS.get(tps, f"1/{tps} s"), min(digits, 9)

@@ -3,11 +3,13 @@
 Theory of operation: a Section Header Block (SHB) opens each section and fixes its byte order (its
 byte-order magic reads 0x1A2B3C4D in the right order). Interface Description Blocks (IDB) declare the
 interfaces of the section: link type, snaplen, and options (if_tsresol for the timestamp unit, if_fcslen,
-if_tsoffset, if_name). Packet blocks (enhanced 6, simple 3, obsolete 2) reference an interface; every other
-block type is skipped by its length. Interfaces are numbered globally across sections (as tshark's
-frame.interface_id). A block length that is not a multiple of 4, is under 12 bytes or over MAX_BLOCK stops
-the walk before anything is allocated for it; so does a packet block that points at an interface not
-declared, or whose data would overrun the block (tshark stops there too).
+if_tsoffset, if_name). Packet blocks (enhanced 6, simple 3, obsolete 2) reference an interface by its id in
+the section; every other block type is skipped by its length. Capture.interfaces lists the interfaces of all
+sections in file order (Packet.interface indexes it); each also keeps its section (1-based) and its id in
+that section, which are tshark's frame.section_number and frame.interface_id. A block length that is not
+a multiple of 4, is under 12 bytes or over MAX_BLOCK stops the walk before anything is allocated for it;
+so does a packet block that points at an interface not declared, or whose data would overrun the block
+(tshark stops there too).
 """
 
 from __future__ import annotations
@@ -74,9 +76,9 @@ def _options(buf, start, end, endian):
         pos += 4 + ((length + 3) & ~3)
 
 
-def _interface(cap, buf, pos, blen, endian) -> Interface:
+def _interface(cap, buf, pos, blen, endian, section: int, section_id: int) -> Interface:
     linktype, _reserved, snaplen = struct.unpack_from(endian + "HHI", buf, pos + 8)
-    iface = Interface(len(cap.interfaces), linktype, snaplen)
+    iface = Interface(len(cap.interfaces), linktype, snaplen, section=section, section_id=section_id)
     tsresol, offset_s = 6, 0
     for code, value in _options(buf, pos + 16, pos + blen - 4, endian):
         if code == OPT_IF_TSRESOL and value:
@@ -112,6 +114,7 @@ def _walk(cap, w, with_data: bool, hot=None):
     section_ifaces: list[int] = []   # global interface index of each interface of the current section
     convert: list[tuple[int, int, int]] = []  # per global interface
     endian = "<"
+    section = 0
     hdr = struct.Struct("<II").unpack_from
     epb = struct.Struct("<IIIII").unpack_from
     number = 0
@@ -142,6 +145,7 @@ def _walk(cap, w, with_data: bool, hot=None):
             epb = struct.Struct(endian + "IIIII").unpack_from
             btype, blen = hdr(buf, pos)
             section_ifaces = []
+            section += 1
         if blen < 12 or blen % 4 or blen > MAX_BLOCK:
             cap.warn(f"block at offset {w.tell()} (type 0x{btype:08x}) has an impossible length {blen}: "
                      f"stopped reading there, {number} frames kept")
@@ -195,7 +199,7 @@ def _walk(cap, w, with_data: bool, hot=None):
                 cap.warn(f"an interface description block at offset {w.tell() - blen} is too short: stopped")
                 cap.stopped_early = True
                 break
-            iface = _interface(cap, buf, pos, blen, endian)
+            iface = _interface(cap, buf, pos, blen, endian, section, len(section_ifaces))
             section_ifaces.append(iface.id)
             cap.interfaces.append(iface)
             iface.ticks_to_ns = _tick_converter(iface)

@@ -33,13 +33,14 @@ class Packet:
     fcs_len: int         # FCS bytes at the end per the link-type word / if_fcslen (0 when unknown)
     data: bytes          # bytes as captured
     orig_len: int        # length on the wire
-    interface: int = 0   # index into Capture.interfaces (0 for pcap); tshark's frame.interface_id restarts
-                         # at 0 in each pcapng section, this one counts on across sections
+    interface: int = 0   # index into Capture.interfaces (0 for pcap). It counts on across pcapng sections;
+                         # Capture.interfaces[i].section / .section_id give tshark's frame.section_number
+                         # and frame.interface_id (which restarts at 0 in each section)
 
 
 @dataclass
 class Interface:
-    id: int
+    id: int                  # index in Capture.interfaces, counted across sections (Packet.interface)
     linktype: int
     snaplen: int
     fcs_len: int = 0
@@ -49,6 +50,8 @@ class Interface:
     name: str = ""
     linktype_word: int = 0   # the raw word (pcap) with its FCS bits, for reporting
     packets: int = 0
+    section: int = 1         # 1-based pcapng section, as tshark's frame.section_number
+    section_id: int = 0      # the id within its section, as tshark's frame.interface_id
 
     @property
     def linktype_name(self) -> str:

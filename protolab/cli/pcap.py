@@ -37,9 +37,12 @@ def _with_progress(path: Path, work):
 
 @app.command()
 def info(files: FilesArg, as_json: JsonFlag = False) -> None:
-    """What capinfos tells: format, byte order, link types, frame count, times, sizes, rates, warnings.
+    """What capinfos tells: file type, encapsulation, packets, sizes, times, rates, interfaces, warnings.
 
-    Reads only the record headers (the fast path), so it is quick on big files.
+    Reads only the record headers (the fast path), so it is quick on big files. Field names and units are
+    capinfos' (-M: exact values). Interfaces are listed in file order; in a pcapng file of several sections
+    each one also shows its section and its id in that section, as tshark's frame.section_number and
+    frame.interface_id give them.
 
     Example: protolab pcap info capture.pcap other.pcapng.gz --json
     """
@@ -57,7 +60,9 @@ def info(files: FilesArg, as_json: JsonFlag = False) -> None:
             for result in results:
                 for message in result.warnings:
                     warn(f"{result.path}: {message}")
-        output(results, as_json, info_view)
+            output(results, as_json, info_view)
+        else:
+            _print_info(results)
     if failures:
         raise BadInput(failures[0] if len(failures) == 1 else f"{len(failures)} files could not be read: "
                        + "; ".join(failures))
@@ -82,60 +87,105 @@ def summary(file: FileArg, top: Annotated[int, typer.Option(min=1, help="Convers
 
 # -- views (rich imported inside, so `protolab --help` stays fast) ----------------------------------------
 
-def _size(n: float | None, unit: str = "bytes") -> str:
-    if n is None:
-        return "n/a"
+def _bytes(n: int) -> str:
     for step, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if n >= step:
-            return f"{n / step:.1f} {prefix}{unit} ({n:,.0f} {unit})"
-    return f"{n:,.0f} {unit}"
+            return f"{n} bytes ({n / step:.1f} {prefix}B)"
+    return f"{n} bytes"
 
 
-def _number(x: float | None, fmt: str = "{:,.2f}") -> str:
-    return "n/a" if x is None else fmt.format(x)
+def _rate(x: float | None, unit: str) -> str:
+    return "n/a" if x is None else f"{x:.2f} {unit}"
 
 
-def info_view(results) -> list:
-    # Aligned "field  value" lines in one Text: as readable as a table, and much cheaper to lay out on a
-    # command whose whole point is speed.
-    from rich.text import Text
-
-    out = []
+def info_rows(results) -> list[tuple[str, str, str]]:
+    """(label, value, style) lines of the info view: capinfos' field names and units, then the warnings.
+    style is "title", "" or "warning"."""
+    rows: list[tuple[str, str, str]] = []
     for r in results:
-        rows = [("format", f"{r.format}{' (gzip)' if r.compressed else ''}, version {r.version}, "
-                           f"{r.byte_order}-endian"),
-                ("timestamp precision", r.precision),
-                ("interfaces", str(len(r.interfaces)))]
+        encapsulations = {(i.linktype, i.linktype_name, i.description) for i in r.interfaces}
+        if len(encapsulations) == 1:
+            (number, name, description), = encapsulations
+            encapsulation = f"{name} ({description}, link type {number})"
+        elif encapsulations:   # capinfos: "Per packet", then the encapsulations in use with their packets
+            in_use: dict[str, int] = {}
+            for i in r.interfaces:
+                in_use[i.linktype_name] = in_use.get(i.linktype_name, 0) + i.packets
+            encapsulation = "Per packet: " + ", ".join(f"{name} ({n} packets)" for name, n in in_use.items() if n)
+        else:
+            encapsulation = "n/a"
+        rows += [("File name:", r.path, "title"),
+                 ("File type:", f"{r.format}{' (gzip compressed)' if r.compressed else ''}, version {r.version}, "
+                                f"{r.byte_order}-endian", ""),
+                 ("File encapsulation:", encapsulation, ""),
+                 ("File timestamp precision:", f"{r.precision} ({r.precision_digits})", "")]
+        if r.snaplen is not None:
+            rows.append(("Packet size limit:", f"file hdr: {r.snaplen} bytes", ""))
+        digits = r.precision_digits
+        rows += [("Number of packets:", str(r.packets), ""),
+                 ("File size:", _bytes(r.file_size), ""),
+                 ("Data size:", _bytes(r.data_bytes), ""),
+                 ("Capture duration:", "n/a" if r.duration_s is None else f"{r.duration_s:.{digits}f} seconds", ""),
+                 ("First packet time:", _time(r.first_ns, digits), ""),
+                 ("Last packet time:", _time(r.last_ns, digits), ""),
+                 ("Data byte rate:", _rate(r.data_byte_rate, "bytes/sec"), ""),
+                 ("Data bit rate:", _rate(r.data_bit_rate, "bits/sec"), ""),
+                 ("Average packet size:", _rate(r.avg_packet_size, "bytes"), ""),
+                 ("Average packet rate:", _rate(r.packet_rate, "packets/sec"), ""),
+                 ("Strict time order:", str(r.in_order), ""),
+                 ("Truncated packets:", f"{r.truncated_records} (captured shorter than on the wire)", "")]
+        if r.application:
+            rows.append(("Capture application:", r.application, ""))
+        rows.append(("Number of interfaces in file:", str(len(r.interfaces)), ""))
         for i in r.interfaces:
+            where = f"Section {i.section}, interface #{i.section_id}" if r.sections > 1 else f"Interface #{i.id}"
             name = f" {i.name}" if i.name else ""
             fcs = f", FCS {i.fcs_len} bytes" if i.fcs_len else ""
-            rows.append((f"  #{i.id}{name}", f"{i.linktype} {i.linktype_name} ({i.description}), snaplen "
-                                             f"{i.snaplen}{fcs}: {i.packets:,} packets"))
-        rows += [
-            ("packets", f"{r.packets:,}"),
-            ("file size", _size(r.file_size)),
-            ("data size", _size(r.data_bytes)),
-            ("first packet", r.first_time or "n/a"),
-            ("last packet", r.last_time or "n/a"),
-            ("duration", _number(r.duration_s, "{:.6f} s")),
-            ("average packet size", _number(r.avg_packet_size, "{:.2f} bytes")),
-            ("data byte rate", _number(r.data_byte_rate, "{:,.0f} bytes/s")),
-            ("data bit rate", _number(r.data_bit_rate, "{:,.0f} bits/s")),
-            ("packet rate", _number(r.packet_rate, "{:,.2f} packets/s")),
-            ("truncated records", f"{r.truncated_records:,}"),
-            ("strict time order", "yes" if r.in_order else "no"),
-        ]
-        text = Text()
-        text.append(r.path + "\n", style="bold underline")
-        width = max(len(key) for key, _ in rows) + 2
-        for key, value in rows:
-            text.append(key.ljust(width), style="bold")
-            text.append(value + "\n")
-        for message in r.warnings:
-            text.append("warning".ljust(width), style="yellow")
-            text.append(message + "\n", style="yellow")
-        out.append(text)
-    return out
+            rows.append((f"{where}{name}:", f"{i.linktype_name} ({i.description}, link type {i.linktype}), "
+                                             f"capture length {i.snaplen}{fcs}, {i.packets} packets", ""))
+        rows += [("warning:", message, "warning") for message in r.warnings]
+    return rows
+
+
+def _time(ns: int | None, digits: int) -> str:
+    from protolab.capture.info import utc_time
+
+    return utc_time(ns, digits, " UTC") or "n/a"
+
+
+def _print_info(results) -> None:
+    """Plain aligned lines when stdout is not a terminal (no rich import: start-up time matters here, and
+    there is nothing to colour); through rich, with bold labels and yellow warnings, on a terminal."""
+    import sys
+
+    if sys.stdout.isatty():
+        output(results, False, info_view)
+        return
+    rows = info_rows(results)
+    width = _label_width(rows)
+    for n, (label, value, style) in enumerate(rows):
+        if style == "title" and n:
+            sys.stdout.write("\n")
+        sys.stdout.write(f"{label.ljust(width)}{value}\n")
+
+
+def _label_width(rows) -> int:
+    return max(len(label) for label, _, _ in rows) + 1
+
+
+def info_view(results):
+    """The info view as one rich Text."""
+    from rich.text import Text
+
+    rows = info_rows(results)
+    width = _label_width(rows)
+    text = Text()
+    for label, value, style in rows:
+        if style == "title" and text:
+            text.append("\n")
+        text.append(label.ljust(width), style="yellow" if style == "warning" else "bold")
+        text.append(value + "\n", style={"title": "bold underline", "warning": "yellow"}.get(style, ""))
+    return text
 
 
 def summary_view(s) -> list:
