@@ -212,3 +212,31 @@ def test_tcpflow_is_deterministic_and_splits_by_mss():
     client_isn = segments[0].seq
     assert segments[5].seq == (client_isn + 1 + 200) & 0xFFFFFFFF
     assert segments[6].ack == (client_isn + 1 + 250) & 0xFFFFFFFF
+
+
+def _prism(rssi: tuple[int, int], signal: tuple[int, int]) -> bytes:
+    """A wlan-ng Prism header whose items are (did, status, len, data); rssi/signal are (status, value)."""
+    items = [(1, 0, 0), (2, 0, 0), (3, 0, 6), (4, *rssi), (5, 0, 0), (6, *signal), (7, 0, 0), (8, 0, 2), (9, 0, 0),
+             (10, 0, 60)]
+    return struct.pack("<II16s", 0x44, 144, b"wlan0".ljust(16, b"\0")) + b"".join(
+        struct.pack("<IHHI", (item << 12) | 0x41, status, 4, value & 0xFFFFFFFF) for item, status, value in items)
+
+
+def test_prism_signal_is_the_supplied_rssi_item_as_tshark_reads_it(tool, shared, tmp_path):
+    """tshark's wlan_radio.signal_dbm for Prism is the RSSI item, and only when its status is 0 (supplied);
+    the 'signal' item is not used. Built headers with each status, then every frame of a real capture
+    (aircrack__wpa.cap: RSSI 0 supplied, signal 37..62 supplied -> 0 dBm, as tshark says)."""
+    tshark = tool("tshark")
+    cases = [((0, -60), (0, 57), -60), ((1, -60), (0, 57), None), ((0, 57), (0, -40), 57), ((1, 0), (1, 0), None)]
+    path = tmp_path / "prism.pcapng"
+    write_pcapng(path, [(119, _prism(rssi, signal) + beacon()) for rssi, signal, _ in cases])
+    real = shared("wifi/captures/aircrack__wpa.cap")
+    for capture, expected in ((path, [want for _, _, want in cases]), (real, None)):
+        rows = tshark_fields(tshark, capture, ["wlan_radio.signal_dbm", "prism.did.signal"])
+        with open_capture(capture) as cap:
+            ours = [locate(p.linktype, p.data).radiotap.signal_dbm for p in cap]
+        assert [str(s) if s is not None else "" for s in ours] == [row[0] for row in rows]
+        if expected is not None:
+            assert ours == expected
+        else:
+            assert set(ours) == {0} and {row[1] for row in rows} >= {"57", "62"}

@@ -56,7 +56,7 @@ def parse_prism(buf: bytes):
     for pos in range(24, length - 11, 12):
         did, status, _ilen, data = struct.unpack_from(endian + "IHHI", buf, pos)
         item = (did >> 16) & 0xF if did & 0xFF == 0x44 else (did >> 12) & 0xF
-        if status == 0 and item in PRISM_ITEMS:
+        if status == 0 and item in PRISM_ITEMS:   # wlan-ng item status 0: value supplied; 1: no value
             values[PRISM_ITEMS[item]] = data
     if "mactime" in values:
         rt.tsft = values["mactime"]
@@ -64,7 +64,9 @@ def parse_prism(buf: bytes):
         rt.freq_mhz = channel_to_freq(values["channel"])
     if values.get("rate"):
         rt.rate_mbps = values["rate"] / 2
-    if "rssi" in values:   # tshark's wlan_radio signal for Prism is the RSSI item, read as dBm
+    # The header does not fix the units of rssi/signal (drivers differ; madwifi's RSSI is dB over the noise
+    # floor). tshark's wlan_radio.signal_dbm is the supplied RSSI item, never the 'signal' item: so is ours.
+    if "rssi" in values:
         rt.signal_dbm = _signed(values["rssi"])
     return length, rt, LINKTYPE_80211
 
