@@ -51,3 +51,13 @@ def test_bad_geography_is_one_clear_line(cli, tmp_path, change, message):
     path.write_text("\n".join(lines) + "\n")
     r = cli("replicate", "run", str(path))
     assert r.exit_code == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_zone_nemesis_takes_zones_down_and_cuts_regions_and_is_opt_in():
+    from protolab.replication.chaos import schedule_for
+    from protolab.replication.nemesis import NemesisSpec
+
+    base = load("multi-region-raft")
+    drawn = {f.split()[0] for s in range(20) for f in schedule_for(base, s, NemesisSpec(("zone",)))}
+    assert drawn == {"zone-down", "cut"}
+    assert not any(f.startswith(("zone-down", "cut")) for s in range(20) for f in schedule_for(base, s, NemesisSpec()))

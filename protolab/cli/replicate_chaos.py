@@ -14,9 +14,9 @@ def chaos(
     scenario: Annotated[str, typer.Argument(help="A shipped scenario name or a TOML file.")],
     runs: Annotated[int, typer.Option("--runs", help="Runs, seeds SEED .. SEED+RUNS-1.")] = 20,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the first run (each run: schedule + simulation).")] = 1,
-    faults: Annotated[str, typer.Option("--faults", help="Nemesis kinds to draw from: "
-                                        "crash,pause,partition,delay,loss,skew.")] = "crash,pause,partition,delay,"
-                                                                                      "loss,skew",
+    faults: Annotated[str, typer.Option("--faults", help="Nemesis kinds to draw from: crash,pause,partition,"
+                                        "delay,loss,skew and zone (zone down / region cut, for scenarios with "
+                                        "zones).")] = "crash,pause,partition,delay,loss,skew",
     mtbf: Annotated[str, typer.Option("--mtbf", help="Mean time between fault starts, e.g. 4s.")] = "4s",
     hold: Annotated[str, typer.Option("--hold", help="Range of fault durations, e.g. 1s..5s.")] = "1s..5s",
     max_faults: Annotated[int, typer.Option("--max-faults", help="Faults per run at most.")] = 6,

@@ -94,7 +94,7 @@ def fault_window(base: Scenario) -> tuple[float, float]:
 def schedule_for(base: Scenario, run_seed: int, spec: NemesisSpec) -> list[str]:
     """The fault schedule of run ``run_seed`` (the nemesis's draw over the client load)."""
     start, stop = fault_window(base)
-    return schedule(run_seed, base.node_names(), start, stop, spec)
+    return schedule(run_seed, base.node_names(), start, stop, spec, [(z.name, z.region) for z in base.zones])
 
 
 def run_once(sc: Scenario) -> tuple[Simulation, list[Verdict]]:

@@ -11,6 +11,7 @@ same text replays it with ``protolab replicate run``. Faults start at exponentia
     delay       extra latency between two random groups
     loss        message loss between two random groups
     skew        a clock bump of one node (a jump ahead or back that stays)
+    zone        a whole zone down, or a region cut off (scenarios with ``[[zone]]``; not in the default mix)
 
 The generator draws from its own ``random.Random`` seeded by the run's seed, so the schedule and
 the simulation are both fixed by that one number.
@@ -23,12 +24,13 @@ from dataclasses import dataclass
 
 from protolab.errors import BadInput
 
-NEMESES = ("crash", "pause", "partition", "delay", "loss", "skew")
+DEFAULT_KINDS = ("crash", "pause", "partition", "delay", "loss", "skew")
+NEMESES = (*DEFAULT_KINDS, "zone")
 
 
 @dataclass
 class NemesisSpec:
-    kinds: tuple[str, ...] = NEMESES
+    kinds: tuple[str, ...] = DEFAULT_KINDS
     mtbf: float = 4.0  # mean seconds between fault starts
     min_hold: float = 1.0
     max_hold: float = 5.0
@@ -58,8 +60,16 @@ def _split(rng: random.Random, nodes: list[str]) -> tuple[list[str], list[str]]:
     return sorted(shuffled[:cut]), sorted(shuffled[cut:])
 
 
-def _fault(rng: random.Random, kind: str, nodes: list[str], at: float, hold: float) -> str | None:
+def _fault(rng: random.Random, kind: str, nodes: list[str], at: float, hold: float,
+           zones: list[tuple[str, str | None]] = ()) -> str | None:
     end = at + hold
+    if kind == "zone":
+        if not zones:
+            return None
+        name, region = rng.choice(list(zones))
+        if region is not None and rng.random() < 0.5:
+            return f"cut {region} from {_t(at)} to {_t(end)}"
+        return f"zone-down {name} at {_t(at)} for {_t(hold)}"
     if kind == "crash":
         target = "primary" if rng.random() < 0.5 else rng.choice(nodes)
         return f"crash {target} at {_t(at)} for {_t(hold)}"
@@ -87,14 +97,15 @@ def _fault(rng: random.Random, kind: str, nodes: list[str], at: float, hold: flo
     return f"loss {','.join(a)}|{','.join(b)} {rng.randint(10, 60)}% from {_t(at)} to {_t(end)}"
 
 
-def schedule(seed: int, nodes: list[str], start: float, stop: float, spec: NemesisSpec) -> list[str]:
+def schedule(seed: int, nodes: list[str], start: float, stop: float, spec: NemesisSpec,
+             zones: list[tuple[str, str | None]] = ()) -> list[str]:
     """Fault strings for one run: starts in [start, stop), exponential gaps of mean ``mtbf``."""
     rng = random.Random(f"nemesis-{seed}")
     out: list[str] = []
     t = start + rng.expovariate(1.0 / spec.mtbf)
     while t < stop and len(out) < spec.max_faults:
         hold = round(rng.uniform(spec.min_hold, spec.max_hold), 3)
-        text = _fault(rng, rng.choice(spec.kinds), nodes, round(t, 3), hold)
+        text = _fault(rng, rng.choice(spec.kinds), nodes, round(t, 3), hold, zones)
         if text is not None:
             out.append(text)
         t += rng.expovariate(1.0 / spec.mtbf)
