@@ -14,7 +14,7 @@ from protolab.replication.scenario import from_dict, load, tomllib
 
 @pytest.fixture(scope="module")
 def unsafe_result():
-    return chaos(load("raft-partition").with_mode("raft-unsafe"), 15, 1, NemesisSpec())
+    return chaos(load("raft-crash").with_mode("raft-unsafe"), 8, 1, NemesisSpec())
 
 
 def test_schedules_are_seeded_and_use_the_fault_grammar():
@@ -36,12 +36,12 @@ def test_unsafe_raft_is_caught_shrunk_and_replays_from_its_file(unsafe_result):
     assert scenario.seed == f.seed and [x.text for x in scenario.faults] == f.shrunk
     _sim, verdicts = run_once(scenario)
     assert any(v.name == f.checker and v.violated for v in verdicts)  # the shrunk schedule still fails
-    _sim, original = run_once(chaos_scenario(load("raft-partition").with_mode("raft-unsafe"), f.seed, f.faults))
+    _sim, original = run_once(chaos_scenario(load("raft-crash").with_mode("raft-unsafe"), f.seed, f.faults))
     assert any(v.name == f.checker and v.violated for v in original)  # and the same seed replays the failure
 
 
 def test_safe_raft_passes_the_same_runs_the_unsafe_one_fails(unsafe_result):
-    safe = chaos(load("raft-partition"), 15, 1, NemesisSpec(), shrink_failures=0)
+    safe = chaos(load("raft-crash"), 8, 1, NemesisSpec(), shrink_failures=0)
     assert safe.failed_runs == 0 and unsafe_result.failed_runs > 0
     assert all(c.failed == 0 for c in safe.checkers)
 
