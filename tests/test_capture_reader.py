@@ -1,13 +1,11 @@
-"""The capture reader against tshark on every shared capture, and on files editcap/mergecap make."""
+"""The capture reader on shared captures and on files editcap/mergecap make, against tshark (the frame count
+of every shared capture is checked in test_pcap_cli.py, with one tshark run per file for all those tests)."""
 
 from __future__ import annotations
 
 import gzip
-import shutil
 import struct
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -16,50 +14,11 @@ from protolab.capture.reader import open_capture
 from protolab.capture.writer import LINKTYPE_ETHERNET, LINKTYPE_RADIOTAP, PcapngWriter, PcapWriter
 from protolab.errors import BadInput
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
-
-
-def shared_captures() -> list[Path]:
-    wifi = sorted((SHARED / "wifi" / "captures").glob("*.*ap"))
-    tls = sorted(p for p in (SHARED / "tls").rglob("*") if p.suffix in (".pcap", ".pcapng", ".cap"))
-    return wifi + tls
-
-
-def tshark_frames(tshark: str, path: Path) -> int:
-    out = subprocess.run([tshark, "-r", str(path), "--disable-protocol", "ALL", "--enable-protocol", "frame",
-                          "-T", "fields", "-e", "frame.number"], capture_output=True, text=True, timeout=60).stdout
-    numbers = out.split()
-    return int(numbers[-1]) if numbers else 0
-
-
-@pytest.fixture(scope="module")
-def tshark_counts():
-    """{path: the last frame.number tshark prints} for every shared capture (two tsharks at a time)."""
-    tshark = shutil.which("tshark")
-    files = shared_captures()
-    if not tshark or not files:
-        return None
-    with ThreadPoolExecutor(2) as pool:
-        return dict(zip(files, pool.map(lambda p: tshark_frames(tshark, p), files), strict=True))
-
 
 def read_all(path):
     with open_capture(path) as cap:
         packets = list(cap)
         return cap, packets
-
-
-def test_every_shared_capture_reads_with_tsharks_frame_count(tool, shared, tshark_counts):
-    tool("tshark")
-    shared("wifi/captures")
-    shared("tls")
-    assert len(tshark_counts) >= 18
-    for path, expected in tshark_counts.items():
-        cap, packets = read_all(path)
-        assert len(packets) == expected, path.name
-        assert [p.number for p in packets[:3]] == list(range(1, min(3, expected) + 1))
-        with open_capture(path) as again:
-            assert again.tally().packets == expected
 
 
 def test_cut_short_and_trailing_byte_are_one_warning_each(shared):

@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-
-def capinfos_table(capinfos: str, path) -> dict[str, str]:
-    out = subprocess.run([capinfos, "-T", "-M", "-r", "-c", "-d", "-u", "-a", "-e", "-o", "-E", "-s", str(path)],
-                         capture_output=True, text=True).stdout
-    names = ["file", "encapsulation", "packets", "size", "duration", "first", "last", "sorted", "data"]
-    return dict(zip(names, out.strip().split("\t"), strict=False))
-
+from protolab.capture.reader import open_capture
 
 TLS = ["tls/openssl/tls12-rsa-ems.pcap", "tls/openssl/tls12-rsa-noems.pcap", "tls/openssl/tls12-ecdhe.pcap",
        "tls/openssl/tls13.pcap", "tls/illustrated-tls12/captures/capture.pcap",
@@ -103,60 +100,145 @@ def test_info_interfaces_of_several_sections(cli, tool, shared, tmp_path):
     assert "Per packet: ether (38 packets), ieee-802-11-prism (26 packets)" in view
 
 
-def tshark_stats(tshark: str, path, fields: tuple[str, ...] = ()) -> tuple[list[list[str]], dict, dict]:
-    """One tshark run: (field rows, io,phs frame counts, {"tcp": convs, "tls": convs}) where convs is a set
-    of (endpoints, frames, bytes)."""
-    cmd = [tshark, "-r", str(path), "-z", "io,phs", "-z", "conv,tcp", "-z", "conv,tcp,tls"]
-    cmd += ["-T", "fields", *[x for f in fields for x in ("-e", f)]] if fields else ["-q"]
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+@dataclass
+class Tshark:
+    """What one tshark run says about a file: frames, wlan.fc.type_subtype/wlan.bssid per frame, io,phs frame
+    counts, and the TCP conversations {"tcp": ..., "tls": ...} as sets of (endpoints, frames, bytes)."""
+
+    frames: int
+    rows: list[list[str]]
+    phs: dict[str, int]
+    convs: dict[str, set]
+
+
+CONV_ROW = re.compile(r"^(\S+)\s+<-> (\S+)\s+\d+ [\d,]+ \w+\s+\d+ [\d,]+ \w+\s+(\d+) ([\d,]+) \w+", re.M)
+
+
+def tshark_on_all(tshark: str, mergecap: str, files: list[Path], tmp: Path) -> dict[Path, Tshark]:
+    """tshark on every file in as few runs as possible (tshark's start-up is most of its time on small files):
+    `mergecap -a -I none` puts files one after another in one pcapng where each keeps interfaces of its own,
+    so frame.interface_id says which file a frame came from, and `-z ...,frame.interface_id==k` filters give
+    each file's io,phs and conv,tcp tables. mergecap stops at a cut-short file, so each group ends with at
+    most one of those."""
+    cut, good, ifaces = [], [], {}
+    for path in files:
+        with open_capture(path) as cap:
+            for _ in cap:
+                pass
+            ifaces[path] = len(cap.interfaces)
+            (cut if cap.warnings else good).append(path)
+    groups = [good + cut[:1]] + [[path] for path in cut[1:]]
+    with ThreadPoolExecutor(2) as pool:
+        parts = pool.map(lambda n: _tshark_on_group(tshark, mergecap, groups[n], ifaces, tmp / f"all{n}.pcapng"),
+                         range(len(groups)))
+        return {path: t for part in parts for path, t in part.items()}
+
+
+def _tshark_on_group(tshark: str, mergecap: str, files: list[Path], ifaces: dict[Path, int],
+                     merged: Path) -> dict[Path, Tshark]:
+    subprocess.run([mergecap, "-a", "-I", "none", "-F", "pcapng", "-w", str(merged), *map(str, files)],
+                   capture_output=True)
+    which: dict[int, Path] = {}
+    stats_args: list[str] = []
+    for path in files:
+        ids = range(len(which), len(which) + ifaces[path])
+        which.update((i, path) for i in ids)
+        only = " || ".join(f"frame.interface_id=={i}" for i in ids)
+        stats_args += ["-z", f"io,phs,{only}", "-z", f"conv,tcp,{only}", "-z", f"conv,tcp,tls && ({only})"]
+    cmd = [tshark, "-r", str(merged), "-T", "fields", "-e", "frame.interface_id", "-e", "wlan.fc.type_subtype",
+           "-e", "wlan.bssid", *stats_args]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
     head, _, stats = out.partition("=" * 20)
-    rows = [line.split("\t") for line in head.splitlines() if line.strip()] if fields else []
-    phs = {m[0]: int(m[1]) for m in re.findall(r"^\s*(\S+)\s+frames:(\d+)", stats, re.M)}
-    convs: dict[str, set] = {"tcp": set(), "tls": set()}
-    for block in re.split(r"^TCP Conversations$", stats, flags=re.M)[1:]:
-        key = "tls" if re.search(r"^Filter:tls$", block, re.M) else "tcp"
-        for a, b, frames, size in re.findall(
-                r"^(\S+)\s+<-> (\S+)\s+\d+ [\d,]+ \w+\s+\d+ [\d,]+ \w+\s+(\d+) ([\d,]+) \w+", block, re.M):
-            convs[key].add((frozenset((a, b)), int(frames), int(size.replace(",", ""))))
-    return rows, phs, convs
+    truth = {path: Tshark(0, [], {}, {"tcp": set(), "tls": set()}) for path in files}
+    for line in head.splitlines():
+        if line.strip():
+            row = line.split("\t")
+            t = truth[which[int(row[0])]]
+            t.frames += 1
+            t.rows.append(row)
+    for block in re.split(r"^=+$", stats, flags=re.M):
+        found = re.search(r"^Filter: ?(?:tls && )?\(?frame\.interface_id==(\d+)", block, re.M)
+        if not found:
+            continue
+        t = truth[which[int(found[1])]]
+        if "Protocol Hierarchy Statistics" in block:
+            for name, frames in re.findall(r"^\s*(\S+)\s+frames:(\d+)", block, re.M):
+                t.phs.setdefault(name, int(frames))     # the outermost occurrence of a protocol
+        elif "TCP Conversations" in block:
+            key = "tls" if re.search(r"^Filter:tls", block, re.M) else "tcp"
+            for a, b, frames, size in CONV_ROW.findall(block):
+                t.convs[key].add((frozenset((a, b)), int(frames), int(size.replace(",", ""))))
+    return truth
 
 
-@pytest.mark.parametrize("name", TLS)
-def test_summary_ip_agrees_with_tshark(cli, tool, shared, name):
-    tshark = tool("tshark")
-    path = shared(name)
-    result = cli("pcap", "summary", "--json", str(path))
-    assert result.exit_code == 0, result.stderr
-    s = json.loads(result.stdout)
-    _, phs, convs = tshark_stats(tshark, path)
-    assert s["packets"] == phs.get("eth", phs.get("null"))
-    ip = s["ip"]
-    assert ip["ipv4"] + ip["ipv6"] == phs.get("ip", 0) + phs.get("ipv6", 0)
-    assert ip["tcp"] == phs["tcp"]
+def shared_captures(shared) -> list[Path]:
+    wifi = sorted(shared("wifi/captures").glob("*.*ap"))
+    tls = sorted(p for p in shared("tls").rglob("*") if p.suffix in (".pcap", ".pcapng", ".cap"))
+    return wifi + tls
+
+
+@pytest.fixture(scope="module")
+def tshark_says(tmp_path_factory):
+    """tshark_says(tool, shared) -> {path: Tshark} for every shared capture, made once for this module."""
+    cache: dict[Path, Tshark] = {}
+
+    def get(tool, shared) -> dict[Path, Tshark]:
+        if not cache:
+            cache.update(tshark_on_all(tool("tshark"), tool("mergecap"), shared_captures(shared),
+                                       tmp_path_factory.mktemp("tshark")))
+        return cache
+    return get
+
+
+def test_every_shared_capture_reads_with_tsharks_frame_count(tool, shared, tshark_says):
+    truth = tshark_says(tool, shared)
+    assert len(truth) >= 18
+    for path, t in truth.items():
+        with open_capture(path) as cap:
+            packets = list(cap)
+        assert len(packets) == t.frames, path.name
+        assert [p.number for p in packets] == list(range(1, t.frames + 1))
+        with open_capture(path) as again:
+            assert again.tally().packets == t.frames
+
+
+def test_summary_ip_agrees_with_tshark(cli, tool, shared, tshark_says):
+    truth = {path: t for path, t in tshark_says(tool, shared).items() if "tls" in path.parts}
+    assert len(truth) >= 6
+
     def plain(endpoint: str) -> str:   # tshark writes an IPv6 endpoint without brackets: ::1:8443
         return endpoint.replace("[", "").replace("]", "")
 
-    ours = {(frozenset((plain(c["a"]), plain(c["b"]))), c["packets"], c["bytes"]) for c in ip["top_tcp"]}
-    assert ours == convs["tcp"] and ours
-    assert ip["tls_conversations"] == len(convs["tls"]) == 1
+    for path, t in truth.items():
+        result = cli("pcap", "summary", "--json", "--top", "1000", str(path))
+        assert result.exit_code == 0, result.stderr
+        s = json.loads(result.stdout)
+        assert s["packets"] == t.frames == t.phs.get("eth", t.phs.get("null")), path
+        ip = s["ip"]
+        assert ip["ipv4"] + ip["ipv6"] == t.phs.get("ip", 0) + t.phs.get("ipv6", 0), path
+        assert ip["tcp"] == t.phs["tcp"], path
+        ours = {(frozenset((plain(c["a"]), plain(c["b"]))), c["packets"], c["bytes"]) for c in ip["top_tcp"]}
+        assert ours == t.convs["tcp"] and ours, path
+        assert ip["tls_conversations"] == len(t.convs["tls"]) == 1, path
 
 
-def test_summary_wifi_agrees_with_tshark(cli, tool, shared):
-    tshark = tool("tshark")
-    for name in ("aircrack__capture_wds-01.cap", "aircrack__wpa2-psk-linksys.cap", "aircrack__wpa.cap"):
-        path = shared(f"wifi/captures/{name}")
+def test_summary_wifi_agrees_with_tshark(cli, tool, shared, tshark_says):
+    truth = {path: t for path, t in tshark_says(tool, shared).items() if "wifi" in path.parts}
+    assert len(truth) >= 12
+    for path, t in truth.items():
         result = cli("pcap", "summary", "--json", "--top", "50", str(path))
         assert result.exit_code == 0, result.stderr
         w = json.loads(result.stdout)["wifi"]
-        rows, phs, _ = tshark_stats(tshark, path, ("wlan.fc.type_subtype", "wlan.bssid"))
         expected: dict[int, int] = {}
-        for row in rows:
-            if row[0]:
-                expected[int(row[0], 16)] = expected.get(int(row[0], 16), 0) + 1
-        assert {t["type_subtype"]: t["count"] for t in w["types"]} == expected, name
-        assert w["frames"] == phs["wlan"], name
-        assert w["bssids"] == len({row[1] for row in rows if len(row) > 1 and row[1]}), name
-        assert w["llc_payloads"].get("eapol", 0) == phs.get("eapol", 0), name
+        for row in t.rows:
+            if row[1]:
+                expected[int(row[1], 16)] = expected.get(int(row[1], 16), 0) + 1
+        assert {x["type_subtype"]: x["count"] for x in w["types"]} == expected, path.name
+        assert w["frames"] == t.phs["wlan"] == t.frames, path.name
+        assert w["bssids"] == len({row[2] for row in t.rows if len(row) > 2 and row[2]}), path.name
+        assert w["llc_payloads"].get("eapol", 0) == t.phs.get("eapol", 0), path.name
+        if path.name == "thiagosmith__wpa-Induction.pcap":   # 10 frames of bad FCS with protocol version 2-3
+            assert w["other_version"] == 10 and w["frames"] - sum(expected.values()) == 10
 
 
 def test_summary_view(cli, shared):

@@ -55,6 +55,8 @@ class MacHeader:
     addr3: bytes | None = None
     addr4: bytes | None = None
     header_len: int = 0     # where the frame body starts (data/management frames)
+    version: int = 0        # protocol version: 0, or 1 (802.11ah PV1) and reserved 2-3, which tshark 4.0
+                            # does not type (no wlan.fc.type_subtype): ftype/subtype mean nothing then
 
     @property
     def type_subtype(self) -> int:
@@ -90,8 +92,8 @@ def parse_mac_header(frame: bytes, offset: int = 0) -> MacHeader | None:
     if len(frame) - offset < 10:
         return None
     fc0, flags = frame[offset], frame[offset + 1]
-    hdr = MacHeader((fc0 >> 2) & 0x3, fc0 >> 4, flags)
-    if fc0 & 0x3:  # protocol version other than 0 (e.g. 802.11ah PV1): only the type counts
+    hdr = MacHeader((fc0 >> 2) & 0x3, fc0 >> 4, flags, version=fc0 & 0x3)
+    if hdr.version:  # PV1 lays the header out differently, 2-3 are reserved: no addresses read
         return hdr
     if hdr.ftype == 1:
         n = CONTROL_ADDRESSES.get((hdr.ftype, hdr.subtype), 1)

@@ -69,6 +69,7 @@ class Conversation:
 class WifiSummary:
     frames: int = 0
     malformed: int = 0
+    other_version: int = 0   # protocol version 1 (802.11ah) or reserved: not typed, as tshark
     types: list[FrameTypeCount] = field(default_factory=list)
     bssids: int = 0
     top_bssids: list[tuple[str, int]] = field(default_factory=list)
@@ -111,7 +112,7 @@ class _Tally:
 
     def __init__(self) -> None:
         self.links: Counter = Counter()
-        self.wifi_frames = self.wifi_malformed = self.protected = 0
+        self.wifi_frames = self.wifi_malformed = self.protected = self.other_version = 0
         self.subtypes: Counter = Counter()
         self.bssids: Counter = Counter()
         self.llc: Counter = Counter()
@@ -162,6 +163,9 @@ class _Tally:
         if hdr is None:
             self.wifi_malformed += 1
             return
+        if hdr.version:
+            self.other_version += 1
+            return
         self.subtypes[(hdr.ftype, hdr.subtype)] += 1
         bssid = hdr.bssid
         if bssid is not None and (bssid in self.bssids or len(self.bssids) < MAX_TRACKED):
@@ -185,7 +189,7 @@ class _Tally:
         if self.wifi_frames:
             types = [FrameTypeCount(t << 4 | s, TYPE_NAMES.get(t, str(t)), subtype_name(t, s), n)
                      for (t, s), n in sorted(self.subtypes.items())]
-            wifi = WifiSummary(self.wifi_frames, self.wifi_malformed, types, len(self.bssids),
+            wifi = WifiSummary(self.wifi_frames, self.wifi_malformed, self.other_version, types, len(self.bssids),
                                [(mac(b), n) for b, n in self.bssids.most_common(top)], self.protected,
                                dict(self.llc.most_common()), dict(self.bands.most_common()))
         ip = None

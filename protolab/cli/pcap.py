@@ -217,6 +217,9 @@ def summary_view(s) -> list:
             extras.append("bands: " + ", ".join(f"{k} {v:,}" for k, v in w.bands.items()))
         if w.malformed:
             extras.append(f"frames too short for their 802.11 header: {w.malformed:,}")
+        if w.other_version:
+            extras.append(f"frames of 802.11 protocol version 1 or a reserved one (not typed, as tshark): "
+                          f"{w.other_version:,}")
         if w.top_bssids:
             extras.append("top BSSIDs: " + ", ".join(f"{b} ({n:,})" for b, n in w.top_bssids))
         out.extend(Text(line) for line in extras)
