@@ -7,6 +7,7 @@ import gzip
 import io
 import tracemalloc
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -111,6 +112,28 @@ def test_truncated_and_mutated_captures(scratch, seed, cut, flips, compress):
         data = packed[:len(packed) - int(cut * 10)]   # sometimes a cut-short gzip stream too
     scratch.write_bytes(data)
     read_everything(scratch)
+
+
+@FUZZ
+@given(seed=st.sampled_from(range(len(SEEDS))), cut=st.floats(0, 1),
+       flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=12))
+def test_hot_loops_equal_the_careful_walk(scratch, seed, cut, flips):
+    """The pcap hot loop only runs more than a largest record (MAX_CAPLEN) before the end of the window:
+    shrunk limits let it run over these small mutated files, and it must count what the careful walk does."""
+    from protolab.capture import fastpath, pcap
+
+    data = bytearray(SEEDS[seed])
+    for where, value in flips:
+        data[int(where * (len(data) - 1))] = value
+    scratch.write_bytes(bytes(data[:int(cut * len(data))]) if cut < 0.8 else bytes(data))
+    with patch.object(pcap, "MAX_CAPLEN", 64), patch.object(fastpath, "CHUNK_MIN", 32):
+        try:
+            with open_capture(scratch) as cap:
+                fast, fast_warnings = cap.tally(), cap.warnings
+        except BadInput:
+            return
+        with open_capture(scratch) as cap:
+            assert (cap.tally(fast=False), cap.warnings) == (fast, fast_warnings)
 
 
 @FUZZ

@@ -255,3 +255,18 @@ def test_pcapng_finer_than_nanosecond_ticks(tmp_path):
     with open_capture(path) as cap:
         assert cap.tally(fast=False) == fast
     assert fast.in_order and (fast.packets, fast.first_ns, fast.last_ns) == (3, 1, 2)
+
+
+def test_record_over_the_limit_under_a_huge_snaplen(tmp_path):
+    """snaplen 0x7FFFFFFF: a 5 MiB record is still over the 4 MiB a record may have; the fast path stops on
+    it with the careful walk's warning (it used to check the limit only for records over the snaplen)."""
+    head = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 0x7FFFFFFF, LINKTYPE_ETHERNET)
+    small = struct.pack("<IIII", 1, 0, 60, 60) + bytes(60)
+    big = struct.pack("<IIII", 2, 0, 5 * 2**20, 5 * 2**20) + bytes(5 * 2**20)
+    path = tmp_path / "huge-snaplen.pcap"
+    path.write_bytes(head + small * 3 + big + small)
+    with open_capture(path) as cap:
+        fast = cap.tally(), cap.warnings
+    with open_capture(path) as cap:
+        assert (cap.tally(fast=False), cap.warnings) == fast
+    assert fast[0].packets == 3 and len(fast[1]) == 1 and "claims 5242880" in fast[1][0]

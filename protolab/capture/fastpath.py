@@ -114,8 +114,8 @@ class Scan:
 def scan_window(st: Scan, buf, pos: int, lim: int, lay: Layout) -> tuple[int, bool]:
     """Walk the records whose header starts in buf[pos:lim + 1]; (next position, stopped on an absurd caplen)."""
     unpack = struct.Struct(lay.endian + "IIII").unpack_from
-    hlen, per_sec, limit = lay.hlen, lay.per_sec, lay.limit
-    snap = lay.snaplen or limit
+    hlen, per_sec, limit, snaplen = lay.hlen, lay.per_sec, lay.limit, lay.snaplen
+    snap = min(snaplen, limit) if snaplen else limit   # a caplen over this is looked at closely
     n, truncated, extra_wire, ps, pf = st.n, st.truncated, st.extra_wire, st.ps, st.pf
     if st.first is None and pos <= lim:
         s, f, _, _ = unpack(buf, pos)
@@ -132,7 +132,7 @@ def scan_window(st: Scan, buf, pos: int, lim: int, lay: Layout) -> tuple[int, bo
                 truncated += 1
             else:
                 st.longer += c > o
-            st.over_snap += c > snap
+            st.over_snap += bool(snaplen) and c > snaplen
             s, f = s + f // per_sec, f % per_sec   # a fraction of a second or more: carried, as in ns
         pos += hlen + c
         n += 1
