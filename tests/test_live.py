@@ -21,9 +21,10 @@ import pytest
 from protolab.replication.live.procs import MARKER
 
 
-def live_pids() -> list[int]:
-    """Running (not zombie) redis processes started by the live backend: they work in its temp dirs
-    (Redis rewrites its command line, so the working directory is what tells)."""
+def live_pids(under: Path) -> list[int]:
+    """Running (not zombie) redis processes of live runs whose state directory is under ``under``:
+    they work in its temporary directories (Redis rewrites its command line, so the working
+    directory is what tells). Scoped, so that someone else's run at the same time does not count."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -34,7 +35,7 @@ def live_pids() -> list[int]:
         except OSError:
             continue
         name, state = stat[stat.index("(") + 1:stat.rindex(")")], stat.rsplit(")", 1)[1].split()[0]
-        if MARKER in cwd and name.startswith("redis") and state != "Z":
+        if cwd.startswith(str(under)) and MARKER in cwd and name.startswith("redis") and state != "Z":
             pids.append(int(entry.name))
     return pids
 
@@ -48,7 +49,7 @@ def redis_tools(tool, tmp_path, monkeypatch):
     from protolab.replication.live.procs import clean_stale
 
     clean_stale()  # a test that failed half-way must not leave orphans to the next ones
-    assert live_pids() == [], "a redis process started by the test survived it"
+    assert live_pids(tmp_path) == [], "a redis process started by the test survived it"
     assert not list((tmp_path / "state").glob("*.json")), "a run left its record behind"
 
 
@@ -137,7 +138,7 @@ def test_ctrl_c_stops_everything(redis_tools, tmp_path):
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=10)
     assert proc.returncode != 0
-    assert not any(Path(f"/proc/{pid}").exists() and pid in live_pids() for pid in pids)
+    assert not any(Path(f"/proc/{pid}").exists() and pid in live_pids(tmp_path) for pid in pids)
     assert not record.exists()
 
 
@@ -149,15 +150,16 @@ def test_killed_run_is_cleaned_by_the_next(redis_tools, tmp_path):
     proc.kill()  # SIGKILL: no cleanup code runs
     proc.wait(timeout=5)
     orphans = [p["pid"] for p in data["procs"]]
-    assert set(orphans) <= set(live_pids()), "the servers should have outlived the killed run"
+    assert set(orphans) <= set(live_pids(tmp_path)), "the servers should have outlived the killed run"
     killed = clean_stale()  # what the next run does first
     assert sorted(killed) == sorted(orphans)
-    assert not set(orphans) & set(live_pids())
+    assert not set(orphans) & set(live_pids(tmp_path))
     assert not record.exists() and not Path(data["dir"]).exists()
 
 
 # --- an existing deployment (one the test starts itself), through its Sentinel ---------------------
 async def _deployment_ready(sentinel_port: int, replica_port: int) -> bool:
+    from protolab.replication.live.cluster import pairs
     from protolab.replication.live.conn import ask
 
     try:
@@ -165,7 +167,7 @@ async def _deployment_ready(sentinel_port: int, replica_port: int) -> bool:
         info = await ask(replica_port, "INFO", "replication")
     except Exception:  # noqa: BLE001 - not up yet
         return False
-    return bool(replicas) and replicas[0]["flags"] == "slave" and "master_link_status:up" in info
+    return bool(replicas) and pairs(replicas[0])["flags"] == "slave" and "master_link_status:up" in info
 
 
 def test_external_deployment_failover_and_cleanup(cli, redis_tools):
@@ -276,6 +278,6 @@ def test_compare_medians_and_verdicts():
     assert c.rto_within_tolerance is True and c.loss_agrees is True and c.loss_predicted is True
 
 
-def test_no_redis_process_survives_the_suite():
-    """Runs last in this file: whatever the tests above did, no server of this backend is left."""
-    assert live_pids() == []
+def test_no_redis_process_survives_the_suite(tmp_path_factory):
+    """Runs last in this file: whatever the tests above did, no server they started is left."""
+    assert live_pids(tmp_path_factory.getbasetemp()) == []

@@ -77,7 +77,7 @@ class LiveClient:
         pool = self.idle.setdefault(node, [])
         conn = pool.pop() if pool else None
         if conn is None:
-            conn = self._conn(run.port_of(node), self.spec.timeout)
+            conn = self._conn(run.port_of(node, self.name), self.spec.timeout)
             try:
                 await conn.connect()
             except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
@@ -137,7 +137,7 @@ class LiveClient:
         run = self.run
         key = f"sentinel:{sentinel}"
         pool = self.idle.setdefault(key, [])
-        conn = pool.pop() if pool else self._conn(run.port_of(sentinel), ASK_TIMEOUT)
+        conn = pool.pop() if pool else self._conn(run.port_of(sentinel, self.name), ASK_TIMEOUT)
         try:
             reply = (await call(conn, ("SENTINEL", "get-master-addr-by-name", run.master_name)))[0]
         except asyncio.CancelledError:

@@ -3,9 +3,10 @@
 ``LocalCluster`` places endpoints on hosts as the simulator does (a Sentinel sI shares the host of
 node n((I-1) mod N + 1), a client the host of the node it is ``near``), writes each server's
 configuration (``config.py``), starts the servers through the ``ProcessManager`` and puts a proxy
-(``proxy.py``) in front of each. ``ready()`` waits until replication links are up and every
-Sentinel knows every replica and Sentinel; the run's clock starts after that. The operations the
-faults need (kill, stop, continue, restart) live here too.
+(``proxy.py``) in front of each; a client reaches a server on its own host directly (as in the
+simulator, a host is never cut from itself and its loopback adds no latency). ``ready()`` waits
+until replication links are up and every Sentinel knows every replica and Sentinel; the run's
+clock starts after that. The operations the faults need (kill, stop, continue, restart) live here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from protolab.replication.live.conn import ask
 from protolab.replication.live.owners import Owners
 from protolab.replication.live.procs import ProcessManager, find_tool, free_ports
 from protolab.replication.live.proxy import NetState, Proxy
+from protolab.replication.network import LOOPBACK
 
 READY_TIMEOUT = 20.0
 
@@ -44,7 +46,7 @@ def link_latency(scenario, host: dict[str, str]):
         specs[(a, b)] = link.spec
         if not link.one_way:
             specs[(b, a)] = link.spec
-    return lambda a, b: specs.get((a, b), scenario.network)
+    return lambda a, b: LOOPBACK if a == b else specs.get((a, b), scenario.network)
 
 
 def hosts(scenario) -> dict[str, str]:
@@ -75,6 +77,12 @@ class LocalCluster:
 
     def public_port(self, name: str) -> int:
         return self.servers[name].public
+
+    def port_for(self, client: str, name: str) -> int:
+        """Where a client connects: the proxy, or the server itself when they share a host (a
+        proxy there would only add its own delay: nothing cuts a host from itself)."""
+        s = self.servers[name]
+        return s.private if self.host_of(client) == s.host else s.public
 
     def name_of_port(self, port: int) -> str | None:
         for s in self.servers.values():
@@ -158,16 +166,16 @@ class LocalCluster:
         want_replicas = len(self.data_nodes()) - 1
         for name in self.sentinels():
             port = self.servers[name].private
-            m = _pairs(await ask(port, "SENTINEL", "MASTER", self.master_name))
+            m = pairs(await ask(port, "SENTINEL", "MASTER", self.master_name))
             if m.get("flags") != "master" or int(m.get("num-slaves", 0)) != want_replicas or \
                     int(m.get("num-other-sentinels", 0)) != len(self.sentinels()) - 1:
                 return f"{name} does not know the deployment yet: {m.get('flags')}, {m.get('num-slaves')} replicas"
             for r in await ask(port, "SENTINEL", "REPLICAS", self.master_name):
-                flags = _pairs(r).get("flags", "")
+                flags = pairs(r).get("flags", "")
                 if flags != "slave":
                     return f"{name} sees a replica as {flags}"
             for r in await ask(port, "SENTINEL", "SENTINELS", self.master_name):
-                flags = _pairs(r).get("flags", "")
+                flags = pairs(r).get("flags", "")
                 if flags != "sentinel":
                     return f"{name} sees a Sentinel as {flags}"
         return None
@@ -193,5 +201,6 @@ class LocalCluster:
         return self.procs.alive(name)
 
 
-def _pairs(flat) -> dict:
+def pairs(flat) -> dict:
+    """A Sentinel reply as a dict (redis-py hands over flat [k, v, ...] lists or dicts)."""
     return dict(zip(flat[::2], flat[1::2], strict=False)) if isinstance(flat, list) else dict(flat)

@@ -47,7 +47,7 @@ class HostConnection(Connection):
 def connection(port: int, *, timeout: float, owner: str | None = None, owners=None) -> Connection:
     kwargs = dict(host="127.0.0.1", port=port, socket_timeout=timeout, socket_connect_timeout=timeout,
                   retry=Retry(NoBackoff(), 0), retry_on_timeout=False, retry_on_error=[], driver_info=None,
-                  decode_responses=True)
+                  protocol=2, decode_responses=True)  # RESP2: nothing is sent on connect (no HELLO round trip)
     if owner is not None:
         return HostConnection(owner=owner, owners=owners, **kwargs)
     return Connection(**kwargs)

@@ -18,11 +18,11 @@ import contextlib
 import secrets
 
 from protolab.errors import BadInput, CheckFailed
-from protolab.replication.live.cluster import Server
+from protolab.replication.live.cluster import Server, pairs
 from protolab.replication.live.conn import ask
 from protolab.replication.live.owners import Owners
 
-LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
+LOOPBACK_NAMES = {"127.0.0.1", "localhost"}  # this lab uses 127.0.0.1 only
 ALLOWED = {"crash": "crash primary (done as SENTINEL FAILOVER)", "pause": "pause NODE (DEBUG SLEEP or CLIENT PAUSE)"}
 
 
@@ -43,10 +43,6 @@ def check_faults(scenario) -> None:
                            f"{'; '.join(ALLOWED.values())}")
 
 
-def _pairs(flat) -> dict:
-    return dict(zip(flat[::2], flat[1::2], strict=False)) if isinstance(flat, list) else dict(flat)
-
-
 class ExternalDeployment:
     def __init__(self, scenario, sentinel: str, master: str) -> None:
         self.scenario = scenario
@@ -65,8 +61,8 @@ class ExternalDeployment:
             raise BadInput(f"no Sentinel answers at 127.0.0.1:{port}: {exc}") from exc
         if not addr:
             raise BadInput(f"the Sentinel at 127.0.0.1:{port} monitors no master named {self.master_name!r}")
-        replicas = [_pairs(r) for r in await ask(port, "SENTINEL", "REPLICAS", self.master_name, timeout=2.0)]
-        sentinels = [_pairs(s) for s in await ask(port, "SENTINEL", "SENTINELS", self.master_name, timeout=2.0)]
+        replicas = [pairs(r) for r in await ask(port, "SENTINEL", "REPLICAS", self.master_name, timeout=2.0)]
+        sentinels = [pairs(s) for s in await ask(port, "SENTINEL", "SENTINELS", self.master_name, timeout=2.0)]
         for what, ip in [("primary", addr[0])] + [("replica", r["ip"]) for r in replicas] + \
                 [("Sentinel", s["ip"]) for s in sentinels]:
             if ip not in LOOPBACK_NAMES:
@@ -107,6 +103,9 @@ class ExternalDeployment:
         return [n for n, s in self.servers.items() if s.kind == "sentinel"]
 
     def public_port(self, name: str) -> int:
+        return self.servers[name].public
+
+    def port_for(self, client: str, name: str) -> int:
         return self.servers[name].public
 
     def name_of_port(self, port: int) -> str | None:

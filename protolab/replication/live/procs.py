@@ -1,7 +1,8 @@
 """Processes this backend starts, and the record that lets the next run clean up after a killed one.
 
 Every redis-server / redis-sentinel runs in its own session (a Ctrl-C on the terminal reaches only
-protolab, which then stops them itself) with its files in one temporary directory. Before the
+protolab, which then stops them itself) with its files in one temporary directory, made in the
+state directory (``$TMPDIR/protolab-live-state``, or ``$PROTOLAB_LIVE_STATE``). Before the
 first process starts, a record ``<state dir>/<run id>.json`` names the owner (this process: pid and
 start time) and the temporary directory, and it is rewritten with each process started (pid, start
 time, argv). ``stop_all`` kills them all and deletes the directory and the record. If protolab is
@@ -93,7 +94,7 @@ class ProcessManager:
 
     def __enter__(self) -> ProcessManager:
         clean_stale()
-        self.root = Path(tempfile.mkdtemp(prefix=MARKER))
+        self.root = Path(tempfile.mkdtemp(prefix=MARKER, dir=state_dir()))
         self.record = state_dir() / f"{os.getpid()}-{self.root.name}.json"
         self._write_record()
         return self

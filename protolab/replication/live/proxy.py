@@ -162,6 +162,7 @@ class Proxy:
         self.host_of, self.net, self.owners = host_of, net, owners
         self.server: asyncio.base_events.Server | None = None
         self.conns: set[Conn] = set()
+        self.handlers: set[asyncio.Task] = set()  # one per accepted connection
 
     async def listen(self) -> None:
         if self.server is None:
@@ -181,14 +182,25 @@ class Proxy:
 
     async def close(self) -> None:
         await self.refuse()
-        tasks = [t for conn in self.conns for t in conn.tasks]
         for conn in list(self.conns):
             conn.close()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.sleep(0)  # let the accept handlers see their pipes end
+        handlers = list(self.handlers)
+        for task in handlers:
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
         self.conns.clear()
 
     async def _accept(self, reader, writer) -> None:
+        task = asyncio.current_task()
+        self.handlers.add(task)
+        try:
+            await self._serve(reader, writer)
+        except asyncio.CancelledError:
+            writer.transport.abort()  # shutting down: nothing more to do for this connection
+        finally:
+            self.handlers.discard(task)
+
+    async def _serve(self, reader, writer) -> None:
         conn = Conn()
         conn.writers.append(writer)
         peer_port = writer.get_extra_info("peername")[1]
@@ -212,8 +224,6 @@ class Proxy:
                                                            down.write_loop)]
         try:
             await asyncio.gather(*conn.tasks, return_exceptions=True)
-        except asyncio.CancelledError:
-            pass  # shutting down: close() below is all there is to do
         finally:
             conn.close()
             self.conns.discard(conn)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import signal
 import threading
 from itertools import count
@@ -24,6 +25,7 @@ from protolab.replication.live.observer import Observer
 from protolab.replication.stats import Quantiles
 
 TICK = 0.25  # progress granularity, seconds
+PHASE = 1.0  # Sentinel's PING period: time 0 falls at a seeded random point within it (see execute)
 
 
 class LiveNode:
@@ -88,8 +90,8 @@ class LiveRun:
     def sentinel_names(self) -> list[str]:
         return self.dep.sentinels()
 
-    def port_of(self, name: str) -> int:
-        return self.dep.public_port(name)
+    def port_of(self, name: str, client: str | None = None) -> int:
+        return self.dep.port_for(client, name) if client else self.dep.public_port(name)
 
     def private_port(self, name: str) -> int:
         return self.dep.servers[name].private
@@ -131,6 +133,10 @@ class LiveRun:
         end = sc.end_time()
         await self.dep.start()
         await self.dep.ready()
+        # Sentinels ping each node once a second from when they started; how long after a fault the
+        # first unanswered PING goes out depends on where the fault falls in that cycle. Starting
+        # the clock at a random point of the cycle makes repeats sample it instead of one phase.
+        await asyncio.sleep(random.Random(sc.seed).uniform(0, PHASE))
         self._t0 = asyncio.get_running_loop().time()
         for name in self.data_names():  # the roles at time 0 (no timeline event, as in the simulator)
             role = await self.observer.role_of(name)
