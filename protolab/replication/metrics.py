@@ -24,6 +24,7 @@ from protolab.replication.result import (
     Event,
     NodeState,
     Percentiles,
+    Recovery,
     RunResult,
     Window,
     Writes,
@@ -225,4 +226,5 @@ def analyze(sim) -> RunResult:
         checks=_checks(sim, len(lost), most_leaders),
         timeline=[Event(*e) for e in sim.events if e[2] not in TIMELINE_QUIET],
         faults=[f.text for f in sc.faults],
+        recoveries=[Recovery(n, c, round(d - c, 6), round(b - c, 6)) for n, c, d, b in getattr(sim, "recoveries", [])],
     )

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 # Handlers whose messages are periodic noise; the ladder diagram leaves them out.
 QUIET = frozenset({"on_ping", "on_pong", "on_info", "on_info_reply", "on_hello", "on_repl_ack",
-                   "on_append_reply", "on_gossip", "on_link_closed"})
+                   "on_append_reply", "on_gossip", "on_link_closed", "on_health", "on_health_ok"})
 TRACE_CAP = 50_000
 
 

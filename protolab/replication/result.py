@@ -74,6 +74,16 @@ class Event:
 
 
 @dataclass
+class Recovery:
+    """One repair by the recovery supervisor."""
+
+    node: str
+    crashed: float
+    detected_after_s: float
+    mttr_s: float  # crash -> back
+
+
+@dataclass
 class RunResult:
     scenario: str
     mode: str
@@ -103,6 +113,7 @@ class RunResult:
     checks: list[Check]
     timeline: list[Event] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
+    recoveries: list[Recovery] = field(default_factory=list)
 
 
 @dataclass

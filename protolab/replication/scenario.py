@@ -26,6 +26,7 @@ TOML layout (every key optional except ``mode``)::
     final_reads = true        # every node's whole state is read 1 s before the end (chaos checkers)
     [[zone]]    name = "eu-a"  region = "eu"  members = ["n1", "c1"]     # geography: faults
     [[region_link]]  between = ["eu", "us"]  latency = "40ms"           #   zone-down / cut act on it
+    [supervisor]  action = "restart"  interval = "1s"  fall = 3  repair = "5s"   # or "replace", "none"
 """
 
 from __future__ import annotations
@@ -103,6 +104,19 @@ class RaftSpec:
     election_timeout: float = 1.0
 
 
+SUPERVISOR_ACTIONS = ("none", "restart", "replace")
+
+
+@dataclass
+class SupervisorSpec:
+    """A recovery supervisor (``nodes/supervisor.py``): health checks, then restart or replace."""
+
+    action: str = "none"
+    interval: float = 1.0
+    fall: int = 3
+    repair: float = 5.0
+
+
 @dataclass
 class ClientSpec:
     name: str
@@ -159,6 +173,7 @@ class Scenario:
     final_reads: bool = False  # read every node's whole state 1 s before the end (the checkers' final reads)
     zones: list[Zone] = field(default_factory=list)
     region_links: list[RegionLink] = field(default_factory=list)
+    supervisor: SupervisorSpec = field(default_factory=SupervisorSpec)
 
     def region_of(self) -> dict[str, str]:
         """Member name -> region, for members of zones that name one."""
@@ -273,6 +288,15 @@ class Scenario:
                                f"(nodes n1..n{self.nodes}, clients {', '.join(sorted(seen))})")
             if f.kind == "partition" and "primary" in f.names():
                 raise BadInput(f"{where}: fault {f.text!r}: partitions take node names, not 'primary'")
+        sup = self.supervisor
+        if sup.action not in SUPERVISOR_ACTIONS:
+            raise BadInput(f"{where}: supervisor action must be one of {', '.join(SUPERVISOR_ACTIONS)}, "
+                           f"got {sup.action!r}")
+        if sup.interval <= 0 or sup.fall < 1:
+            raise BadInput(f"{where}: supervisor interval must be positive and fall at least 1")
+        if sup.action == "replace" and self.family == "raft":
+            raise BadInput(f"{where}: a Raft peer cannot be replaced by an empty one without a membership "
+                           "change; use action = \"restart\"")
         if self.duration is not None and self.duration <= 0:
             raise BadInput(f"{where}: duration must be positive")
         if self.end_time() > 3600:
@@ -282,7 +306,7 @@ class Scenario:
 
 # --- TOML --------------------------------------------------------------------------------------
 _TOP = {"name", "description", "mode", "nodes", "strategy", "duration", "settle", "seed", "faults", "network",
-        "link", "replication", "sentinel", "raft", "client", "final_reads", "zone", "region_link"}
+        "link", "replication", "sentinel", "raft", "client", "final_reads", "zone", "region_link", "supervisor"}
 
 
 def _table(data: dict, allowed: set[str], where: str) -> dict:
@@ -376,6 +400,11 @@ def from_dict(data: dict, source: str = "scenario") -> Scenario:
             start=parse_duration(c.get("start", 0.5), f"{where}.start"),
             reads=_num(c.get("reads", 0.0), f"{where}.reads")))
     sc.final_reads = bool(data.get("final_reads", False))
+    su = _table(data.get("supervisor", {}), {"action", "interval", "fall", "repair"}, f"{source}: [supervisor]")
+    sc.supervisor = SupervisorSpec(str(su.get("action", "none")),
+                                   parse_duration(su.get("interval", 1.0), f"{source}: supervisor.interval"),
+                                   _int(su.get("fall", 3), f"{source}: supervisor.fall"),
+                                   parse_duration(su.get("repair", 5.0), f"{source}: supervisor.repair"))
     for i, z in enumerate(data.get("zone", [])):
         where = f"{source}: [[zone]] #{i + 1}"
         _table(z, {"name", "region", "members"}, where)
@@ -439,6 +468,9 @@ def to_toml(sc: Scenario) -> str:
     lines += ["", "[sentinel]", f"count = {s.count}", f"down_after = {s.down_after!r}", f"quorum = {s.quorum}",
               f"failover_timeout = {s.failover_timeout!r}", f"parallel_syncs = {s.parallel_syncs}"]
     lines += ["", "[raft]", f"heartbeat = {sc.raft.heartbeat!r}", f"election_timeout = {sc.raft.election_timeout!r}"]
+    su = sc.supervisor
+    lines += ["", "[supervisor]", f'action = "{su.action}"', f"interval = {su.interval!r}", f"fall = {su.fall}",
+              f"repair = {su.repair!r}"]
     for c in sc.clients:
         lines += ["", "[[client]]", f'name = "{c.name}"'] + ([f'near = "{c.near}"'] if c.near else []) + [
             f"rate = {c.rate!r}", f"writes = {c.writes}", f"keys = {c.keys}", f"timeout = {c.timeout!r}",

@@ -39,6 +39,8 @@ class Simulation:
         self.endpoints: dict = {}
         self.active_faults: list[Fault] = []
         self.fault_log: list[tuple] = []  # (kind, targets/groups, start, end)
+        self.recoveries: list[tuple] = []  # supervisor repairs: (node, crashed, detected, back)
+        self.supervisor = None
         self._build()
 
     # --- construction --------------------------------------------------------------------------
@@ -72,6 +74,11 @@ class Simulation:
             client_cls = PeerClient
         for spec in sc.clients:
             self.clients.append(client_cls(self, spec, host=spec.near))
+        if sc.supervisor.action != "none":
+            from protolab.replication.nodes.supervisor import Supervisor
+
+            self.supervisor = Supervisor(self, sc.supervisor)
+            self.endpoints[self.supervisor.name] = self.supervisor
         for ep in [*self.nodes.values(), *self.sentinels, *self.clients]:
             self.endpoints[ep.name] = ep
         region = {self.host_of(m): r for m, r in sc.region_of().items()}
@@ -230,6 +237,13 @@ class Simulation:
                        " ".join(fault.text.split()[1:]))
         self._network_state()
 
+    def open_crash(self, name: str) -> float | None:
+        """When the process's current crash began (None: it is not crashed)."""
+        for kind, what, start, end in reversed(self.fault_log):
+            if kind == "crash" and what == name and (end is None or end > self.kernel.now):
+                return start
+        return None
+
     def _close_crash(self, name: str, now: float) -> None:
         for i, entry in enumerate(self.fault_log):
             if entry[0] == "crash" and entry[1] == name and (entry[3] is None or entry[3] > now):
@@ -261,6 +275,8 @@ class Simulation:
                 self.kernel.at(fault.at, self._apply, (fault, "start"))
         for ep in [*self.nodes.values(), *self.sentinels, *self.clients]:
             ep.start()
+        if self.supervisor is not None:
+            self.supervisor.start()
         for step in range(1, STEPS + 1):  # slicing does not change the order of events
             self.kernel.run(end * step / STEPS)
             if advance is not None:

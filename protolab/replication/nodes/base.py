@@ -63,6 +63,13 @@ class Endpoint:
     def refused(self, link, fn, msg) -> None:
         """A message reached this host while the process was down (the host may answer RST)."""
 
+    def on_health(self, supervisor) -> None:
+        """A recovery supervisor's health check: a running process answers (a paused one late)."""
+        self.send(supervisor, supervisor.on_health_ok, self.name)
+
+    def replace_empty(self) -> None:
+        """Replaced by a fresh, empty node (the supervisor's ``replace``); kinds that allow it override."""
+
     def on_crash(self) -> None:
         pass
 

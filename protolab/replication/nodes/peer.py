@@ -208,6 +208,9 @@ class Peer(Endpoint):
     def conflicts(self) -> dict[str, int]:
         return dict(self.counts)
 
+    def replace_empty(self) -> None:
+        self.data = {}  # a new peer starts empty; anti-entropy gossip fills it
+
     def on_crash(self) -> None:
         self.sim.role_change(self, "down")
         self.sim.connections_reset(self)

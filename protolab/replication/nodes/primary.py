@@ -303,6 +303,15 @@ class DataNode(Endpoint):
         self.sim.role_change(self, "down")
         self.sim.connections_reset(self)
 
+    def replace_empty(self) -> None:
+        """A new, empty machine in this node's place, added as a replica of the current primary (the
+        one the Sentinels name), from which it gets a full resync."""
+        self.log = IdLog()
+        self.replid = self.sim.runid()
+        writer = self.sim.current_writer()
+        if writer is not None and writer is not self:
+            self.role, self.master, self.link_up = "replica", writer, False
+
     def on_restart(self) -> None:
         if self.opts.persistence == "none":  # no AOF, no RDB: the process comes back empty
             if self.log.length:
