@@ -93,21 +93,30 @@ PARTITION = ["--fault", "partition n1,c1|n2,n3,c2 from 1s to 6s", "--writes", "3
              "--backend", "redis", "--json"]
 
 
+def run_partition(cli, *extra: str) -> dict:
+    """The partition run; once more (another seed) when Sentinel's election split: the two Sentinels
+    on the majority side may both ask for votes in the same instant, each abort, and retry only
+    2 x failover-timeout later, past this run's end (real Sentinel does that; it says nothing
+    about loss either way)."""
+    for seed in ("1", "2"):
+        r = cli("replicate", "run", "sentinel-split-brain", *PARTITION, *extra, "--seed", seed)
+        assert r.exit_code == 0, r.stderr
+        res = json.loads(r.stdout)
+        if events(res, "+switch-master") or not events(res, "-failover-abort-not-elected"):
+            break
+    assert events(res, "+switch-master"), [(e["time"], e["source"], e["kind"], e["detail"]) for e in res["timeline"]]
+    return res
+
+
 def test_partition_async_loses_acknowledged_writes(cli, redis_tools):
-    r = cli("replicate", "run", "sentinel-split-brain", *PARTITION)
-    assert r.exit_code == 0, r.stderr
-    res = json.loads(r.stdout)
-    assert events(res, "+switch-master"), "the majority side did not fail over"
+    res = run_partition(cli)
     assert res["acked_lost"] > 0
     assert res["two_primaries_s"] > 0
     assert res["divergence"]["reference"] in ("n2", "n3")
 
 
 def test_partition_wait_1_loses_no_acknowledged_write(cli, redis_tools):
-    r = cli("replicate", "run", "sentinel-split-brain", *PARTITION, "--wait", "1", "--wait-timeout", "500ms")
-    assert r.exit_code == 0, r.stderr
-    res = json.loads(r.stdout)
-    assert events(res, "+switch-master"), [(e["time"], e["source"], e["kind"], e["detail"]) for e in res["timeline"]]
+    res = run_partition(cli, "--wait", "1", "--wait-timeout", "500ms")
     assert res["acked_lost"] == 0
     assert res["writes"]["info"] > 0  # c1's writes on the cut-off primary: WAIT timed out, outcome unknown
 
