@@ -220,6 +220,12 @@ def test_pcapng_rarer_blocks_and_sections_agree_with_tshark(tool, tmp_path):
     # tshark numbers interfaces within each section; ours index cap.interfaces across sections
     assert [p.interface for p in packets] == [0, 0, 0, 1] and [r[1] for r in rows] == ["0", "0", "0", "0"]
     assert [packets[0].timestamp_ns, packets[3].timestamp_ns] == [1_600_000_001_500_000_000, 7_000_000_000]
+    with open_capture(path) as cap:      # the untimed simple packet block is in no time figure (was 1970)
+        fast = cap.tally()
+    with open_capture(path) as cap:
+        assert cap.tally(fast=False) == fast
+    assert (fast.packets, fast.untimed, fast.first_ns, fast.last_ns) == (4, 1, 7_000_000_000,
+                                                                          1_600_000_002_000_000_000)
 
 
 def test_big_endian_and_modified_pcap(tool, tmp_path):

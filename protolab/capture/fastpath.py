@@ -47,11 +47,12 @@ class Scan:
     """Running totals of the hot loop (times in file ticks)."""
 
     __slots__ = ("n", "truncated", "extra_wire", "over_snap", "longer", "first", "ps", "pf", "decreases",
-                 "lo", "hi", "captured")
+                 "lo", "hi", "captured", "untimed")
 
     def __init__(self) -> None:
         self.n = self.truncated = self.extra_wire = self.over_snap = self.longer = self.decreases = 0
         self.captured = 0   # sum of caplens, where it cannot be derived from how far the walk went
+        self.untimed = 0    # records without a timestamp (pcapng simple packet blocks): in no time figure
         self.first = self.lo = self.hi = None
         self.ps = self.pf = -1
 
@@ -59,27 +60,32 @@ class Scan:
         """Append the totals of the records that follow ours."""
         if later.n == 0:
             return
-        if self.n and later.first < self.ps * per_sec + self.pf:
-            self._decrease(self.ps * per_sec + self.pf, later.first)
-        if later.decreases:
-            self._decrease(later.hi, later.lo, later.decreases)
+        if later.first is not None:
+            if self.first is None:
+                self.first = later.first
+            elif later.first < self.ps * per_sec + self.pf:
+                self._decrease(self.ps * per_sec + self.pf, later.first)
+            if later.decreases:
+                self._decrease(later.hi, later.lo, later.decreases)
+            self.ps, self.pf = later.ps, later.pf
         self.n += later.n
+        self.untimed += later.untimed
         self.captured += later.captured
         self.truncated += later.truncated
         self.extra_wire += later.extra_wire
         self.over_snap += later.over_snap
         self.longer += later.longer
-        if self.first is None:
-            self.first = later.first
-        self.ps, self.pf = later.ps, later.pf
 
-    def add(self, value: int, caplen: int, orig_len: int) -> None:
-        """One record, its time as a single number (ps holds it, pf stays 0)."""
-        if self.first is None:
+    def add(self, value: int | None, caplen: int, orig_len: int) -> None:
+        """One record, its time as a single number (ps holds it, pf stays 0) or None when it has none."""
+        if value is None:
+            self.untimed += 1
+        elif self.first is None:
             self.first = value
         elif value < self.ps:
             self._decrease(self.ps, value)
-        self.ps, self.pf = value, 0
+        if value is not None:
+            self.ps, self.pf = value, 0
         self.n += 1
         self.captured += caplen
         self.truncated += caplen < orig_len
@@ -90,7 +96,9 @@ class Scan:
         out = Scan()
         for name in self.__slots__:
             setattr(out, name, getattr(self, name))
-        out.first = to_ns(self.first) if self.first is not None else None
+        if self.first is None:
+            return out
+        out.first = to_ns(self.first)
         out.ps, out.pf = to_ns(self.ps * per_sec + self.pf), 0
         out.lo = to_ns(self.lo) if self.lo is not None else None
         out.hi = to_ns(self.hi) if self.hi is not None else None
@@ -99,8 +107,8 @@ class Scan:
     def to_tally(self) -> Tally:
         """The Tally of a scan whose times are nanoseconds (per_sec 1)."""
         tally = Tally(packets=self.n, truncated=self.truncated, in_order=self.decreases == 0,
-                      data_bytes=self.captured, wire_bytes=self.captured + self.extra_wire)
-        if self.n:
+                      data_bytes=self.captured, wire_bytes=self.captured + self.extra_wire, untimed=self.untimed)
+        if self.first is not None:
             values = [v for v in (self.first, self.ps, self.lo, self.hi) if v is not None]
             tally.first_ns, tally.last_ns = min(values), max(values)
         return tally

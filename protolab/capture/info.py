@@ -58,6 +58,7 @@ class CaptureInfo:
     data_bytes: int            # sum of original lengths (capinfos' "data size")
     captured_bytes: int        # sum of captured lengths
     truncated_records: int     # captured shorter than on the wire
+    untimed_packets: int       # without a timestamp (pcapng simple packet blocks): left out of the times
     avg_packet_size: float | None
     data_byte_rate: float | None
     data_bit_rate: float | None
@@ -86,7 +87,7 @@ def capture_info(path, progress: Callable[[int], None] | None = None) -> Capture
                                     i.fcs_len, i.ticks_per_second, i.name, i.packets, i.section, i.section_id)
                       for i in cap.interfaces]
         precision, digits = _precision(cap.interfaces)
-        duration = (t.last_ns - t.first_ns) / 1e9 if t.packets else None
+        duration = (t.last_ns - t.first_ns) / 1e9 if t.first_ns is not None else None
         rate = (lambda x: x / duration) if duration else (lambda x: None)
         return CaptureInfo(
             path=str(path), format=cap.format, byte_order=cap.byte_order, version=cap.version,
@@ -95,7 +96,7 @@ def capture_info(path, progress: Callable[[int], None] | None = None) -> Capture
             sections=max((i.section for i in cap.interfaces), default=0 if cap.format == "pcapng" else 1),
             interfaces=interfaces, packets=t.packets, first_time=utc_time(t.first_ns), last_time=utc_time(t.last_ns),
             first_ns=t.first_ns, last_ns=t.last_ns, duration_s=duration, data_bytes=t.wire_bytes,
-            captured_bytes=t.data_bytes, truncated_records=t.truncated,
+            captured_bytes=t.data_bytes, truncated_records=t.truncated, untimed_packets=t.untimed,
             avg_packet_size=t.wire_bytes / t.packets if t.packets else None,
             data_byte_rate=rate(t.wire_bytes), data_bit_rate=rate(t.wire_bytes * 8) if duration else None,
             packet_rate=rate(t.packets), in_order=t.in_order, warnings=list(cap.warnings))

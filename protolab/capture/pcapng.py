@@ -108,9 +108,10 @@ def _tick_converter(iface: Interface):
 
 
 def _walk(cap, w, with_data: bool, hot=None):
-    """Yield (interface, timestamp_ns, caplen, orig_len, data|None) per packet block. With `hot`, runs of
-    enhanced packet blocks in a one-interface section go to hot(w, endian, interface) instead, which
-    returns how many it took (the fast path of protolab.capture.fastpath)."""
+    """Yield (interface, timestamp_ns, caplen, orig_len, data|None) per packet block (timestamp None for a
+    simple packet block, which has none). With `hot`, runs of enhanced packet blocks in a one-interface
+    section go to hot(w, endian, interface) instead, which returns how many it took (the fast path of
+    protolab.capture.fastpath)."""
     section_ifaces: list[int] = []   # global interface index of each interface of the current section
     convert: list[tuple[int, int, int]] = []  # per global interface
     endian = "<"
@@ -193,7 +194,7 @@ def _walk(cap, w, with_data: bool, hot=None):
             snaplen = cap.interfaces[iface].snaplen
             caplen = min(orig_len, blen - 16, snaplen or orig_len)
             number += 1
-            yield iface, 0, caplen, orig_len, bytes(w.view[pos + 12:pos + 12 + caplen]) if with_data else None
+            yield iface, None, caplen, orig_len, bytes(w.view[pos + 12:pos + 12 + caplen]) if with_data else None
         elif btype == IDB:
             if blen < 20:
                 cap.warn(f"an interface description block at offset {w.tell() - blen} is too short: stopped")

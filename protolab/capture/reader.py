@@ -2,11 +2,11 @@
 
 Theory of operation: `open_capture` sniffs the first bytes (gzip magic, then the pcap or pcapng magic) and
 builds a `Capture` around a format walker (protolab.capture.pcap / .pcapng). A walker is a generator over
-the records of the file that yields `(interface, timestamp_ns, caplen, orig_len, data)` tuples; it reads
-through a `Window` (protolab.capture.stream), so memory stays at one chunk plus one record whatever the file
-size. Problems met on the way (a cut-short last record, trailing bytes, absurd lengths) end or skip what
-they must, are recorded once in `Capture.warnings`, and never raise: what was read is kept. Only a file
-that is not a capture at all raises `BadInput`.
+the records of the file that yields `(interface, timestamp_ns, caplen, orig_len, data)` tuples (timestamp
+None when the record has none); it reads through a `Window` (protolab.capture.stream), so memory stays at
+one chunk plus one record whatever the file size. Problems met on the way (a cut-short last record,
+trailing bytes, absurd lengths) end or skip what they must, are recorded once in `Capture.warnings`, and
+never raise: what was read is kept. Only a file that is not a capture at all raises `BadInput`.
 
 Two ways to walk: iterating the Capture yields `Packet` objects (with the bytes); `tally()` is the fast
 path for `pcap info` that only reads the record headers and skips the bytes.
@@ -28,7 +28,7 @@ MAX_CAPLEN = 262144  # tshark's standard maximum packet size: larger records are
 @dataclass(slots=True)
 class Packet:
     number: int          # 1-based, as tshark's frame.number
-    timestamp_ns: int    # nanoseconds since the epoch
+    timestamp_ns: int    # nanoseconds since the epoch (0 for a pcapng simple packet block, which has none)
     linktype: int        # link type, FCS bits masked off
     fcs_len: int         # FCS bytes at the end per the link-type word / if_fcslen (0 when unknown)
     data: bytes          # bytes as captured
@@ -69,6 +69,7 @@ class Tally:
     first_ns: int | None = None  # earliest timestamp
     last_ns: int | None = None   # latest timestamp
     in_order: bool = True        # timestamps never go backwards
+    untimed: int = 0             # records without a timestamp (pcapng simple packet blocks): in no time figure
 
 
 class Capture:
@@ -144,7 +145,7 @@ class Capture:
             number += 1
             info = interfaces[iface]
             info.packets += 1
-            yield Packet(number, ts, info.linktype, info.fcs_len, data, orig_len, iface)
+            yield Packet(number, 0 if ts is None else ts, info.linktype, info.fcs_len, data, orig_len, iface)
 
     def tally(self, fast: bool = True) -> Tally:
         """Walk the whole file reading record headers only: the format's fast path, or (fast=False, for
@@ -164,6 +165,9 @@ class Capture:
             t.wire_bytes += orig_len
             t.truncated += caplen < orig_len
             per_iface[iface] = per_iface.get(iface, 0) + 1
+            if ts is None:
+                t.untimed += 1
+                continue
             if prev is None:
                 t.first_ns = t.last_ns = ts
             else:

@@ -122,18 +122,22 @@ def info_rows(results) -> list[tuple[str, str, str]]:
         if r.snaplen is not None:
             rows.append(("Packet size limit:", f"file hdr: {r.snaplen} bytes", ""))
         digits = r.precision_digits
-        rows += [("Number of packets:", str(r.packets), ""),
-                 ("File size:", _bytes(r.file_size), ""),
-                 ("Data size:", _bytes(r.data_bytes), ""),
-                 ("Capture duration:", "n/a" if r.duration_s is None else f"{r.duration_s:.{digits}f} seconds", ""),
-                 ("First packet time:", _time(r.first_ns, digits), ""),
-                 ("Last packet time:", _time(r.last_ns, digits), ""),
-                 ("Data byte rate:", _rate(r.data_byte_rate, "bytes/sec"), ""),
-                 ("Data bit rate:", _rate(r.data_bit_rate, "bits/sec"), ""),
-                 ("Average packet size:", _rate(r.avg_packet_size, "bytes"), ""),
-                 ("Average packet rate:", _rate(r.packet_rate, "packets/sec"), ""),
-                 ("Strict time order:", str(r.in_order), ""),
-                 ("Truncated packets:", f"{r.truncated_records} (captured shorter than on the wire)", "")]
+        rows.append(("Number of packets:", str(r.packets), ""))
+        if r.untimed_packets:   # capinfos then shows no times at all; ours come from the other packets
+            rows.append(("Packets without a timestamp:", f"{r.untimed_packets} (simple packet blocks: left out "
+                                                         "of the times below)", ""))
+        rows += [
+            ("File size:", _bytes(r.file_size), ""),
+            ("Data size:", _bytes(r.data_bytes), ""),
+            ("Capture duration:", "n/a" if r.duration_s is None else f"{r.duration_s:.{digits}f} seconds", ""),
+            ("First packet time:", _time(r.first_ns, digits), ""),
+            ("Last packet time:", _time(r.last_ns, digits), ""),
+            ("Data byte rate:", _rate(r.data_byte_rate, "bytes/sec"), ""),
+            ("Data bit rate:", _rate(r.data_bit_rate, "bits/sec"), ""),
+            ("Average packet size:", _rate(r.avg_packet_size, "bytes"), ""),
+            ("Average packet rate:", _rate(r.packet_rate, "packets/sec"), ""),
+            ("Strict time order:", str(r.in_order), ""),
+            ("Truncated packets:", f"{r.truncated_records} (captured shorter than on the wire)", "")]
         if r.application:
             rows.append(("Capture application:", r.application, ""))
         rows.append(("Number of interfaces in file:", str(len(r.interfaces)), ""))
