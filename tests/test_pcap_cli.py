@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import subprocess
@@ -18,27 +19,41 @@ TLS = ["tls/openssl/tls12-rsa-ems.pcap", "tls/openssl/tls12-rsa-noems.pcap", "tl
        "tls/illustrated-tls13/captures/capture.pcap"]
 
 
-def test_info_agrees_with_capinfos(cli, tool, shared):
-    capinfos = tool("capinfos")
+def test_info_agrees_with_capinfos(cli, tool, shared, tmp_path):
+    capinfos, editcap = tool("capinfos"), tool("editcap")
     wifi = sorted(shared("wifi/captures").glob("*.*ap"))
     wifi.sort(key=lambda p: p.name != "aircrack__pmkid-not-recognized.cap")
-    paths = wifi + [shared(name) for name in TLS]
+    induction = shared("wifi/captures/thiagosmith__wpa-Induction.pcap")
+    made = [tmp_path / "induction.pcapng", tmp_path / "induction-ns.pcap", tmp_path / "induction.pcap.gz"]
+    subprocess.run([editcap, "-F", "pcapng", str(induction), str(made[0])], check=True, capture_output=True)
+    subprocess.run([editcap, "-F", "nsecpcap", str(induction), str(made[1])], check=True, capture_output=True)
+    made[2].write_bytes(gzip.compress(induction.read_bytes()))
+    paths = wifi + [shared(name) for name in TLS] + made
     result = cli("pcap", "info", "--json", *map(str, paths))
     assert result.exit_code == 0, result.stderr
     infos = json.loads(result.stdout)
+
+    def epoch(ns: int, digits: int) -> str:
+        return f"{ns // 10**9}.{ns % 10**9:09d}"[:11 + digits]
+
     for path, info in zip(paths, infos, strict=True):
         assert info["path"] == str(path)
-        out = subprocess.run([capinfos, "-M", "-c", "-d", "-u", "-a", "-e", "-o", "-S", "-s", str(path)],
+        out = subprocess.run([capinfos, "-M", "-c", "-d", "-u", "-a", "-e", "-o", "-S", "-s", "-E", "-t", str(path)],
                              capture_output=True, text=True).stdout
         fields = dict(re.findall(r"^([^:\n]+):\s+(.*)$", out, re.M))
+        digits = info["precision_digits"]
         assert info["packets"] == int(fields["Number of packets"]), path.name
         assert info["data_bytes"] == int(fields["Data size"].split()[0]), path.name
         assert info["file_size"] == int(fields["File size"].split()[0]), path.name
-        assert f"{info['duration_s']:.6f}" == fields["Capture duration"].split()[0], path.name
-        assert f"{info['first_ns'] / 1e9:.6f}" == fields["First packet time"], path.name
-        assert f"{info['last_ns'] / 1e9:.6f}" == fields["Last packet time"], path.name
+        assert f"{info['duration_s']:.{digits}f}" == fields["Capture duration"].split()[0], path.name
+        assert epoch(info["first_ns"], digits) == fields["First packet time"], path.name
+        assert epoch(info["last_ns"], digits) == fields["Last packet time"], path.name
         assert info["in_order"] == (fields["Strict time order"] == "True"), path.name
-    assert len(infos) == 18
+        assert info["interfaces"][0]["linktype_name"] == fields["File encapsulation"], path.name
+        nsec = "nsec" if info["format"] == "pcap" and info["precision"] == "nanoseconds" else ""
+        assert fields["File type"].split()[0] == nsec + info["format"], path.name   # pcap, nsecpcap, pcapng
+        assert info["compressed"] == ("gzip" in fields["File type"]), path.name
+    assert len(infos) == 21 and infos[-2]["precision_digits"] == 9
     pmkid = infos[0]
     assert len(pmkid["warnings"]) == 1 and "cut short" in pmkid["warnings"][0]
     assert "cut short" in result.stderr
