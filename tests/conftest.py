@@ -33,6 +33,13 @@ def need_shared(relative: str) -> Path:
     pytest.skip(f"../shared/{relative} not present")
 
 
+@pytest.fixture(autouse=True)
+def _fixed_width(monkeypatch):
+    """Piped output is COLUMNS wide (120 by default); pin it so a test's view does not depend on the
+    terminal pytest runs in (pytest-xdist workers export COLUMNS=80)."""
+    monkeypatch.setenv("COLUMNS", "120")
+
+
 @pytest.fixture
 def tool():
     """`tool("tshark")` -> path of the tool; skips (or fails under CI=true) when missing."""
