@@ -200,14 +200,14 @@ def _survey_row(n) -> list[str]:
 
 
 SURVEY_TABLE_WIDTH = 118  # narrower consoles get one block of lines per BSS instead of the table
+SURVEY_MAX_SHOWN = 100    # BSSs drawn in the table / lines view
 
 
 def _survey_cards(result):
     """The same columns as the table, as a few lines per BSS (for consoles narrower than the table)."""
     from rich.text import Text
 
-    out = [Text(f"{result.file}: {result.beacons} beacons from {len(result.networks)} BSS(s) in {result.frames} "
-                "frames", style="bold")]
+    out = [Text(_survey_title(result), style="bold")]
     for n in result.networks:
         sig = "-" if n.signal_avg is None else f"{n.signal_avg:g} dBm ({n.signal_min}..{n.signal_max})"
         measured = "-" if n.measured_tu is None else f"{n.measured_tu:g}"
@@ -225,6 +225,11 @@ def _survey_cards(result):
     return out
 
 
+def _survey_title(result) -> str:
+    total = getattr(result, "bss_total", None) or len(result.networks)
+    return f"{result.file}: {result.beacons} beacons from {total} BSS(s) in {result.frames} frames"
+
+
 def _survey_view(result):
     from rich.text import Text
 
@@ -235,7 +240,18 @@ def _survey_view(result):
         return Text(f"{result.file}: no beacons in {result.frames} frame(s)"
                     + (f" (not beacons: {not_beacons})" if not_beacons else ""))
 
-    return _survey_table(result) if stdout_console().width >= SURVEY_TABLE_WIDTH else _survey_cards(result)
+    shown = result
+    if len(result.networks) > SURVEY_MAX_SHOWN:  # a beacon flood: thousands of BSSs would take minutes to draw
+        import dataclasses
+
+        shown = dataclasses.replace(result, networks=result.networks[:SURVEY_MAX_SHOWN])
+        shown.bss_total = len(result.networks)
+    view = _survey_table(shown) if stdout_console().width >= SURVEY_TABLE_WIDTH else _survey_cards(shown)
+    if shown is result:
+        return view
+    return [*(view if isinstance(view, list) else [view]), Text(
+        f"... and {len(result.networks) - SURVEY_MAX_SHOWN} more BSS(s) (first "
+                       f"{SURVEY_MAX_SHOWN} by the sort order shown; --csv or --json lists them all)", style="bold")]
 
 
 def _survey_table(result):
@@ -243,8 +259,7 @@ def _survey_table(result):
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(f"{result.file}: {result.beacons} beacons from {len(result.networks)} BSS(s) "
-                             f"in {result.frames} frames"), title_justify="left", header_style="bold",
+    table = Table(title=Text(_survey_title(result)), title_justify="left", header_style="bold",
                   box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False, show_lines=True)
     for col in SURVEY_COLUMNS:
         ssid = col == "BSSID / SSID"  # 17 columns for a BSSID; a long SSID folds under it

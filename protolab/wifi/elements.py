@@ -438,5 +438,6 @@ def make_template(body: bytes, s: dict) -> BodyTemplate | None:
             start = i + 2 + body[i + 1]
         i += 2 + body[i + 1]
     chunks.append(body[start:])
-    base = {k: v for k, v in s.items() if not any(k in VARYING[eid] for eid in ids)}
+    varying = {key for eid in ids for key in VARYING[eid]}
+    base = {k: v for k, v in s.items() if k not in varying}
     return BodyTemplate(tuple(chunks), tuple(ids), base)

@@ -120,7 +120,7 @@ class Survey:
 
 
 class _Bss:
-    __slots__ = ("bssid", "count", "first", "last", "deltas", "signals", "summary", "frame", "radio", "template",
+    __slots__ = ("bssid", "count", "first", "last", "deltas", "signals", "frame", "radio", "template",
                  "malformed")
 
     def __init__(self, bssid: str):
@@ -129,7 +129,6 @@ class _Bss:
         self.first = self.last = None
         self.deltas: dict[int, int] = {}   # histogram of the gaps between beacons, in DELTA_BUCKET_NS units
         self.signals: dict[int, int] = {}  # histogram of the signal in dBm
-        self.summary: dict = {}            # the element digest of the last beacon
         self.frame = b""                   # the last beacon
         self.radio = None
         self.template = None               # elements.BodyTemplate of its last fully digested body
@@ -269,7 +268,8 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
                     s = template.match(body) if template is not None else None
                     if s is None:
                         s = digest_elements(frame, BODY_START)
-                        net.template = make_template(body, s)
+                        if net.count:  # an AP seen before whose body changed: template it (not a one-off)
+                            net.template = make_template(body, s)
                     if len(digests) >= MAX_DIGESTS:
                         digests.clear()  # bounded: the variants in use come back at once
                     digests[body] = s
@@ -281,8 +281,7 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
                 net.first = t
             net.count += 1
             net.last = t
-            net.summary = s
-            net.frame = frame
+            net.frame = frame  # the last beacon
             if s["malformed"]:
                 net.malformed += 1
             net.radio = rt
@@ -329,7 +328,9 @@ def _row(pkt, frame: bytes, s: dict, rt) -> BeaconRow:
 
 
 def _finish(net: _Bss) -> BssRow:
-    s = net.summary
+    # the last beacon's digest, made again here rather than kept per BSS: a beacon flood has as many BSSs
+    # as beacons, and the digest is ten times the size of the frame
+    s = digest_elements(net.frame, BODY_START) if len(net.frame) >= BODY_START else {"ids": [], "ext_ids": []}
     band = (net.radio.band if net.radio is not None else None) or _band_of_channel(s)
     full = len(net.frame) >= BODY_START
     interval = net.frame[32] | net.frame[33] << 8 if full else 0
