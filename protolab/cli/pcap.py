@@ -129,7 +129,7 @@ def info_rows(results) -> list[tuple[str, str, str]]:
         rows += [
             ("File size:", _bytes(r.file_size), ""),
             ("Data size:", _bytes(r.data_bytes), ""),
-            ("Capture duration:", "n/a" if r.duration_s is None else f"{r.duration_s:.{digits}f} seconds", ""),
+            ("Capture duration:", _duration(r, digits), ""),
             ("First packet time:", _time(r.first_ns, digits), ""),
             ("Last packet time:", _time(r.last_ns, digits), ""),
             ("Data byte rate:", _rate(r.data_byte_rate, "bytes/sec"), ""),
@@ -149,6 +149,14 @@ def info_rows(results) -> list[tuple[str, str, str]]:
                                              f"capture length {i.snaplen}{fcs}, {i.packets} packets", ""))
         rows += [("warning:", message, "warning") for message in r.warnings]
     return rows
+
+
+def _duration(r, digits: int) -> str:
+    """Exact (from the integer nanoseconds, not the float duration_s) at the file's precision."""
+    if r.first_ns is None:
+        return "n/a"
+    sec, frac = divmod(r.last_ns - r.first_ns, 1_000_000_000)
+    return f"{sec}{f'.{frac:09d}'[:digits + 1] if digits else ''} seconds"
 
 
 def _time(ns: int | None, digits: int) -> str:
