@@ -337,3 +337,20 @@ def test_power_save_timeline_shows_the_tims_build_sends():
     for step in steps:
         spec = resolve(BeaconSpec(dtim_period=3, buffered_aids=(5,) if step.station_bit else (), seed=1))
         assert bytes.fromhex(step.tim_element) in build_one(spec, step.dtim_count, step.multicast), step
+
+
+def test_our_scapy_layers_keep_scapy_working():
+    """layers.py changes Scapy's dispatch for everyone in the process: Scapy's own beacons must still build
+    as beacons, and pkt[Dot11Beacon] / network_stats() must still work on dissected ones."""
+    from scapy.layers.dot11 import Dot11, Dot11Beacon, Dot11Elt, RadioTap
+
+    import protolab.wifi.layers  # noqa: F401
+    from protolab.wifi.build import build_train
+
+    own = bytes(Dot11(addr1="ff:ff:ff:ff:ff:ff") / Dot11Beacon() / Dot11Elt(ID=0, info=b"x"))
+    assert own[0] == 0x80  # type 0 subtype 8
+    pkt = RadioTap(build_train(BeaconSpec(ssid=b"scapy", security="wpa3-transition", country="NZ"))[0].frame)
+    assert pkt.haslayer(Dot11Beacon) and "radio-measurement" not in str(pkt[Dot11Beacon].cap)
+    stats = pkt[Dot11Beacon].network_stats()
+    assert (stats["ssid"], stats["channel"], stats["country"], stats["crypto"]) == (
+        "scapy", 6, "NZ", {"WPA3-transition/PSK"})

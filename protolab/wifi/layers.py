@@ -38,7 +38,7 @@ from scapy.layers.dot11 import (
     Dot11EltVendorSpecific,
     _dot11_id_enum,
 )
-from scapy.packet import Packet, bind_layers, split_bottom_up, split_top_down
+from scapy.packet import Packet, bind_layers, split_bottom_up
 
 from protolab.wifi.fixedfields import CAPABILITY_BITS
 from protolab.wifi.suites import MS_OUI
@@ -65,7 +65,9 @@ class BitNamesField(StrLenField):
         return ", ".join(self.set_bits(val)) or "none"
 
 
-class Dot11BeaconNamed(Packet):
+class Dot11BeaconNamed(Dot11Beacon):
+    """Scapy's beacon (network_stats() and haslayer(Dot11Beacon) keep working) with named capability bits."""
+
     name = "802.11 Beacon"
     fields_desc = [LELongField("timestamp", 0),
                    LEShortField("beacon_interval", 0x0064),
@@ -318,9 +320,11 @@ def _install() -> None:
     Dot11EltExtension.registered_ext_ids[35] = Dot11EltHECapabilities
     Dot11EltExtension.registered_ext_ids[59] = Dot11EltHE6GHzCapabilities
     Dot11EltVendorSpecific.registered_ouis[MS_OUI] = Dot11EltMicrosoft
+    # Dissection picks our named layer; building Dot11()/Dot11Beacon() keeps setting type 0 subtype 8
+    # (a top-down split would turn Scapy's own beacons into association requests).
     split_bottom_up(Dot11, Dot11Beacon, type=0, subtype=8)
-    split_top_down(Dot11, Dot11Beacon)
     bind_layers(Dot11, Dot11BeaconNamed, type=0, subtype=8)
+    Dot11Beacon.match_subclass = True  # pkt[Dot11Beacon] / haslayer(Dot11Beacon) find the named subclass too
     bind_layers(Dot11BeaconNamed, Dot11Elt)
 
 
