@@ -37,6 +37,12 @@ def _seed_captures() -> list[bytes]:
     flow = TcpFlow(("10.0.0.1", 5000), ("10.0.0.2", 443))
     frames = flow.handshake() + flow.send(True, b"\x16\x03\x01\x00\x05hello")
     buf = io.BytesIO()
+    with PcapngWriter(buf) as w:       # one interface: the pcapng hot loop takes its packet blocks
+        w.add_interface(LINKTYPE_ETHERNET, tsresol=6)
+        for i, frame in enumerate(frames * 3):
+            w.write(frame, 10**15 - i * 7 * 10**8 if i % 5 == 4 else 10**15 + i * 10**6)
+    seeds.append(buf.getvalue())
+    buf = io.BytesIO()
     with PcapngWriter(buf, endian=">") as w:
         eth = w.add_interface(LINKTYPE_ETHERNET)
         rt = w.add_interface(LINKTYPE_RADIOTAP, tsresol=6)
