@@ -141,37 +141,33 @@ class BDD:
             node = self.high[node]
         return node
 
-    def cuts(self, root: int, max_order: int) -> list[frozenset[int]]:
+    def cuts(self, root: int, max_order: int) -> list[tuple[int, ...]]:
         """The minimal cut sets of at most ``max_order`` variables: sets whose being 0 (all other
         variables 1) makes root 0 while no proper subset does (Rauzy's recursion on the BDD).
         A minimal cut of node (v, low, high) either avoids v, then it is one of high's, or holds v
-        with a minimal cut c of low that contains none of high's (else c alone would cut)."""
+        with a minimal cut c of low that contains none of high's (else c alone would cut). Cuts are
+        sorted tuples: every variable below v is larger, so (v, *c) stays sorted."""
         memo: dict[tuple[int, int], frozenset] = {}
-        empty = frozenset([frozenset()])
+        empty = frozenset([()])
+        nothing: frozenset = frozenset()
 
         def cuts(n: int, r: int) -> frozenset:
             if n == ZERO:
                 return empty
             if n == ONE:
-                return frozenset()
+                return nothing
             if r == 0:
-                return empty if self.all_up_value(n) == ZERO else frozenset()
+                return empty if self.all_up_value(n) == ZERO else nothing
             key = (n, r)
             hit = memo.get(key)
             if hit is not None:
                 return hit
             high = cuts(self.high[n], r)
             v = self.var[n]
-            out = set(high)
-            for c in cuts(self.low[n], r - 1):
-                if not any(frozenset(s) in high for s in _subsets(c)):
-                    out.add(c | {v})
-            memo[key] = result = frozenset(out)
+            new = [(v, *c) for c in cuts(self.low[n], r - 1)
+                   # a subset of c that already cuts with v up makes (v, *c) not minimal
+                   if not (() in high or any((x,) in high for x in c) or (len(c) > 1 and c in high))]
+            memo[key] = result = high.union(new) if new else high  # no copy when nothing is added
             return result
 
-        return sorted(cuts(root, max_order), key=lambda c: (len(c), sorted(c)))
-
-
-def _subsets(c: frozenset) -> list[tuple]:
-    items = sorted(c)
-    return [tuple(x for i, x in enumerate(items) if mask >> i & 1) for mask in range(1 << len(items))]
+        return sorted(cuts(root, max_order), key=lambda c: (len(c), c))

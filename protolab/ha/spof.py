@@ -276,7 +276,7 @@ def analyze(topo: Topology, *, samples: int = 200_000, seed: int = 1, max_order:
     spofs = find_spofs(model)
     minimal = bdd.cuts(root, max_order)
     truncated = False
-    cut_sets = [CutSet([model.events[v] for v in sorted(c)], math.prod(1 - model.p[v] for v in c)) for c in minimal]
+    cut_sets = [CutSet([model.events[v] for v in c], math.prod(1 - model.p[v] for v in c)) for c in minimal]
     cut_sets.sort(key=lambda c: (-c.probability, len(c.members), c.members))
     by_order: dict[int, int] = {}
     for c in cut_sets:
