@@ -85,6 +85,7 @@ def test_chaos_cli_svg_and_metrics(cli, tmp_path):
     (("--hold", "5s"), "--hold"),
     (("--mtbf", "-1s"), "--mtbf"),
     (("--unsafe",), "--unsafe"),
+    (("--faults", "crash,zone"), "has no [[zone]]s"),
 ])
 def test_chaos_bad_input_is_one_line_exit_2(cli, args, message):
     r = cli("replicate", "chaos", "async-crash", *args)

@@ -64,6 +64,8 @@ def chaos(
         if mode not in MODES:
             raise BadInput(f"unknown mode {mode!r}; modes: {', '.join(MODES)}")
         base = base.with_mode(mode)
+    if "zone" in spec.kinds and not base.zones:
+        raise BadInput(f"--faults zone: {base.name} has no [[zone]]s (try multi-region-raft)")
     if unsafe:
         if base.family != "raft":
             raise BadInput(f"--unsafe makes Raft peers skip the term check; {base.name} runs {base.mode} "
