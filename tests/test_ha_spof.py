@@ -119,3 +119,13 @@ def test_bad_topologies_are_one_line_exit_2(cli, tmp_path, body, message):
 def test_bad_what_if_is_exit_2(cli):
     r = cli("ha", "spof", "web-session-store", "--what-if", "replicas nobody=2")
     assert r.exit_code == 2 and "no component or domain 'nobody'" in r.stderr
+
+
+def test_a_diagram_too_big_to_compute_exactly_is_one_clear_error(monkeypatch):
+    from protolab.errors import BadInput
+    from protolab.ha import bdd
+
+    monkeypatch.setattr(bdd, "MAX_NODES", 10)
+    monkeypatch.setattr(bdd.BDD.__init__, "__defaults__", (10,))
+    with pytest.raises(BadInput, match="too big to compute exactly"):
+        exact_availability(load("multi-az"))

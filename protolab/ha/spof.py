@@ -24,7 +24,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from protolab.ha.bdd import BDD
+from protolab.errors import BadInput
+from protolab.ha.bdd import BDD, TooBig
 from protolab.ha.topology import Topology
 
 MINUTES_PER_YEAR = 365.25 * 24 * 60
@@ -164,6 +165,14 @@ class Model:
 
     # --- the BDD -----------------------------------------------------------------------------------
     def compile(self) -> tuple[BDD, int]:
+        try:
+            return self._compile()
+        except TooBig as exc:
+            raise BadInput(f"topology {self.topo.name!r} is too big to compute exactly (the decision diagram "
+                           f"passed {exc.args[0]:,} nodes): failure domains shared by many k-of-n groups make "
+                           "it grow exponentially; group members by domain, or split the design") from None
+
+    def _compile(self) -> tuple[BDD, int]:
         bdd, topo = BDD(), self.topo
         built: dict[str, int] = {}
 
