@@ -120,7 +120,7 @@ class Survey:
 
 
 class _Bss:
-    __slots__ = ("bssid", "count", "first", "last", "deltas", "signals", "frame", "radio", "template",
+    __slots__ = ("bssid", "count", "first", "last", "deltas", "signals", "record", "radio", "template",
                  "malformed")
 
     def __init__(self, bssid: str):
@@ -129,7 +129,7 @@ class _Bss:
         self.first = self.last = None
         self.deltas: dict[int, int] = {}   # histogram of the gaps between beacons, in DELTA_BUCKET_NS units
         self.signals: dict[int, int] = {}  # histogram of the signal in dBm
-        self.frame = b""                   # the last beacon
+        self.record = (b"", 0, 0)          # the last beacon: (record bytes, start, end)
         self.radio = None
         self.template = None               # elements.BodyTemplate of its last fully digested body
         self.malformed = 0
@@ -253,21 +253,23 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
                 not_counted[what] = not_counted.get(what, 0) + 1
                 continue
             beacons += 1
-            frame = data[offset:end] if offset or fcs_len else data
-            bssid = frame[16:22]
+            if end - offset >= BODY_START:  # slices of the record: no copy of the whole frame
+                bssid = data[offset + 16:offset + 22]
+                body = data[offset + BODY_START:end]
+            else:
+                bssid, body = data[offset:end][16:22], None
             net = nets.get(bssid)
             if net is None:
                 net = nets[bssid] = _Bss(mac(bssid))
-            if len(frame) < BODY_START:
+            if body is None:
                 s = {"ids": [], "ext_ids": [], "malformed": True}
             else:
-                body = frame[BODY_START:]
                 s = digests.get(body)
                 if s is None:
                     template = net.template
                     s = template.match(body) if template is not None else None
                     if s is None:
-                        s = digest_elements(frame, BODY_START)
+                        s = digest_elements(data[offset:end], BODY_START)
                         if net.count:  # an AP seen before whose body changed: template it (not a one-off)
                             net.template = make_template(body, s)
                     if len(digests) >= MAX_DIGESTS:
@@ -281,7 +283,7 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
                 net.first = t
             net.count += 1
             net.last = t
-            net.frame = frame  # the last beacon
+            net.record = data, offset, end  # where the last beacon is
             if s["malformed"]:
                 net.malformed += 1
             net.radio = rt
@@ -289,7 +291,7 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
                 signals = net.signals
                 signals[rt.signal_dbm] = signals.get(rt.signal_dbm, 0) + 1
             if each:
-                result.rows.append(_row(pkt, frame, s, rt))
+                result.rows.append(_row(pkt, data[offset:end], s, rt))
         result.warnings = list(cap.warnings)
     result.frames, result.beacons = frames, beacons
     result.networks = [_finish(net) for net in nets.values()]
@@ -330,11 +332,13 @@ def _row(pkt, frame: bytes, s: dict, rt) -> BeaconRow:
 def _finish(net: _Bss) -> BssRow:
     # the last beacon's digest, made again here rather than kept per BSS: a beacon flood has as many BSSs
     # as beacons, and the digest is ten times the size of the frame
-    s = digest_elements(net.frame, BODY_START) if len(net.frame) >= BODY_START else {"ids": [], "ext_ids": []}
+    data, offset, end = net.record
+    frame = data[offset:end]
+    s = digest_elements(frame, BODY_START) if len(frame) >= BODY_START else {"ids": [], "ext_ids": []}
     band = (net.radio.band if net.radio is not None else None) or _band_of_channel(s)
-    full = len(net.frame) >= BODY_START
-    interval = net.frame[32] | net.frame[33] << 8 if full else 0
-    cap = net.frame[34] | net.frame[35] << 8 if full else 0
+    full = len(frame) >= BODY_START
+    interval = frame[32] | frame[33] << 8 if full else 0
+    cap = frame[34] | frame[35] << 8 if full else 0
     privacy = bool(cap & 0x10)
     enc, cipher, auth, mfp = security_columns(s, privacy)
     phy, width = phy_and_width(s, band)
