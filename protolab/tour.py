@@ -20,6 +20,8 @@ STOP_MODULES = [
     "protolab.wifi.tour",
     "protolab.tls.tour",
     "protolab.replication.tour",
+    "protolab.replication.chaos_tour",
+    "protolab.ha.tour",
 ]
 
 

@@ -22,7 +22,15 @@ def output(result: Any, as_json: bool, view: Callable[[Any], Any]) -> None:
     console = stdout_console()
     rendered = view(result)
     for item in rendered if isinstance(rendered, (list, tuple)) else [rendered]:
-        console.print(item)
+        # Piped output soft-wraps plain lines (no hard breaks at COLUMNS), but a box (panel) must wrap
+        # its content or it would crop it.
+        console.print(item, soft_wrap=console.soft_wrap and not _is_box(item))
+
+
+def _is_box(item: Any) -> bool:
+    from rich.panel import Panel
+
+    return isinstance(item, Panel)
 
 
 def fail_check(message: str) -> None:
