@@ -209,7 +209,7 @@ def test_pcapng_rarer_blocks_and_sections_agree_with_tshark(tool, tmp_path):
                           "frame.interface_id", "-e", "arp.src.proto_ipv4"], capture_output=True, text=True).stdout
     rows = [line.split("\t") for line in out.splitlines()]
     cap, packets = read_all(path)
-    assert len(packets) == len(rows) == 4 and cap.warnings == []
+    assert len(packets) == len(rows) == 4 and cap.warnings == [] and cap.byte_order == "mixed"
     for pkt, (epoch, _iface, arp_src) in zip(packets, rows, strict=True):
         assert arp_src == "10.0.0.1"
         if pkt.number == 2:

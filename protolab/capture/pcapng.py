@@ -142,6 +142,8 @@ def _walk(cap, w, with_data: bool, hot=None):
                 cap.stopped_early = True
                 break
             endian = new_endian
+            if ("little" if endian == "<" else "big") != cap.byte_order:
+                cap.byte_order = "mixed"     # pcapng sections may each have their own byte order
             hdr = struct.Struct(endian + "II").unpack_from
             epb = struct.Struct(endian + "IIIII").unpack_from
             btype, blen = hdr(buf, pos)

@@ -92,7 +92,7 @@ class Capture:
         self.warnings: list[str] = []
         self.interfaces: list[Interface] = []
         self.format = ""
-        self.byte_order = ""          # "little" | "big"
+        self.byte_order = ""          # "little" | "big" | "mixed" (pcapng sections of both orders)
         self.version = ""
         self.precision = ""           # pcap: "microseconds" | "nanoseconds"; pcapng: per interface
         self.snaplen = 0

@@ -114,9 +114,10 @@ def info_rows(results) -> list[tuple[str, str, str]]:
             encapsulation = "Per packet: " + ", ".join(f"{name} ({n} packets)" for name, n in in_use.items() if n)
         else:
             encapsulation = "n/a"
+        order = f"{r.byte_order}-endian" if r.byte_order != "mixed" else "sections of both byte orders"
         rows += [("File name:", r.path, "title"),
                  ("File type:", f"{r.format}{' (gzip compressed)' if r.compressed else ''}, version {r.version}, "
-                                f"{r.byte_order}-endian", ""),
+                                f"{order}", ""),
                  ("File encapsulation:", encapsulation, ""),
                  ("File timestamp precision:", f"{r.precision} ({r.precision_digits})", "")]
         if r.snaplen is not None:
