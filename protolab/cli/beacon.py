@@ -385,7 +385,7 @@ def build(
     from protolab.capture.linklayer import locate
     from protolab.capture.writer import LINKTYPE_RADIOTAP
     from protolab.errors import BadInput
-    from protolab.wifi.build import build_train, write_pcap
+    from protolab.wifi.build import iter_train, write_pcap
     from protolab.wifi.dissect import dissect_frame
     from protolab.wifi.spec import resolve, ssid_bytes
 
@@ -430,16 +430,25 @@ def build(
     beacon_spec = resolve(_spec_from_options(spec, hostapd, options))
     if not 1 <= frame <= beacon_spec.count:
         raise BadInput(f"--frame must be 1..{beacon_spec.count}")
-    train = build_train(beacon_spec)
+    shown: list = []
+
+    def train():  # streamed to the file (a million beacons would not fit in memory), the shown one kept
+        for number, built in enumerate(iter_train(beacon_spec), 1):
+            if number == frame:
+                shown.append(built)
+            yield built
+
     if out is not None:
         try:
-            write_pcap(train, out)
+            write_pcap(train(), out)
         except OSError as exc:
             raise BadInput(f"-o {out}: {(exc.strerror or str(exc)).lower()}") from None
-    chosen = train[frame - 1]
+    else:
+        next(built for number, built in enumerate(train(), 1) if number == frame)
+    chosen = shown[0]
     located = locate(LINKTYPE_RADIOTAP, chosen.frame)
     beacon = dissect_frame(chosen.frame[located.offset:], frame, chosen.timestamp_ns, located.radiotap)
-    result = BuildResult(beacon_spec, len(train), str(out) if out else None, frame, beacon, chosen.frame)
+    result = BuildResult(beacon_spec, beacon_spec.count, str(out) if out else None, frame, beacon, chosen.frame)
 
     def view(r):
         from rich.text import Text

@@ -254,7 +254,8 @@ def build_train(spec: BeaconSpec) -> list[BuiltBeacon]:
     return list(iter_train(spec))
 
 
-def write_pcap(beacons: list[BuiltBeacon], target) -> None:
+def write_pcap(beacons, target) -> None:
+    """Write built beacons (any iterable: a train is streamed) to a radiotap pcap."""
     from protolab.capture.writer import LINKTYPE_RADIOTAP, PcapWriter
 
     with PcapWriter(target, linktype=LINKTYPE_RADIOTAP) as writer:
