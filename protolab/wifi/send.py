@@ -35,7 +35,6 @@ def send_beacons(spec: BeaconSpec, iface: str, interval_s: float | None = None) 
     if interval_s is not None and not 0 <= interval_s <= 3600:  # also refuses NaN
         raise BadInput(f"--interval must be 0..3600 seconds, not {interval_s}")
     check_interface(iface)
-    frames = [b.frame for b in iter_train(spec)]
     from protolab.wifi.spec import resolve
 
     spec = resolve(spec)
@@ -44,11 +43,18 @@ def send_beacons(spec: BeaconSpec, iface: str, interval_s: float | None = None) 
     from scapy.packet import Raw
     from scapy.sendrecv import sendp
 
+    sent: list[int] = []  # frame sizes, as the train is streamed to the socket
+
+    def frames():
+        for built in iter_train(spec):
+            sent.append(len(built.frame))
+            yield Raw(built.frame)
+
     conf.verb = 0
     try:
-        sendp([Raw(f) for f in frames], iface=iface, inter=gap, verbose=False)
+        sendp(frames(), iface=iface, inter=gap, verbose=False)
     except PermissionError:
         raise BadInput(f"not permitted to send on {iface} (needs root / CAP_NET_RAW)") from None
     except OSError as exc:
         raise BadInput(f"cannot send on {iface}: {exc.strerror or exc}") from None
-    return SendResult(iface, len(frames), gap, spec.bssid, len(frames[0]))
+    return SendResult(iface, len(sent), gap, spec.bssid, sent[0] if sent else 0)
