@@ -172,6 +172,10 @@ def test_lying_lengths_allocate_little(tmp_path):
         + struct.pack("<IIII", 1, 0, 0x7FFFFFFF, 1) + bytes(64),
         "block.pcapng": head + struct.pack(">II", 6, 0xFFFFFFF0) + bytes(64),
         "epb.pcapng": head + struct.pack(">IIIIIII", 6, 64, 0, 0, 0, 0xFFFFFFF0, 5) + bytes(40),
+        # under the 16 MiB a block may have, but the file holds 64 bytes of it: read as they come
+        "15mib.pcapng": head + struct.pack(">II", 6, 15 * 2**20) + bytes(64),
+        "4mib.pcap": SEEDS[-1][:16] + struct.pack("<I", 0xFFFFFFFF) + SEEDS[-1][20:24]
+        + struct.pack("<IIII", 1, 0, 4 * 2**20, 4 * 2**20) + bytes(64),
     }
     for name, data in cases.items():
         path = tmp_path / name
@@ -182,6 +186,6 @@ def test_lying_lengths_allocate_little(tmp_path):
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert peak < 8 * 2**20, name
-        assert len(cap.warnings) == 1 and ("claims" in cap.warnings[0] or "impossible" in cap.warnings[0]), (
+        assert len(cap.warnings) == 1 and any(w in cap.warnings[0] for w in ("claims", "impossible", "cut short")), (
             name, cap.warnings)
         assert len(packets) == 0, name
