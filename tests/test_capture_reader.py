@@ -276,3 +276,19 @@ def test_record_over_the_limit_under_a_huge_snaplen(tmp_path):
     with open_capture(path) as cap:
         assert (cap.tally(fast=False), cap.warnings) == fast
     assert fast[0].packets == 3 and len(fast[1]) == 1 and "claims 5242880" in fast[1][0]
+
+
+def test_progress_counts_every_byte_of_the_file(shared, tmp_path):
+    """The progress callback (the bar on a TTY) is told every byte of the file: plain, and gzipped (in bytes
+    of the compressed file), through the info fast path and the packet walk."""
+    from protolab.capture.info import capture_info
+    from protolab.capture.summary import capture_summary
+
+    plain = shared("wifi/captures/aircrack__pmkid-not-recognized.cap")
+    packed = tmp_path / "pmkid.cap.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    for path in (plain, packed):
+        for walk in (capture_info, capture_summary):
+            seen: list[int] = []
+            walk(path, progress=seen.append)
+            assert sum(seen) == path.stat().st_size and len(seen) >= 2, (path.name, walk.__name__)
