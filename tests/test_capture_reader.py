@@ -50,6 +50,9 @@ def test_not_a_capture_is_bad_input(tmp_path):
             open_capture(tmp_path / name)
     with pytest.raises(BadInput, match="no such file"):
         open_capture(tmp_path / "missing.pcap")
+    (tmp_path / "short.pcap").write_bytes(struct.pack("<IHH", 0xA1B2C3D4, 2, 4))   # 8 of 24 header bytes
+    with pytest.raises(BadInput, match="cut short in its file header"):
+        open_capture(tmp_path / "short.pcap")
 
 
 def test_fcs_bits_of_the_linktype_word(tmp_path):

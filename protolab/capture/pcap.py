@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from protolab.capture.linktypes import split_linktype_word
 from protolab.capture.reader import MAX_CAPLEN, Interface
+from protolab.errors import BadInput
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,9 @@ def open_walker(cap, window):
     else:
         return None
     cap.format, cap.byte_order, cap.precision = "pcap", "little" if endian == "<" else "big", magic.precision
-    if not window.fill(FILE_HEADER_LEN):
-        cap.warn(f"the file header is cut short ({window.remaining()} of {FILE_HEADER_LEN} bytes): no records")
-        return _no_records
+    if not window.fill(FILE_HEADER_LEN):   # no link type, no records: nothing to read (capinfos fails too)
+        raise BadInput(f"{cap.path}: a pcap file cut short in its file header ({window.remaining()} of "
+                       f"{FILE_HEADER_LEN} bytes): no capture to read")
     major, minor, _zone, _sigfigs, snaplen, word = struct.unpack_from(endian + "HHiIII", window.buf, 4)
     cap.version, cap.snaplen = f"{major}.{minor}", snaplen
     linktype, fcs_len = split_linktype_word(word)
@@ -60,10 +61,6 @@ def open_walker(cap, window):
 
     walk.tally = lambda: _fast_tally(cap, window, endian, magic, snaplen)
     return walk
-
-
-def _no_records(with_data: bool):
-    return iter(())
 
 
 def _walk(cap, w, endian: str, magic: Magic, snaplen: int, with_data: bool, start_number: int = 0,
