@@ -179,22 +179,25 @@ def test_survey_of_a_capture_without_beacons(cli, shared):
     assert r.stdout.startswith("bssid,ssid,ssid_hex,channel,") and r.stdout.count("\n") == 1  # header only
 
 
-def test_survey_of_a_beacon_flood_draws_the_first_100(cli, tmp_path):
+def test_survey_of_a_beacon_flood_draws_the_first_ones(cli, tmp_path, monkeypatch):
+    import protolab.cli.beacon as beacon_cli
     from protolab.capture.writer import LINKTYPE_RADIOTAP, PcapWriter
     from protolab.wifi.build import build_train
     from protolab.wifi.spec import BeaconSpec
 
+    assert beacon_cli.SURVEY_MAX_SHOWN == 100
+    monkeypatch.setattr(beacon_cli, "SURVEY_MAX_SHOWN", 5)  # the same logic as 100 of 100,000, drawn quicker
     b = build_train(BeaconSpec(ssid=b"flood"))[0]
     path, rt = tmp_path / "flood.pcap", b.radiotap_len
     with PcapWriter(path, linktype=LINKTYPE_RADIOTAP) as w:
-        for i in range(103):  # 103 BSSIDs, one beacon each (mdk3 style)
-            mac = bytes([2, 0, 0, 0, i // 256, i % 256])
+        for i in range(8):  # 8 BSSIDs, one beacon each (mdk3 style)
+            mac = bytes([2, 0, 0, 0, 0, i])
             w.write(b.frame[:rt + 10] + mac + mac + b.frame[rt + 22:], i * 1000)
     for columns in ("160", "80"):
         text = cli("beacon", "survey", str(path), env={"COLUMNS": columns}).stdout
-        assert "103 beacons from 103 BSS(s)" in text and "... and 3 more BSS(s)" in text
-        assert "02:00:00:00:00:63" in text and "02:00:00:00:00:64" not in text  # sorted by BSSID at equal signal
-    assert len(json.loads(cli("beacon", "survey", str(path), "--json").stdout)["networks"]) == 103
+        assert "8 beacons from 8 BSS(s)" in text and "... and 3 more BSS(s)" in text
+        assert "02:00:00:00:00:04" in text and "02:00:00:00:00:05" not in text  # sorted by BSSID at equal signal
+    assert len(json.loads(cli("beacon", "survey", str(path), "--json").stdout)["networks"]) == 8
 
 
 def test_explain_topics(cli):

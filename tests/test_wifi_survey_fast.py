@@ -39,7 +39,7 @@ def test_layout_reads_what_parse_radiotap_reads_on_every_frame():
 WORD_BITS = st.lists(st.sampled_from([0, 1, 2, 3, 4, 5, 6, 11, 14, 18, 19, 21, 22, 27, 28, 29, 30]), max_size=8)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(words=st.lists(WORD_BITS, min_size=1, max_size=3), data=st.binary(min_size=0, max_size=60),
        cut=st.integers(0, 100))
 def test_layout_agrees_with_parse_radiotap(words, data, cut):
