@@ -85,6 +85,19 @@ def test_info_view_and_errors(cli, shared, tmp_path):
     assert result.exit_code == 0 and "Example:" in result.stdout
 
 
+def test_info_on_a_terminal_says_what_the_plain_view_says(cli, shared):
+    """On a TTY the view goes through rich (bold labels, yellow warnings); piped it is plain text without
+    importing rich. Both must hold the same lines."""
+    from protolab.capture.info import capture_info
+    from protolab.cli.pcap import info_view
+
+    paths = [shared("wifi/captures/aircrack__pmkid-not-recognized.cap"), shared("tls/openssl/tls13.pcap")]
+    plain = cli("pcap", "info", *map(str, paths)).stdout
+    styled = info_view([capture_info(path) for path in paths])
+    assert styled.plain == plain and plain.count("File name:") == 2
+    assert any(span.style == "yellow" for span in styled.spans)
+
+
 def test_info_interfaces_of_several_sections(cli, tool, shared, tmp_path):
     """Three pcapng sections (editcap/mergecap outputs one after another): each interface is shown with its
     section and its id in it, with the packets tshark gives that (frame.section_number, frame.interface_id)."""
