@@ -129,6 +129,10 @@ def test_dissect_says_what_values_mean(cli):
     r = cli("beacon", "dissect", str(SAMPLES / "band-5ghz-vht80.pcap"), "--json")
     fields = {f["name"]: f for e in json.loads(r.stdout)["beacons"][0]["elements"] for f in e["fields"]}
     assert fields["operating width"]["shown"] == "80 MHz centred on channel 106"
+    supports = [f["shown"] for e in json.loads(r.stdout)["beacons"][0]["elements"] for f in e["fields"]
+                if f["name"] == "supports"]
+    assert supports[1] == "2 spatial stream(s) up to MCS 9, channels up to 80 MHz"  # VHT: the built MCS map 0xfffa
+    assert supports[0].startswith("2 spatial stream(s) (MCS 0-15), 20/40 MHz")  # HT
     assert fields["secondary channel"]["shown"] == "above the primary channel (40 MHz)"
     r = cli("beacon", "dissect", str(SAMPLES / "band-6ghz-he160.pcap"), "--json")
     fields = {f["name"]: f for e in json.loads(r.stdout)["beacons"][0]["elements"] for f in e["fields"]}

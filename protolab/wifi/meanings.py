@@ -123,7 +123,39 @@ def _security(f: dict) -> list[Meaning]:
     return [("summary", {"akms": akms, "pairwise": pairwise, "mfp": mfp}, text)]
 
 
+def _streams(mcs_map: int, top: dict[int, int]) -> tuple[int, int | None]:
+    """(spatial streams, highest MCS of stream 1) of a VHT/HE MCS map: 2 bits per stream, 3 = not supported."""
+    codes = [mcs_map >> (2 * i) & 3 for i in range(8)]
+    return sum(c != 3 for c in codes), top.get(codes[0])
+
+
+def _ht(f: dict) -> list[Meaning]:
+    mask = int(f["RX_MSC_Bitmask"]).to_bytes(16, "little")
+    streams = sum(1 for b in mask[:4] if b)
+    widths = "20/40 MHz" if f["Supported_Channel_Width"] else "20 MHz"
+    gi = [w for w, on in (("20", f["Short_GI_20Mhz"]), ("40", f["Short_GI_40Mhz"])) if on]
+    text = (f"{streams} spatial stream(s) (MCS 0-{8 * streams - 1}), {widths}"
+            + (f", short guard interval at {'/'.join(gi)} MHz" if gi else "")
+            + f", A-MSDU up to {7935 if f['Max_A_MSDU'] else 3839} bytes")
+    return [("supports", {"streams": streams, "width": widths}, text)]
+
+
+def _vht(f: dict) -> list[Meaning]:
+    streams, top = _streams(f["rx_mcs_map"], {0: 7, 1: 8, 2: 9})
+    widths = {0: "80 MHz", 1: "160 MHz", 2: "160 and 80+80 MHz"}.get(f["supported_width_set"], "80 MHz")
+    return [("supports", {"streams": streams, "max_mcs": top, "width": widths},
+             f"{streams} spatial stream(s) up to MCS {top}, channels up to {widths}")]
+
+
+def _he(f: dict) -> list[Meaning]:
+    streams, top = _streams(f["rx_mcs_80"], {0: 7, 1: 9, 2: 11})
+    widths = ", ".join(f["channel_width_set"] or []) or "20 MHz only"
+    return [("supports", {"streams": streams, "max_mcs": top},
+             f"{streams} spatial stream(s) up to HE-MCS {top} at 80 MHz; channel widths: {widths}")]
+
+
 MEANINGS: dict[str, Callable[[dict], list[Meaning]]] = {
+    "ht": _ht, "vht": _vht, "he": _he,
     "rsn": _security, "wpa": _security,
     "ht-op": _ht_op, "vht-op": _vht_op, "he-op": _he_op,
     "tim": _tim, "country": _country, "wmm": _wmm, "bss-load": _bss_load, "rates": _rates, "ext-rates": _rates,
