@@ -269,6 +269,39 @@ def test_summary_wifi_agrees_with_tshark(cli, tool, shared, tshark_says):
             assert w["other_version"] == 10 and w["frames"] - sum(expected.values()) == 10
 
 
+def _udp_frame(src: tuple[str, int], dst: tuple[str, int], payload: bytes) -> bytes:
+    """Ethernet/IPv4/UDP (checksum 0: none, as IPv4 allows)."""
+    import socket
+    import struct
+
+    udp = struct.pack(">HHHH", src[1], dst[1], 8 + len(payload), 0) + payload
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, socket.inet_aton(src[0]),
+                     socket.inet_aton(dst[0]))
+    return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + udp
+
+
+def test_summary_udp_conversations_agree_with_tshark(cli, tool, tmp_path):
+    from protolab.capture.writer import LINKTYPE_ETHERNET, PcapWriter
+
+    dns, ntp = (("10.0.0.1", 5353), ("10.0.0.53", 53)), (("10.0.0.7", 123), ("10.0.0.9", 123))
+    plan = [(dns, 0, 30), (dns, 1, 90), (dns, 0, 31), (ntp, 0, 48), (ntp, 1, 48), (dns, 1, 200), (ntp, 0, 48)]
+    path = tmp_path / "udp.pcap"
+    with PcapWriter(path, linktype=LINKTYPE_ETHERNET) as w:
+        for i, (pair, back, size) in enumerate(plan):
+            src, dst = pair[::-1] if back else pair
+            w.write(_udp_frame(src, dst, bytes(size)), 1_700_000_000_000_000_000 + i * 1000)
+    out = subprocess.run([tool("tshark"), "-r", str(path), "-q", "-z", "conv,udp"], capture_output=True,
+                         text=True).stdout
+    theirs = {(frozenset((a, b)), int(frames), int(size.replace(",", ""))) for a, b, frames, size in
+              CONV_ROW.findall(out)}
+    result = cli("pcap", "summary", "--json", str(path))
+    assert result.exit_code == 0, result.stderr
+    ip = json.loads(result.stdout)["ip"]
+    ours = {(frozenset((c["a"], c["b"])), c["packets"], c["bytes"]) for c in ip["top_udp"]}
+    assert ours == theirs and len(ours) == 2
+    assert (ip["udp"], ip["udp_conversations"], ip["tcp_conversations"]) == (7, 2, 0)
+
+
 def test_summary_view(cli, shared):
     result = cli("pcap", "summary", str(shared("wifi/captures/thiagosmith__wpa-Induction.pcap")))
     assert result.exit_code == 0
