@@ -72,6 +72,7 @@ def expected(row: dict) -> dict:
         "ht": bool(row["wlan.ht.capabilities"]), "vht": bool(row["wlan.vht.capabilities"]),
         "ids": ints(row["wlan.tag.number"]), "ext_ids": ints(row["wlan.ext_tag.number"]),
         "malformed": bool(row["_ws.malformed"]),
+        "signal": int(row["wlan_radio.signal_dbm"]) if row["wlan_radio.signal_dbm"] else None,
     }
 
 
@@ -84,7 +85,7 @@ def from_survey(r: dict) -> dict:
         "rsn": (rsn["group"], rsn["pairwise"], rsn["akms"], rsn["mfpc"], rsn["mfpr"]) if rsn else None,
         "wpa1": r["wpa"] is not None, "wpa1_ucs": r["wpa"]["pairwise"] if r["wpa"] else [],
         "ht": r["ht"], "vht": r["vht"], "ids": r["elements"], "ext_ids": r["ext_elements"],
-        "malformed": r["malformed"],
+        "malformed": r["malformed"], "signal": r["signal_dbm"],
     }
 
 
@@ -110,7 +111,7 @@ def from_dissect(b: dict) -> dict:
         "wpa1": wpa is not None, "wpa1_ucs": [c["cipher"] for c in wpa["pairwise_cipher_suites"]] if wpa else [],
         "ht": "HT Capabilities" in first, "vht": "VHT Capabilities" in first,
         "ids": [e["id"] for e in b["elements"]], "ext_ids": [e["ext_id"] for e in b["elements"] if e["id"] == 255],
-        "malformed": b["malformed"],
+        "malformed": b["malformed"], "signal": radio.get("signal"),
     }
 
 
