@@ -108,7 +108,7 @@ def beacon_tree(beacon, all_bits: bool = False):
              + ("  [MALFORMED]" if beacon.malformed else ""))
     tree = Tree(Text(title), guide_style="dim")
     if beacon.radio:
-        branch = tree.add(Text("radio (receiver metadata)"))
+        branch = tree.add(Text("radio header (what the receiver recorded: not part of the 802.11 frame)"))
         for f in beacon.radio:
             branch.add(_field_line(f.name, f.shown, f.role, f.value))
     branch = tree.add(Text("802.11 header"))
