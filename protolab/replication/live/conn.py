@@ -35,6 +35,7 @@ class HostConnection(Connection):
         try:
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.bind(("127.0.0.1", 0))  # the local port is known (and registered) before connecting
             self.owners.register_socket(sock, self.owner)
             async with async_timeout(self.socket_connect_timeout):
                 await loop.sock_connect(sock, (self.host, self.port))
