@@ -7,6 +7,7 @@ the command line shows the traceback as well.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from protolab import __version__
-from protolab.cli import beacon, ha, pcap, replicate, tls, tour
+from protolab.cli import tour
 from protolab.errors import BadInput, ProtolabError
 
 try:  # Typer >= 0.29 vendors Click; its exceptions are the ones raised
@@ -29,8 +30,33 @@ def _one_line(message: str) -> str:
     return " ".join(str(message).split())
 
 
+# The command groups, in the order `protolab --help` lists them. Each is loaded (imported and turned
+# into a Click group) only when the command line names it: `protolab pcap info` never builds the
+# other groups' commands, which would cost more start-up time than reading a small capture.
+GROUPS = {
+    "beacon": "protolab.cli.beacon",
+    "tls": "protolab.cli.tls",
+    "replicate": "protolab.cli.replicate",
+    "pcap": "protolab.cli.pcap",
+    "ha": "protolab.cli.ha",
+}
+
+
 class ProtolabGroup(TyperGroup):
-    """Runs the command non-standalone and turns every failure into one stderr line + exit code."""
+    """Loads command groups lazily, runs the command non-standalone and turns every failure into one
+    stderr line + exit code."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return [*super().list_commands(ctx), *GROUPS]
+
+    def get_command(self, ctx, cmd_name: str):
+        if cmd_name in GROUPS:
+            from typer.main import get_command
+
+            group = get_command(importlib.import_module(GROUPS[cmd_name]).app)
+            group.name = cmd_name
+            return group
+        return super().get_command(ctx, cmd_name)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra: Any):
         argv = list(sys.argv[1:] if args is None else args)
@@ -104,11 +130,6 @@ def root(
     """A command-line protocol lab: see how protocols work, byte by byte and event by event."""
 
 
-app.add_typer(beacon.app, name="beacon")
-app.add_typer(tls.app, name="tls")
-app.add_typer(replicate.app, name="replicate")
-app.add_typer(pcap.app, name="pcap")
-app.add_typer(ha.app, name="ha")
 app.command(name="tour", help=tour.HELP)(tour.tour)
 
 
