@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from protolab.replication.channels import CHANNELS
 from protolab.replication.history import INVOKE, OK, WRITE_FS
 from protolab.replication.result import (
     Check,
@@ -71,6 +72,8 @@ def _write_counts(history) -> dict[str, int]:
 
 def reference_state(sim) -> tuple[str | None, set[int]]:
     family = sim.scenario.family
+    if family in CHANNELS:
+        return CHANNELS[family].reference(sim)
     nodes = list(sim.nodes.values())
     if family == "peer":
         items: set[int] = set()
@@ -208,7 +211,7 @@ def analyze(sim) -> RunResult:
     c = history.counts
     if history.keep and any(op[3] not in WRITE_FS for op in history.ops):
         c = _write_counts(history)  # the history also holds reads: count the writes only
-    return RunResult(
+    result = RunResult(
         scenario=sc.name, mode=sc.mode, strategy=sc.strategy if sc.family == "peer" else None, seed=sc.seed,
         simulated_s=round(sim.end, 6), kernel_events=sim.kernel.events,
         writes=Writes(c[INVOKE], c[OK], c["fail"], c["info"], pending),
@@ -228,3 +231,6 @@ def analyze(sim) -> RunResult:
         faults=[f.text for f in sc.faults],
         recoveries=[Recovery(n, c, round(d - c, 6), round(b - c, 6)) for n, c, d, b in getattr(sim, "recoveries", [])],
     )
+    if sc.family in CHANNELS:  # a sync channel adds its own measures (and may judge divergence its own way)
+        CHANNELS[sc.family].measure(sim, result)
+    return result

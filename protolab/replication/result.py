@@ -84,6 +84,35 @@ class Recovery:
 
 
 @dataclass
+class Measure:
+    """One number a sync channel reports, with what it means (issue 9)."""
+
+    name: str
+    value: object
+    meaning: str = ""
+
+
+@dataclass
+class ChannelReport:
+    """What a sync channel (broker, webhook, leaderless quorum, storage) did, from the history and the
+    final node states; ``series`` is a time series (e.g. consumer lag: [time, value])."""
+
+    channel: str
+    design: str
+    measures: list[Measure]
+    series_name: str = ""
+    series: list[list[float]] = field(default_factory=list)
+
+    def value(self, name: str):
+        return next(m.value for m in self.measures if m.name == name)
+
+    @property
+    def rows(self) -> list[tuple[str, str]]:
+        """(measure, value) pairs for a table view."""
+        return [(m.name, str(m.value)) for m in self.measures]
+
+
+@dataclass
 class RunResult:
     scenario: str
     mode: str
@@ -114,6 +143,7 @@ class RunResult:
     timeline: list[Event] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     recoveries: list[Recovery] = field(default_factory=list)
+    channel: ChannelReport | None = None  # sync channels only (issue 9)
 
 
 @dataclass
@@ -128,6 +158,10 @@ class CompareRow:
     rto_s: float | None
     two_primaries_s: float
     ok_fraction: float
+    diverged_items: int = 0  # final divergence (items), every mode
+    duplicates_applied: int | None = None  # sync channels: from the nodes' apply logs
+    stale_reads: int | None = None  # modes whose clients read: from the history
+    channel: dict = field(default_factory=dict)  # the channel's other measures, name -> value
 
 
 @dataclass

@@ -62,7 +62,31 @@ MODES = {m.name: m for m in [
     Mode("raft", "raft", "majority", "a leader commits log entries once a majority stored them"),
     Mode("raft-unsafe", "raft", "majority", "for teaching: Raft whose peers skip the term check on AppendEntries "
          "(a deposed leader's entries are still accepted); chaos runs catch it"),
+    # --- sync channels (issue 9): n1 changes data, the others learn it through the channel ---------
+    Mode("broker-at-most-once", "broker", "local", "change events through a broker; consumers commit the offset "
+         "before applying (a consumer crash loses the events it had fetched)"),
+    Mode("broker-at-least-once", "broker", "local", "change events through a broker; consumers apply, then commit "
+         "(a consumer crash re-applies the events since the last commit: duplicates)"),
+    Mode("broker-idempotent", "broker", "local", "at-least-once with idempotent consumers: redelivered events are "
+         "recognised by id and suppressed"),
+    Mode("webhook-retry", "webhook", "local", "HTTP calls to each peer, retried with exponential backoff and jitter "
+         "from an in-memory queue (lost when the sender crashes), no idempotency keys"),
+    Mode("webhook-outbox", "webhook", "local", "the same calls relayed from a durable outbox written with the "
+         "change (survives a sender crash), with idempotency keys"),
+    Mode("quorum", "leaderless", "quorum", "leaderless (Dynamo/Cassandra): N replicas, writes wait for W, reads for "
+         "R (defaults: majorities), read repair"),
+    Mode("quorum-one", "leaderless", "quorum", "leaderless with W = 1 and R = 1: fast, R + W <= N, stale reads"),
+    Mode("quorum-sloppy", "leaderless", "quorum", "leaderless with a sloppy quorum: unreachable replicas are "
+         "replaced by fallback nodes holding hints (hinted handoff)"),
+    Mode("nfs", "storage", "local", "one NFS-style file server every app server mounts: simple, immediately "
+         "consistent, a single point of failure"),
+    Mode("dfs", "storage", "copies", "a replicated distributed file system (GlusterFS/Ceph style): each file on "
+         "`replicas` servers, acknowledged after `acks` copies, self-heal when a server returns"),
+    Mode("object-store", "storage", "majority", "an object store (S3 style) as the central source: a gateway stores "
+         "each object on a majority of the storage nodes before it answers"),
 ]}
+# Extra processes some channels add beside n1..nN (faults may name them; modes without them skip the fault).
+CHANNEL_PROCESSES = {"broker": "broker", "gateway": "storage"}
 # What each mode promises, and so what the chaos checkers hold it to (protolab.replication.checkers).
 PROMISES = {
     "async": frozenset({"convergence"}),  # replicas resync once the faults heal: they end with the primary's data
@@ -71,6 +95,7 @@ PROMISES = {
     "multi-primary": frozenset({"convergence"}),  # lww; vv and crdt also promise durability (see promises())
     "raft": frozenset({"durability", "one-leader-per-term", "linearizable", "convergence"}),
     "raft-unsafe": frozenset({"durability", "one-leader-per-term", "linearizable", "convergence"}),
+    # the sync channels promise nothing the checkers hold them to: what they lose is the lesson
 }
 STRATEGIES = {
     "lww": "last-writer-wins by wall-clock timestamp: the older value is overwritten",
@@ -115,6 +140,55 @@ class SupervisorSpec:
     interval: float = 1.0
     fall: int = 3
     repair: float = 5.0
+
+
+@dataclass
+class BrokerSpec:
+    """Event-driven sync (``nodes/broker.py``)."""
+
+    partitions: int = 4
+    partition_by: str = "key"  # key: one key's events stay in order; round-robin: they may not
+    poll: float = 0.05  # consumer fetch period when idle
+    batch: int = 20  # events per fetch
+    apply_time: float = 0.002  # a consumer applies one event in this long
+    commit_interval: float = 1.0  # consumers commit their offsets this often (Kafka's auto-commit)
+    retry: float = 0.2  # producer retry period while the broker does not answer
+
+
+@dataclass
+class WebhookSpec:
+    """API calls / webhooks (``nodes/webhook.py``)."""
+
+    timeout: float = 0.5
+    backoff: float = 0.1  # first retry after this; doubles each attempt
+    max_backoff: float = 5.0
+    jitter: float = 0.5  # +- this fraction of the backoff, seeded ("equal jitter")
+    attempts: int = 8  # then the call is given up (dead-lettered)
+    apply_time: float = 0.002
+
+
+@dataclass
+class QuorumSpec:
+    """Leaderless quorums (``nodes/leaderless.py``); r/w None: from the mode (majorities by default)."""
+
+    n: int = 3
+    w: int | None = None
+    r: int | None = None
+    read_repair: bool = True
+    hinted_handoff: bool = True
+    timeout: float = 0.2  # the coordinator waits this long for replicas
+    lagging: list[str] = field(default_factory=list)  # replicas that apply writes late (a slow disk)
+    lag: float = 0.0
+
+
+@dataclass
+class StorageSpec:
+    """Shared storage (``nodes/storage.py``)."""
+
+    replicas: int = 3  # dfs: copies of each file
+    acks: int | None = None  # dfs: copies before the write is acknowledged (None: all)
+    heal_interval: float = 2.0  # dfs: self-heal daemon period
+    timeout: float = 0.5
 
 
 @dataclass
@@ -174,6 +248,10 @@ class Scenario:
     zones: list[Zone] = field(default_factory=list)
     region_links: list[RegionLink] = field(default_factory=list)
     supervisor: SupervisorSpec = field(default_factory=SupervisorSpec)
+    broker: BrokerSpec = field(default_factory=BrokerSpec)
+    webhook: WebhookSpec = field(default_factory=WebhookSpec)
+    quorum: QuorumSpec = field(default_factory=QuorumSpec)
+    storage: StorageSpec = field(default_factory=StorageSpec)
 
     def region_of(self) -> dict[str, str]:
         """Member name -> region, for members of zones that name one."""
@@ -188,6 +266,8 @@ class Scenario:
         if self.family == "peer":
             return frozenset({"durability", "convergence"}) if self.strategy in ("vv", "crdt") else \
                 frozenset({"convergence"})
+        if self.mode not in PROMISES:
+            return frozenset()
         promised = PROMISES.get(self.mode, frozenset())
         if self.family == "primary" and self.sentinel.count:
             promised = promised | {"one-leader-per-term"}  # one elected Sentinel leader per epoch
@@ -202,6 +282,14 @@ class Scenario:
         last_write = max((c.start + c.writes / c.rate for c in self.clients), default=0.0)
         last_fault = max((f.until if f.until is not None else f.at for f in self.faults), default=0.0)
         return max(last_write, last_fault) + self.settle
+
+    def quorum_rw(self) -> tuple[int, int]:
+        """(W, R) of a leaderless mode: fixed by quorum-one, else the [quorum] table or majorities."""
+        q = self.quorum
+        if self.mode == "quorum-one":
+            return 1, 1
+        majority = q.n // 2 + 1
+        return (q.w if q.w is not None else majority), (q.r if q.r is not None else majority)
 
     def with_mode(self, mode: str) -> Scenario:
         other = dataclasses.replace(self, mode=mode, replication=dataclasses.replace(self.replication))
@@ -244,6 +332,8 @@ class Scenario:
         if not self.clients:
             raise BadInput(f"{where}: no clients, so no writes")
         names = set(self.node_names()) | {f"s{i}" for i in range(1, s.count + 1)} | {"primary"}
+        names |= set(CHANNEL_PROCESSES)
+        self._validate_channels(where)
         seen = set()
         for c in self.clients:
             if c.name in seen or c.name in names:
@@ -303,10 +393,83 @@ class Scenario:
             raise BadInput(f"{where}: more than an hour of simulated time; shorten it")
         return self
 
+    def _validate_channels(self, where: str) -> None:
+        b, h, q, st = self.broker, self.webhook, self.quorum, self.storage
+        if not 1 <= b.partitions <= 64 or b.batch < 1:
+            raise BadInput(f"{where}: broker partitions must be 1..64 and batch at least 1")
+        if b.partition_by not in ("key", "round-robin"):
+            raise BadInput(f"{where}: broker partition_by must be key or round-robin, got {b.partition_by!r}")
+        if min(b.poll, b.commit_interval, b.retry) <= 0 or b.apply_time < 0:
+            raise BadInput(f"{where}: broker poll, commit_interval and retry must be positive, apply_time >= 0")
+        if min(h.timeout, h.backoff, h.max_backoff) <= 0 or h.attempts < 1 or not 0 <= h.jitter <= 1 \
+                or h.apply_time < 0:
+            raise BadInput(f"{where}: webhook timeout and backoffs must be positive, attempts >= 1, "
+                           f"jitter between 0 and 1")
+        if self.family == "leaderless":
+            if not 1 <= q.n <= self.nodes:
+                raise BadInput(f"{where}: quorum n {q.n} must be between 1 and the {self.nodes} nodes")
+            w, r = self.quorum_rw()
+            for what, v in (("W", w), ("R", r)):
+                if not 1 <= v <= q.n:
+                    raise BadInput(f"{where}: quorum {what} = {v} is impossible with N = {q.n} replicas "
+                                   f"(1 <= {what} <= N)")
+        if q.lag < 0:
+            raise BadInput(f"{where}: quorum lag must not be negative, got {q.lag}")
+        if q.timeout <= 0:
+            raise BadInput(f"{where}: quorum timeout must be positive")
+        for n in q.lagging:
+            if n not in self.node_names():
+                raise BadInput(f"{where}: quorum lagging names unknown node {n!r}")
+        if self.family == "storage" and self.mode == "dfs":
+            if not 1 <= st.replicas <= self.nodes:
+                raise BadInput(f"{where}: storage replicas {st.replicas} must be between 1 and the {self.nodes} "
+                               "nodes")
+            if st.acks is not None and not 1 <= st.acks <= st.replicas:
+                raise BadInput(f"{where}: storage acks {st.acks} is impossible with {st.replicas} replicas")
+        if st.heal_interval <= 0 or st.timeout <= 0:
+            raise BadInput(f"{where}: storage heal_interval and timeout must be positive")
+
 
 # --- TOML --------------------------------------------------------------------------------------
 _TOP = {"name", "description", "mode", "nodes", "strategy", "duration", "settle", "seed", "faults", "network",
-        "link", "replication", "sentinel", "raft", "client", "final_reads", "zone", "region_link", "supervisor"}
+        "link", "replication", "sentinel", "raft", "client", "final_reads", "zone", "region_link", "supervisor",
+        "broker", "webhook", "quorum", "storage"}
+# [table] -> (Scenario attribute, {key: kind}); kinds: int, dur, num, str, bool, names, int?
+_CHANNEL_TABLES = {
+    "broker": {"partitions": "int", "partition_by": "str", "poll": "dur", "batch": "int", "apply_time": "dur",
+               "commit_interval": "dur", "retry": "dur"},
+    "webhook": {"timeout": "dur", "backoff": "dur", "max_backoff": "dur", "jitter": "num", "attempts": "int",
+                "apply_time": "dur"},
+    "quorum": {"n": "int", "w": "int?", "r": "int?", "read_repair": "bool", "hinted_handoff": "bool",
+               "timeout": "dur", "lagging": "names", "lag": "dur"},
+    "storage": {"replicas": "int", "acks": "int?", "heal_interval": "dur", "timeout": "dur"},
+}
+
+
+def _channel_tables(sc: Scenario, data: dict, source: str) -> None:
+    for table, keys in _CHANNEL_TABLES.items():
+        d = _table(data.get(table, {}), set(keys), f"{source}: [{table}]")
+        spec = getattr(sc, table)
+        for key, value in d.items():
+            what, kind = f"{source}: {table}.{key}", keys[key]
+            if kind in ("int", "int?"):
+                value = _int(value, what)
+            elif kind == "dur":
+                value = parse_duration(value, what, signed=True)
+                if value < 0:
+                    raise BadInput(f"{what}: must not be negative, got {d[key]!r}")
+            elif kind == "num":
+                value = _num(value, what)
+            elif kind == "bool":
+                if not isinstance(value, bool):
+                    raise BadInput(f"{what}: expected true or false, got {value!r}")
+            elif kind == "names":
+                if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                    raise BadInput(f"{what}: expected a list of node names")
+                value = list(value)
+            else:
+                value = str(value)
+            setattr(spec, key, value)
 
 
 def _table(data: dict, allowed: set[str], where: str) -> dict:
@@ -400,6 +563,7 @@ def from_dict(data: dict, source: str = "scenario") -> Scenario:
             start=parse_duration(c.get("start", 0.5), f"{where}.start"),
             reads=_num(c.get("reads", 0.0), f"{where}.reads")))
     sc.final_reads = bool(data.get("final_reads", False))
+    _channel_tables(sc, data, source)
     su = _table(data.get("supervisor", {}), {"action", "interval", "fall", "repair"}, f"{source}: [supervisor]")
     sc.supervisor = SupervisorSpec(str(su.get("action", "none")),
                                    parse_duration(su.get("interval", 1.0), f"{source}: supervisor.interval"),
@@ -471,6 +635,10 @@ def to_toml(sc: Scenario) -> str:
     su = sc.supervisor
     lines += ["", "[supervisor]", f'action = "{su.action}"', f"interval = {su.interval!r}", f"fall = {su.fall}",
               f"repair = {su.repair!r}"]
+    for table, keys in _CHANNEL_TABLES.items():
+        spec = getattr(sc, table)
+        lines += ["", f"[{table}]"] + [f"{k} = {_toml_value(getattr(spec, k))}" for k in keys
+                                       if getattr(spec, k) is not None]
     for c in sc.clients:
         lines += ["", "[[client]]", f'name = "{c.name}"'] + ([f'near = "{c.near}"'] if c.near else []) + [
             f"rate = {c.rate!r}", f"writes = {c.writes}", f"keys = {c.keys}", f"timeout = {c.timeout!r}",

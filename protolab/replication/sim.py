@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from itertools import count
 
+from protolab.replication.channels import CHANNELS
 from protolab.replication.faults import Fault, blocked_pairs
 from protolab.replication.history import History
 from protolab.replication.kernel import Kernel
@@ -41,6 +42,8 @@ class Simulation:
         self.fault_log: list[tuple] = []  # (kind, targets/groups, start, end)
         self.recoveries: list[tuple] = []  # supervisor repairs: (node, crashed, detected, back)
         self.supervisor = None
+        self.extras: list = []  # processes a sync channel adds beside the nodes (the broker, a gateway, mounts)
+        self.channel_series: list[list[float]] = []  # a channel's sampled time series (consumer lag)
         self._build()
 
     # --- construction --------------------------------------------------------------------------
@@ -66,6 +69,8 @@ class Simulation:
             for name in names:
                 self.nodes[name] = RaftPeer(self, name, names, sc.raft)
             client_cls = RaftClient
+        elif family in CHANNELS:
+            client_cls = CHANNELS[family].build(self)
         else:
             from protolab.replication.nodes.peer import Peer
 
@@ -79,7 +84,7 @@ class Simulation:
 
             self.supervisor = Supervisor(self, sc.supervisor)
             self.endpoints[self.supervisor.name] = self.supervisor
-        for ep in [*self.nodes.values(), *self.sentinels, *self.clients]:
+        for ep in [*self.nodes.values(), *self.sentinels, *self.clients, *self.extras]:
             self.endpoints[ep.name] = ep
         region = {self.host_of(m): r for m, r in sc.region_of().items()}
         for rl in sc.region_links:  # every pair of hosts across two regions gets the inter-region latency
@@ -131,6 +136,8 @@ class Simulation:
         if family == "peer":
             spread = names[self.clients.index(client) % len(names)]  # clients not placed: one per peer
             return self.nodes[client.spec.near or spread]
+        if family in CHANNELS:
+            return CHANNELS[family].target(self, client)
         return self.nodes[names[0]]
 
     def current_writer(self):
@@ -142,6 +149,9 @@ class Simulation:
             return max(leaders, key=lambda n: (n.term, n.name)) if leaders else None
         if self.scenario.family == "peer":
             return self.nodes[self.scenario.node_names()[0]]
+        if self.scenario.family in CHANNELS:  # the node that changes data (n1; storage: n1 too)
+            node = self.nodes[self.scenario.node_names()[0]]
+            return node if node.up else None
         primaries = [n for n in up if n.role == "primary"]
         if len(primaries) > 1 and self.sentinels:
             named = [s.master for s in self.sentinels if s.up]
@@ -153,8 +163,10 @@ class Simulation:
         if name == "primary":
             node = self.current_writer()
             if node is None:
-                raise LookupError("no primary")
+                raise LookupError("there is no primary right now")
             return node
+        if name not in self.endpoints:
+            raise LookupError(f"no process {name} in mode {self.scenario.mode}")
         return self.endpoints[name]
 
     def zone_hosts(self, zone: str) -> set[str]:
@@ -196,8 +208,8 @@ class Simulation:
             fault.groups = [inside, sorted({ep.host for ep in self.endpoints.values()} - set(inside))]
         try:
             targets = [] if kind == "cut" else [self._resolve(n) for n in fault.targets]
-        except LookupError:
-            self.event("nemesis", "fault-skipped", f"{fault.text}: there is no primary right now")
+        except LookupError as exc:
+            self.event("nemesis", "fault-skipped", f"{fault.text}: {exc.args[0] if exc.args else exc}")
             return
         if kind in ("crash", "restart", "pause", "skew"):
             for ep in targets:
@@ -273,7 +285,7 @@ class Simulation:
             fault = Fault(**{f: getattr(fault, f) for f in fault.__dataclass_fields__})  # a copy per run
             if fault.at <= end:
                 self.kernel.at(fault.at, self._apply, (fault, "start"))
-        for ep in [*self.nodes.values(), *self.sentinels, *self.clients]:
+        for ep in [*self.nodes.values(), *self.sentinels, *self.clients, *self.extras]:
             ep.start()
         if self.supervisor is not None:
             self.supervisor.start()
