@@ -122,3 +122,50 @@ def test_any_numbers_in_a_spec_build_or_are_bad_input(values, period, interval, 
         return
     (beacon,) = build_train(resolved)
     assert beacon.dtim_count == resolved.dtim_count and beacon.sequence == resolved.seq_start
+
+
+CHANNELS = {"2.4": [1, 6, 7, 11], "5": [36, 100, 149], "6": [1, 37, 101]}
+
+
+@st.composite
+def specs(draw):
+    from protolab.wifi import bss_params as bp
+    from protolab.wifi.spec import PROFILES
+
+    band = draw(st.sampled_from(sorted(CHANNELS)))
+    pool = sorted(bp.KNOWN_RATES if band == "2.4" else bp.OFDM_RATES)
+    rates = tuple(draw(st.lists(st.sampled_from(pool), min_size=1, max_size=len(pool), unique=True)))
+    wmm_ac = draw(st.dictionaries(st.sampled_from(bp.AC_NAMES), st.fixed_dictionaries(
+        {"aifsn": st.integers(2, 15), "cwmin": st.integers(0, 4), "cwmax": st.integers(4, 15),
+         "txop": st.integers(0, 65535), "acm": st.integers(0, 1)}), max_size=2))
+    country = draw(st.sampled_from([None, "US", "DE", "JP"]))
+    return BeaconSpec(
+        band=band, channel=draw(st.sampled_from(CHANNELS[band])), width=draw(st.sampled_from([20, 40, 80, 160])),
+        ht=draw(st.sampled_from([True, True, False])), vht=draw(st.booleans()), he=draw(st.booleans()),
+        security=draw(st.sampled_from(list(PROFILES))), rates=draw(st.sampled_from([(), rates])),
+        basic_rates=draw(st.sampled_from([(), rates[:1]])), country=country, wmm=draw(st.sampled_from([True, False])),
+        wmm_ac=wmm_ac, country_triplets=draw(st.sampled_from([(), ((1, 11, 30),)])) if country else (),
+        secondary=draw(st.sampled_from(["", "above", "below"])), dtim_period=draw(st.integers(1, 5)),
+        uapsd=draw(st.booleans()), pairwise=draw(st.sampled_from([(), (4,), (8, 4)])),
+        mfp=draw(st.sampled_from(["", "off", "capable", "required"])), rrm=draw(st.booleans()),
+        bss_transition=draw(st.booleans()), mobility_domain=draw(st.sampled_from([None, 0xA1B2])),
+        extra_capabilities=draw(st.sampled_from([(), ("QoS",)])), seed=draw(st.integers(0, 99)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(spec=specs())
+def test_any_spec_build_accepts_dissects_back_into_itself(spec):
+    """Beyond the round-trip matrix: whatever combination resolve() accepts, dissect gives the same spec back
+    (resolve refuses what a beacon cannot say: MFP without RSN, WMM parameters without WMM, HE without HT...)."""
+    from protolab.capture.linklayer import locate
+    from protolab.errors import BadInput
+    from protolab.wifi.dissect import dissect_frame, spec_from_beacon
+    from protolab.wifi.spec import resolve
+
+    try:
+        spec = resolve(spec)
+    except BadInput:
+        return
+    built = build_train(spec)[0]
+    loc = locate(127, built.frame)
+    assert spec_from_beacon(dissect_frame(built.frame[loc.offset:], 1, 0, loc.radiotap)) == spec

@@ -195,8 +195,17 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
         raise BadInput("a 40 MHz channel needs HT (--ht) or HE")
     if spec.width >= 80 and spec.band == "5" and not spec.vht:
         raise BadInput("80/160 MHz on 5 GHz needs VHT (--vht)")
-    if spec.vht and spec.band == "5" and not spec.ht:
-        raise BadInput("VHT needs HT as well")
+    if spec.band != "6" and (spec.vht or spec.he) and not spec.ht:
+        raise BadInput("VHT and HE stations are HT stations too in 2.4/5 GHz: add HT (--ht, ieee80211n=1)")
+    if spec.band == "5" and spec.he and not spec.vht:
+        raise BadInput("an HE AP in 5 GHz is VHT capable too: add VHT (--vht, ieee80211ac=1)")
+    profile = PROFILES[spec.security]
+    if spec.pairwise and not (profile.rsn_akms or profile.wpa_akms):
+        raise BadInput(f"{spec.security} has no cipher suites: pairwise ciphers need a WPA/RSN profile")
+    if spec.mfp and spec.mfp != profile.mfp and not profile.rsn_akms:
+        raise BadInput(f"management frame protection is an RSN capability: {spec.security} has no RSN element")
+    if not spec.wmm and (spec.uapsd or spec.wmm_ac):
+        raise BadInput("U-APSD and per-AC parameters are advertised in the WMM element: they need WMM (--wmm)")
     changes["secondary"] = _check_secondary(spec)
     if spec.bssid is None:
         changes["bssid"] = _seeded_bssid(spec.seed)
