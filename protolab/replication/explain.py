@@ -58,15 +58,69 @@ TOPICS = {
         "failover, whatever its configured quorum (which only decides when the primary counts as down). "
         "Three nodes survive one failure, five survive two.",
         "protolab replicate run raft-partition"),
+    "events": (
+        "Event-driven sync through a message broker (Kafka, RabbitMQ)",
+        "The server that changes data publishes a change event; the others consume it and apply it. The "
+        "broker keeps events in partitions, each in order, and each consumer group's offset per partition; "
+        "consumer lag is how far a consumer's applied position trails the log's end (a broker outage or a slow "
+        "consumer makes it grow). When the offset is committed decides what a crash costs: committed before "
+        "applying (at-most-once), the events fetched but not applied are lost; committed after (at-least-once), "
+        "the events applied since the last commit are delivered again and applied twice, unless the consumer "
+        "is idempotent (it remembers event ids with its data and suppresses the repeat). Events of different "
+        "partitions are consumed independently, so only one key's events stay in order (partition by key). "
+        "Publishing after the local change is a dual write: events still in the producer's memory die with it "
+        "(an outbox table written with the change fixes that).",
+        "protolab replicate compare broker-consumer-crash --modes broker-at-most-once,broker-at-least-once,"
+        "broker-idempotent"),
+    "webhooks": (
+        "API calls and webhooks between servers",
+        "A server tells its peers about a change with an HTTP call. Calls time out (the peer is down, slow or "
+        "paused) and are retried with exponential backoff and jitter, so retries of old changes land after "
+        "newer calls: out-of-order delivery. A call whose reply came too late was applied anyway, and its "
+        "retry applies it again unless it carries an idempotency key the receiver remembers. Pending "
+        "deliveries kept in an in-memory retry queue die when the sender crashes (lost webhooks); an outbox "
+        "written in the same transaction as the change survives the crash and is relayed after restart. After "
+        "the last attempt a delivery is dead-lettered: given up.",
+        "protolab replicate compare webhook-faults --modes webhook-retry,webhook-outbox"),
+    "leaderless": (
+        "Leaderless quorum replication (Dynamo, Cassandra, Riak)",
+        "There is no primary: any node coordinates a request and sends it to the N replicas of the key. A "
+        "write succeeds once W replicas stored it, a read takes the newest of R answers (tunable per request, "
+        "e.g. Cassandra's ONE, QUORUM, ALL). When R + W > N every read quorum overlaps every write quorum, so "
+        "a read sees the last completed write; with R + W <= N (W = R = 1: fast) a read may be answered only "
+        "by a replica that has not got it yet: a stale read. Read repair fixes the stale replicas a read "
+        "touched. With a sloppy quorum, writes for unreachable replicas go to other nodes as hints (hinted "
+        "handoff delivers them later): writes stay available during a partition, but the overlap is gone and "
+        "stale reads return even with R + W > N. Concurrent writes are ordered by timestamp (last writer wins).",
+        "protolab replicate compare quorum-lagging --modes quorum-one,quorum"),
+    "shared-storage": (
+        "Shared file and object storage (NFS, GlusterFS/Ceph, S3)",
+        "Servers can also share state by keeping it off the servers. One NFS server that every server mounts "
+        "is simple and immediately consistent, but a single point of failure: down, nothing is readable; its "
+        "disk lost, everything is. A replicated distributed file system (GlusterFS, CephFS) keeps each file on "
+        "several servers, acknowledges a write after k copies, and self-heals a server that returns by copying "
+        "what it missed (reads served by it before that can be stale). An object store (S3) used as the "
+        "central source stores each object in several zones before answering and is strongly consistent; "
+        "the app servers become stateless, at the price of a network round trip per access and a dependency "
+        "on the provider's availability.",
+        "protolab replicate compare storage-server-loss --modes nfs,dfs,object-store"),
 }
 ALIASES = {"primary-replica": "master-slave", "multi-primary": "master-master", "raft": "distributed-db",
            "consensus": "distributed-db", "sentinel": "failover", "split": "split-brain",
-           "distributed": "distributed-db"}
+           "distributed": "distributed-db", "broker": "events", "kafka": "events", "message-broker": "events",
+           "event-driven": "events", "webhook": "webhooks", "api": "webhooks", "api-calls": "webhooks",
+           "dynamo": "leaderless", "cassandra": "leaderless", "quorum-replication": "leaderless",
+           "nfs": "shared-storage", "storage": "shared-storage", "object-store": "shared-storage",
+           "s3": "shared-storage", "dfs": "shared-storage"}
+
+
+CHANNEL_TOPICS = ("events", "webhooks", "leaderless", "shared-storage")  # issue 9: the sync channels
 
 
 def lookup(topic: str | None) -> dict:
     if topic is None:
-        return {"topics": [{"name": k, "title": v[0]} for k, v in TOPICS.items()]}
+        return {"topics": [{"name": k, "title": v[0]} for k, v in TOPICS.items() if k not in CHANNEL_TOPICS],
+                "sync_channels": [{"name": k, "title": TOPICS[k][0]} for k in CHANNEL_TOPICS]}
     key = topic.strip().lower().replace(" ", "-").replace("_", "-")
     key = ALIASES.get(key, key)
     if key not in TOPICS:

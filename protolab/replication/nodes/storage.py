@@ -68,7 +68,8 @@ class StorageServer(SyncNode):
 
     def on_fetch(self, msg) -> None:
         front, op, key = msg
-        self.send(front, front.on_fetched, (op, self.name, self.registers.get(key)))
+        value = tuple(sorted(self.items)) if key is None else self.registers.get(key)
+        self.send(front, front.on_fetched, (op, self.name, value))
 
     def _heal(self, _=None) -> None:
         sc = self.sim.scenario
@@ -113,9 +114,10 @@ class Front(Endpoint):
     def on_read(self, msg) -> None:
         client, opid, key, _direct = msg
         self.op_ids += 1
-        copies = holders(self.sim.scenario, key)
+        # key None: everything (the chaos checkers' final read): every server, the union of the answers
+        copies = self.sim.scenario.node_names() if key is None else holders(self.sim.scenario, key)
         self.ops[self.op_ids] = {"client": client, "id": opid, "write": False, "got": {}, "refused": 0,
-                                 "n": len(copies), "done": False}
+                                 "n": len(copies), "done": False, "all": key is None}
         for name in copies:
             node = self.sim.nodes[name]
             self.send(node, node.on_fetch, (self, self.op_ids, key))
@@ -136,7 +138,10 @@ class Front(Endpoint):
             return
         op["got"][name] = value
         if len(op["got"]) >= self.read_quorum:
-            newest = max(op["got"].values(), key=lambda v: -1 if v is None else v)
+            if op["all"]:
+                newest = tuple(sorted(set().union(*op["got"].values())))
+            else:
+                newest = max(op["got"].values(), key=lambda v: -1 if v is None else v)
             self._finish(op_id, "ok", newest)
 
     def on_refused(self, msg) -> None:
