@@ -74,15 +74,21 @@ def parse_rate_list(text: str, divisor: int = 1, what: str = "rates") -> tuple[f
 
 # ---- country triplets -------------------------------------------------------------------------------------
 
-# (first channel, number of channels, max transmit power dBm) per band; 2.4 GHz per country where the
-# channel count differs (North America stops at 11). Examples to start from, not a regulatory database.
-DEFAULT_TRIPLETS = {"2.4": ((1, 13, 20),), "5": ((36, 4, 23), (52, 4, 23), (100, 12, 30), (149, 5, 30)),
-                    "6": ((1, 59, 23),)}
-COUNTRY_TRIPLETS = {("2.4", "US"): ((1, 11, 30),), ("2.4", "CA"): ((1, 11, 30),)}
+# (first channel, number of channels, max transmit power dBm) per band, and per region where the channels
+# differ: North America stops at channel 11 in 2.4 GHz and has 149-165 in 5 GHz, Europe (ETSI) has no
+# 149-165. Typical values to start from, not a regulatory database: set --country-triplet for the rest.
+DEFAULT_TRIPLETS = {"2.4": ((1, 13, 20),), "5": ((36, 4, 23), (52, 4, 23), (100, 12, 23)), "6": ((1, 59, 23),)}
+REGIONS = {**dict.fromkeys(("US", "CA"), "FCC"),
+           **dict.fromkeys(("AT", "BE", "CH", "CZ", "DE", "DK", "ES", "FI", "FR", "GB", "IE", "IT", "NL", "NO",
+                            "PL", "PT", "SE"), "ETSI")}
+REGION_TRIPLETS = {("2.4", "FCC"): ((1, 11, 30),),
+                   ("5", "FCC"): ((36, 4, 30), (52, 4, 24), (100, 12, 24), (149, 5, 30)),
+                   ("5", "ETSI"): ((36, 4, 23), (52, 4, 23), (100, 11, 30))}
 
 
 def default_triplets(band: str, country: str | None) -> tuple[tuple[int, int, int], ...]:
-    return COUNTRY_TRIPLETS.get((band, (country or "").upper()), DEFAULT_TRIPLETS[band])
+    region = REGIONS.get((country or "").upper())
+    return REGION_TRIPLETS.get((band, region), DEFAULT_TRIPLETS[band])
 
 
 def check_triplets(triplets: tuple[tuple[int, int, int], ...], country: str | None) -> None:

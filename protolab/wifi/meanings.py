@@ -43,8 +43,9 @@ def _country(f: dict) -> list[Meaning]:
     out = [("code", code, f"{code} ({ENVIRONMENTS.get(env, f'environment 0x{env:02x}')})")]
     for d in f.get("descriptors") or []:
         first, count, power = d["first_channel_number"], d["num_channels"], d["mtp"]
-        out.append((f"channels {first}+", [first, count, power],
-                    f"{count} channel(s) from {first}, max transmit power {power} dBm"))
+        last = first + (count - 1) * (1 if first <= 14 else 4)  # 5/6 GHz channel numbers go in steps of 4
+        out.append((f"channels {first}-{last}", [first, count, power],
+                    f"{count} channel(s) from {first} to {last}, max transmit power {power} dBm"))
     return out
 
 
