@@ -8,6 +8,9 @@ already decoded (the failure of Scapy issue #2683, reproduced by the shared capt
 scapy__bad_rsn_parsing_overrides_ssid.pcap). An element whose length runs past the frame is marked
 malformed and shown raw; everything before it stays as decoded. A body too short for what it announces
 (the registry's struct-level digest fails on it) is marked malformed too, with whatever Scapy made of it.
+After Scapy's fields, meanings.py adds what the values mean (buffered AIDs, widths, the security summary).
+An AP repeats its header and elements in every beacon, so those decodings are cached by their bytes
+(bounded lru_caches); the FCS, when the capture kept it, is checked with CRC-32.
 """
 
 from __future__ import annotations
