@@ -246,3 +246,13 @@ def test_every_channel_has_explain_text_and_a_shipped_scenario(cli):
         assert a.exit_code == 0 and a.stdout == b.stdout and len(json.loads(a.stdout)["text"]) > 400
     modes = {s["mode"] for s in json.loads(cli("replicate", "scenarios", "--json").stdout)["scenarios"]}
     assert {"broker-at-least-once", "webhook-retry", "quorum-one", "quorum-sloppy", "dfs"} <= modes
+
+
+def test_quorums_are_tunable_per_request():
+    sc = load("quorum-lagging").with_mode("quorum-one")
+    sc.clients[1].r = 2  # the reader asks for R = 2 on its own requests: W + R = 3 = N, n3 alone lags
+    _sim, r = simulate(sc.validate())
+    assert r.channel.value("stale reads") == 0
+    sc.clients[1].r = 4
+    with pytest.raises(BadInput, match="client c2: R = 4 is impossible with N = 3"):
+        sc.validate()

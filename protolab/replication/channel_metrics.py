@@ -207,8 +207,9 @@ def measure_leaderless(sim, result) -> None:
 
     sc = sim.scenario
     w, r = sc.quorum_rw()
-    measures = [Measure("N / W / R", f"{sc.quorum.n} / {w} / {r}",
-                        "R + W > N: read and write quorums overlap" if r + w > sc.quorum.n else
+    n = sc.quorum_n()
+    measures = [Measure("N / W / R", f"{n} / {w} / {r}",
+                        "R + W > N: read and write quorums overlap" if r + w > n else
                         "R + W <= N: a read quorum may miss the last write")]
     measures += _register_measures(sim)
     nodes = list(sim.nodes.values())

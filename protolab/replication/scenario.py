@@ -171,7 +171,7 @@ class WebhookSpec:
 class QuorumSpec:
     """Leaderless quorums (``nodes/leaderless.py``); r/w None: from the mode (majorities by default)."""
 
-    n: int = 3
+    n: int | None = None  # replicas per key; None: 3, or every node when there are fewer
     w: int | None = None
     r: int | None = None
     read_repair: bool = True
@@ -185,7 +185,7 @@ class QuorumSpec:
 class StorageSpec:
     """Shared storage (``nodes/storage.py``)."""
 
-    replicas: int = 3  # dfs: copies of each file
+    replicas: int | None = None  # dfs: copies of each file (None: 3, or every node when fewer)
     acks: int | None = None  # dfs: copies before the write is acknowledged (None: all)
     heal_interval: float = 2.0  # dfs: self-heal daemon period
     timeout: float = 0.5
@@ -201,6 +201,8 @@ class ClientSpec:
     timeout: float = 1.0
     start: float = 0.5
     reads: float = 0.0  # fraction of operations that are reads of a key (the rest are writes)
+    w: int | None = None  # leaderless: this client's write quorum (consistency per request); None: the mode's
+    r: int | None = None  # leaderless: this client's read quorum
 
 
 @dataclass
@@ -283,12 +285,20 @@ class Scenario:
         last_fault = max((f.until if f.until is not None else f.at for f in self.faults), default=0.0)
         return max(last_write, last_fault) + self.settle
 
+    def quorum_n(self) -> int:
+        """N, the replicas of each key in a leaderless mode."""
+        return self.quorum.n if self.quorum.n is not None else min(3, self.nodes)
+
+    def file_copies(self) -> int:
+        """The copies of each file in the dfs mode."""
+        return self.storage.replicas if self.storage.replicas is not None else min(3, self.nodes)
+
     def quorum_rw(self) -> tuple[int, int]:
         """(W, R) of a leaderless mode: fixed by quorum-one, else the [quorum] table or majorities."""
         q = self.quorum
         if self.mode == "quorum-one":
             return 1, 1
-        majority = q.n // 2 + 1
+        majority = self.quorum_n() // 2 + 1
         return (q.w if q.w is not None else majority), (q.r if q.r is not None else majority)
 
     def with_mode(self, mode: str) -> Scenario:
@@ -343,6 +353,11 @@ class Scenario:
                 raise BadInput(f"{where}: client {c.name}: rate, keys and timeout must be positive, writes >= 0")
             if not 0 <= c.reads <= 1:
                 raise BadInput(f"{where}: client {c.name}: reads is a fraction between 0 and 1, got {c.reads}")
+            n = self.quorum_n()
+            for what, v in (("W", c.w), ("R", c.r)):
+                if v is not None and not 1 <= v <= n:
+                    raise BadInput(f"{where}: client {c.name}: {what} = {v} is impossible with N = {n} replicas "
+                                   f"(1 <= {what} <= N)")
             if c.near is not None and c.near not in self.node_names():
                 raise BadInput(f"{where}: client {c.name} is near unknown node {c.near!r}")
         names |= seen
@@ -406,12 +421,13 @@ class Scenario:
             raise BadInput(f"{where}: webhook timeout and backoffs must be positive, attempts >= 1, "
                            f"jitter between 0 and 1")
         if self.family == "leaderless":
-            if not 1 <= q.n <= self.nodes:
-                raise BadInput(f"{where}: quorum n {q.n} must be between 1 and the {self.nodes} nodes")
+            n = self.quorum_n()
+            if not 1 <= n <= self.nodes:
+                raise BadInput(f"{where}: quorum n {n} must be between 1 and the {self.nodes} nodes")
             w, r = self.quorum_rw()
             for what, v in (("W", w), ("R", r)):
-                if not 1 <= v <= q.n:
-                    raise BadInput(f"{where}: quorum {what} = {v} is impossible with N = {q.n} replicas "
+                if not 1 <= v <= n:
+                    raise BadInput(f"{where}: quorum {what} = {v} is impossible with N = {n} replicas "
                                    f"(1 <= {what} <= N)")
         if q.lag < 0:
             raise BadInput(f"{where}: quorum lag must not be negative, got {q.lag}")
@@ -421,11 +437,11 @@ class Scenario:
             if n not in self.node_names():
                 raise BadInput(f"{where}: quorum lagging names unknown node {n!r}")
         if self.family == "storage" and self.mode == "dfs":
-            if not 1 <= st.replicas <= self.nodes:
-                raise BadInput(f"{where}: storage replicas {st.replicas} must be between 1 and the {self.nodes} "
-                               "nodes")
-            if st.acks is not None and not 1 <= st.acks <= st.replicas:
-                raise BadInput(f"{where}: storage acks {st.acks} is impossible with {st.replicas} replicas")
+            copies = self.file_copies()
+            if not 1 <= copies <= self.nodes:
+                raise BadInput(f"{where}: storage replicas {copies} must be between 1 and the {self.nodes} nodes")
+            if st.acks is not None and not 1 <= st.acks <= copies:
+                raise BadInput(f"{where}: storage acks {st.acks} is impossible with {copies} replicas")
         if st.heal_interval <= 0 or st.timeout <= 0:
             raise BadInput(f"{where}: storage heal_interval and timeout must be positive")
 
@@ -440,9 +456,9 @@ _CHANNEL_TABLES = {
                "commit_interval": "dur", "retry": "dur"},
     "webhook": {"timeout": "dur", "backoff": "dur", "max_backoff": "dur", "jitter": "num", "attempts": "int",
                 "apply_time": "dur"},
-    "quorum": {"n": "int", "w": "int?", "r": "int?", "read_repair": "bool", "hinted_handoff": "bool",
+    "quorum": {"n": "int?", "w": "int?", "r": "int?", "read_repair": "bool", "hinted_handoff": "bool",
                "timeout": "dur", "lagging": "names", "lag": "dur"},
-    "storage": {"replicas": "int", "acks": "int?", "heal_interval": "dur", "timeout": "dur"},
+    "storage": {"replicas": "int?", "acks": "int?", "heal_interval": "dur", "timeout": "dur"},
 }
 
 
@@ -554,14 +570,15 @@ def from_dict(data: dict, source: str = "scenario") -> Scenario:
                                               f"{source}: raft.election_timeout")
     for i, c in enumerate(data.get("client", [])):
         where = f"{source}: [[client]] #{i + 1}"
-        _table(c, {"name", "near", "rate", "writes", "keys", "timeout", "start", "reads"}, where)
+        _table(c, {"name", "near", "rate", "writes", "keys", "timeout", "start", "reads", "w", "r"}, where)
         sc.clients.append(ClientSpec(
             name=str(c.get("name", f"c{i + 1}")), near=c.get("near"),
             rate=_num(c.get("rate", 100), f"{where}.rate"), writes=_int(c.get("writes", 1000), f"{where}.writes"),
             keys=_int(c.get("keys", 16), f"{where}.keys"),
             timeout=parse_duration(c.get("timeout", 1.0), f"{where}.timeout"),
             start=parse_duration(c.get("start", 0.5), f"{where}.start"),
-            reads=_num(c.get("reads", 0.0), f"{where}.reads")))
+            reads=_num(c.get("reads", 0.0), f"{where}.reads"),
+            w=_int(c["w"], f"{where}.w") if "w" in c else None, r=_int(c["r"], f"{where}.r") if "r" in c else None))
     sc.final_reads = bool(data.get("final_reads", False))
     _channel_tables(sc, data, source)
     su = _table(data.get("supervisor", {}), {"action", "interval", "fall", "repair"}, f"{source}: [supervisor]")
@@ -642,7 +659,8 @@ def to_toml(sc: Scenario) -> str:
     for c in sc.clients:
         lines += ["", "[[client]]", f'name = "{c.name}"'] + ([f'near = "{c.near}"'] if c.near else []) + [
             f"rate = {c.rate!r}", f"writes = {c.writes}", f"keys = {c.keys}", f"timeout = {c.timeout!r}",
-            f"start = {c.start!r}", f"reads = {c.reads!r}"]
+            f"start = {c.start!r}", f"reads = {c.reads!r}"] + [f"{k} = {getattr(c, k)}" for k in ("w", "r")
+                                                                if getattr(c, k) is not None]
     return "\n".join(lines) + "\n"
 
 

@@ -13,13 +13,18 @@ from __future__ import annotations
 
 from html import escape
 
-BULK = {"write", "reply", "stream", "update", "append"}
+BULK = {"write", "reply", "stream", "update", "append",
+        # the sync channels' bulk traffic (issue 9)
+        "produce", "produce_ack", "fetch", "fetched", "commit", "hook", "hook_reply", "replica_write", "replica_ack",
+        "replica_read", "replica_value", "store", "stored", "heal", "repair"}
 MAX_BULK = 300
 MAX_CONTROL = 700
 LANE = 120
 LEFT = 70
 TOP = 60
 ROLE_COLOURS = {"primary": "#2e7d32", "leader": "#2e7d32", "peer": "#2e7d32", "candidate": "#ef6c00",
+                "origin": "#2e7d32", "server": "#2e7d32", "broker": "#1565c0", "consumer": "#a5d6a7",
+                "receiver": "#a5d6a7", "brick": "#a5d6a7", "store": "#a5d6a7",
                 "replica": "#a5d6a7", "follower": "#a5d6a7", "down": "#9e9e9e"}
 
 
@@ -31,7 +36,8 @@ def _sample(items: list, limit: int) -> list:
 
 
 def ladder(sim, result) -> str:
-    lanes = [c.name for c in sim.clients] + list(sim.nodes) + [s.name for s in sim.sentinels]
+    lanes = [c.name for c in sim.clients] + list(sim.nodes) + [s.name for s in sim.sentinels] + [
+        e.name for e in getattr(sim, "extras", [])]  # a sync channel's broker, gateway or mounts
     x = {name: LEFT + i * LANE for i, name in enumerate(lanes)}
     end = sim.end
     scale = max(20.0, min(200.0, 2400.0 / end)) if end > 0 else 100.0

@@ -3,7 +3,9 @@
 Theory of operation
 -------------------
 Every node can coordinate any request. A key lives on N replicas, its preference list: the N nodes
-after the key's position on the ring (``key % nodes``). The coordinator a client talks to:
+after the key's position on the ring (``key % nodes``). The quorums are tunable per request: a
+client's own ``w`` / ``r`` (Cassandra's consistency level per statement) override the mode's.
+The coordinator a client talks to:
 - write: stamps the value with a version (its wall clock, then the write id: last-writer-wins),
   sends it to the N replicas and answers ok once W of them acknowledged. If W acks do not come
   within ``timeout`` the client gets an unknown outcome (some replicas may hold it) - unless the
@@ -35,13 +37,13 @@ def ring(sc) -> list[str]:
 def preference(sc, key: int) -> list[str]:
     names = ring(sc)
     start = key % len(names)
-    return [names[(start + i) % len(names)] for i in range(sc.quorum.n)]
+    return [names[(start + i) % len(names)] for i in range(sc.quorum_n())]
 
 
 def fallbacks(sc, key: int) -> list[str]:
     names = ring(sc)
     start = key % len(names)
-    return [names[(start + i) % len(names)] for i in range(sc.quorum.n, len(names))]
+    return [names[(start + i) % len(names)] for i in range(sc.quorum_n(), len(names))]
 
 
 class Replica(SyncNode):
@@ -137,7 +139,7 @@ class Replica(SyncNode):
         born = self.kernel.now
         home = preference(sc, key)
         op = self._new_op(kind="w", client=client, wid=wid, key=key, version=version, born=born,
-                          acked=set(), home=home, done=False, sloppy_tried=False)
+                          acked=set(), home=home, done=False, sloppy_tried=False, need=client.spec.w or self.w)
         for name in home:
             node = self.sim.nodes[name]
             self.send(node, node.on_replica_write, (self, op, key, version, wid, born, None))
@@ -149,7 +151,7 @@ class Replica(SyncNode):
         if op is None:
             return
         op["acked"].add(name)
-        if not op["done"] and len(op["acked"]) >= self.w:
+        if not op["done"] and len(op["acked"]) >= op["need"]:
             op["done"] = True
             self.reply(op["client"], op["wid"])
 
@@ -177,7 +179,8 @@ class Replica(SyncNode):
         if key is None or direct:
             return super().on_read(msg)
         home = preference(self.sim.scenario, key)
-        op = self._new_op(kind="r", client=client, opid=opid, key=key, replies={}, done=False)
+        op = self._new_op(kind="r", client=client, opid=opid, key=key, replies={}, done=False, home=home,
+                          need=client.spec.r or self.r)
         for name in home:
             node = self.sim.nodes[name]
             self.send(node, node.on_replica_read, (self, op, key))
@@ -189,12 +192,12 @@ class Replica(SyncNode):
         if op is None:
             return
         op["replies"][name] = (version, value)
-        if not op["done"] and len(op["replies"]) >= self.r:
+        if not op["done"] and len(op["replies"]) >= op["need"]:
             op["done"] = True
             version, value = max(op["replies"].values(), key=lambda v: v[0])
             client = op["client"]
             self.send(client, client.on_read_reply, (op["opid"], "ok", value, None))
-        if len(op["replies"]) == self.q.n:
+        if len(op["replies"]) == len(op["home"]):
             self._repair(op_id)
 
     def _read_timeout(self, op_id) -> None:

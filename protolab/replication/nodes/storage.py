@@ -34,7 +34,7 @@ def holders(sc, key: int) -> list[str]:
     if sc.mode == "object-store":
         return list(names)
     start = key % len(names)
-    return [names[(start + i) % len(names)] for i in range(sc.storage.replicas)]
+    return [names[(start + i) % len(names)] for i in range(sc.file_copies())]
 
 
 class StorageServer(SyncNode):
@@ -199,7 +199,7 @@ def build(sim):
         sim.fronts["gateway"] = Front(sim, "gateway", None, majority, majority)
         sim.extras.append(sim.fronts["gateway"])
     elif sc.mode == "dfs":
-        acks = sc.storage.acks or sc.storage.replicas // 2 + 1
+        acks = sc.storage.acks or sc.file_copies() // 2 + 1
         for spec in sc.clients:
             front = Front(sim, f"{spec.name}-mount", spec.near or spec.name, acks, 1)
             sim.fronts[spec.name] = front
