@@ -256,3 +256,18 @@ def test_quorums_are_tunable_per_request():
     sc.clients[1].r = 4
     with pytest.raises(BadInput, match="client c2: R = 4 is impossible with N = 3"):
         sc.validate()
+
+
+def test_strict_quorum_promise_is_checked_and_a_skewed_clock_breaks_it(cli, tmp_path):
+    _sim, r = _run("quorum-lagging", "quorum")
+    assert [(c.name, c.ok) for c in r.checks] == [("read-your-writes (R + W > N, strict quorum)", True)]
+    # two coordinators, n1's clock 500 ms behind: its later writes lose last-writer-wins to n2's earlier ones
+    text = load("quorum-lagging").with_mode("quorum")
+    text.quorum.lagging, text.faults = [], [parse_fault("skew n1 -500ms at 0s")]
+    path = tmp_path / "skew.toml"
+    path.write_text(to_toml(text) + '\n[[client]]\nname = "c3"\nnear = "n2"\nrate = 10\nwrites = 60\nkeys = 2\n'
+                    'start = 0.48\n', encoding="utf-8")
+    result = cli("replicate", "run", str(path), "--json")
+    assert result.exit_code == 1, result.stderr
+    checks = json.loads(result.stdout)["checks"]
+    assert checks[0]["ok"] is False and int(checks[0]["detail"].split()[0]) > 0

@@ -20,7 +20,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from protolab.replication.history import INFO, OK, READ, WRITE_FS
-from protolab.replication.result import ChannelReport, Divergence, Measure
+from protolab.replication.result import ChannelReport, Check, Divergence, Measure
 
 INF = float("inf")
 
@@ -235,6 +235,7 @@ def measure_leaderless(sim, result) -> None:
     measures.append(Measure("replica values behind (key, replica)", behind, "live home replicas not holding "
                             "the newest version of a key at the end (no anti-entropy modelled)"))
     result.channel = ChannelReport("leaderless", sc.mode, measures)
+    _promise_checks(sim, result)
 
 
 def storage_reference(sim):
@@ -299,8 +300,24 @@ def _fanout(measure):
     def run(sim, result) -> None:
         measure(sim, result)
         result.divergence = _diverged_items(sim, _origin(sim).final_items())
+        _promise_checks(sim, result)
 
     return run
+
+
+def _promise_checks(sim, result) -> None:
+    """What a design claims, checked on the measured numbers (``run`` exits 1 when one fails)."""
+    sc = sim.scenario
+    ch = result.channel
+    if sc.mode in ("broker-idempotent", "webhook-outbox"):
+        dup = ch.value("duplicates applied")
+        result.checks.append(Check("no duplicate applied (idempotent receivers)", dup == 0, f"{dup} applied twice"))
+    if sc.family == "leaderless":
+        w, r = sc.quorum_rw()
+        if sc.mode != "quorum-sloppy" and r + w > sc.quorum_n() and not any(c.w or c.r for c in sc.clients):
+            stale = ch.value("stale reads")
+            result.checks.append(Check("read-your-writes (R + W > N, strict quorum)", stale == 0,
+                                       f"{stale} stale reads"))
 
 
 MEASURE = {"broker": _fanout(measure_broker), "webhook": _fanout(measure_webhook),
