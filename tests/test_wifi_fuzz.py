@@ -149,7 +149,8 @@ def specs(draw):
         uapsd=draw(st.booleans()), pairwise=draw(st.sampled_from([(), (4,), (8, 4)])),
         mfp=draw(st.sampled_from(["", "off", "capable", "required"])), rrm=draw(st.booleans()),
         bss_transition=draw(st.booleans()), mobility_domain=draw(st.sampled_from([None, 0xA1B2])),
-        extra_capabilities=draw(st.sampled_from([(), ("QoS",)])), seed=draw(st.integers(0, 99)))
+        extra_capabilities=draw(st.sampled_from([(), ("QoS",)])), seed=draw(st.integers(0, 99)),
+        ssid=draw(st.binary(max_size=32)), hidden=draw(st.sampled_from(["no", "no", "empty", "zeros"])))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

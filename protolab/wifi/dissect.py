@@ -444,7 +444,7 @@ def spec_from_beacon(beacon: Beacon):
             wmm_ac[bp.AC_NAMES[ac["aci"]]] = {"aifsn": ac["aifsn"], "cwmin": ac["ecw_min"], "cwmax": ac["ecw_max"],
                                               "txop": ac["txop_limit"], "acm": ac["acm"]}
     spec = BeaconSpec(
-        ssid=ssid if hidden == "no" else b"", hidden=hidden, bssid=beacon.value("header", "bssid"), band=band,
+        ssid=ssid, hidden=hidden, bssid=beacon.value("header", "bssid"), band=band,
         channel=channel or 0, width=width, beacon_interval=beacon.value("fixed", "beacon interval"),
         dtim_period=tim.get("dtim_period") if tim else 1, security=security, pairwise=pairwise, mfp=mfp,
         country=bytes.fromhex(country.get("country_string"))[:2].decode("latin-1") if country else None,

@@ -207,6 +207,10 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
     if not spec.wmm and (spec.uapsd or spec.wmm_ac):
         raise BadInput("U-APSD and per-AC parameters are advertised in the WMM element: they need WMM (--wmm)")
     changes["secondary"] = _check_secondary(spec)
+    # The spec holds what the beacon carries (a hidden AP's real name is not in it), and an empty or
+    # zero-filled SSID is a hidden one however it was asked for.
+    ssid = {"no": spec.ssid, "empty": b"", "zeros": b"\x00" * len(spec.ssid)}[spec.hidden]
+    changes.update(ssid=ssid, hidden="no" if any(ssid) else "zeros" if ssid else "empty")
     if spec.bssid is None:
         changes["bssid"] = _seeded_bssid(spec.seed)
     else:
