@@ -158,11 +158,14 @@ def measure_broker(sim, result) -> None:
         Measure("events lost with the producer", origin.lost_on_crash,
                 "unacknowledged events in the producer's memory when the origin crashed"),
         Measure("events in the broker", sum(len(log) for log in sim.broker.logs), "over all partitions"),
-        Measure("consumer lag max (events)", max((v for _t, v in series), default=0),
+        Measure("consumer lag max (events)", max((p[1] for p in series), default=0),
                 "broker log end - events applied, worst consumer, sampled every 0.25 s"),
+        Measure("end-to-end backlog max (events)", max((p[2] for p in series), default=0),
+                "events the origin applied that the worst consumer has not (producer buffer included)"),
         Measure("consumer lag at the end (events)", series[-1][1] if series else 0, ""),
     ]
-    result.channel = ChannelReport("broker", sim.scenario.mode, measures, "consumer lag (events)",
+    result.channel = ChannelReport("broker", sim.scenario.mode, measures,
+                                   "time s, consumer lag (events), end-to-end backlog (events)",
                                    [list(p) for p in series])
 
 

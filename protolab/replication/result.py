@@ -95,7 +95,8 @@ class Measure:
 @dataclass
 class ChannelReport:
     """What a sync channel (broker, webhook, leaderless quorum, storage) did, from the history and the
-    final node states; ``series`` is a time series (e.g. consumer lag: [time, value])."""
+    final node states; ``series`` is a time series (e.g. [time, consumer lag, backlog]), its columns
+    named by ``series_name``."""
 
     channel: str
     design: str

@@ -257,7 +257,11 @@ def build(sim):
 
 
 def _sample_lag(sim) -> None:
+    """[time, consumer lag, end-to-end backlog] of the worst consumer: Kafka's lag counts only what the
+    broker holds; the backlog also counts the events still waiting in the producer (a broker outage)."""
     consumers = [n for n in sim.nodes.values() if isinstance(n, Consumer)]
-    sim.channel_series.append([round(sim.kernel.now, 6), max((c.lag_events() for c in consumers), default=0)])
+    origin = sim.nodes[sim.scenario.node_names()[0]]
+    sim.channel_series.append([round(sim.kernel.now, 6), max((c.lag_events() for c in consumers), default=0),
+                               max((max(0, len(origin.items) - len(c.items)) for c in consumers), default=0)])
     if sim.kernel.now + LAG_SAMPLE <= sim.scenario.end_time():
         sim.kernel.at(sim.kernel.now + LAG_SAMPLE, _sample_lag, sim)

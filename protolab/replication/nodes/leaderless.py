@@ -111,6 +111,8 @@ class Replica(SyncNode):
             self.store(key, version, wid, born)
 
     def _handoff(self, _=None) -> None:
+        if not self.q.hinted_handoff:  # hints stay on the fallback node: the home replica never gets them
+            return
         for hint in list(self.hints):
             target = self.sim.nodes[hint[0]]
             self.send(target, target.on_handoff, (self, hint))
