@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 
 # Handlers whose messages are periodic noise; the ladder diagram leaves them out.
 QUIET = frozenset({"on_ping", "on_pong", "on_info", "on_info_reply", "on_hello", "on_repl_ack",
-                   "on_append_reply", "on_gossip", "on_link_closed", "on_health", "on_health_ok"})
+                   "on_append_reply", "on_gossip", "on_link_closed", "on_health", "on_health_ok",
+                   # the sync channels' polling and background repair (issue 9)
+                   "on_fetch", "on_fetched", "on_refused", "on_offsets", "on_offsets_reply", "on_heal", "on_handoff",
+                   "on_handoff_done", "on_produce_ack"})
 TRACE_CAP = 50_000
 
 

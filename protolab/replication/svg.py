@@ -17,6 +17,7 @@ BULK = {"write", "reply", "stream", "update", "append",
         # the sync channels' bulk traffic (issue 9)
         "produce", "produce_ack", "fetch", "fetched", "commit", "hook", "hook_reply", "replica_write", "replica_ack",
         "replica_read", "replica_value", "store", "stored", "heal", "repair"}
+PANEL = 140  # width of the lag panel of a broker run
 MAX_BULK = 300
 MAX_CONTROL = 700
 LANE = 120
@@ -42,7 +43,9 @@ def ladder(sim, result) -> str:
     end = sim.end
     scale = max(20.0, min(200.0, 2400.0 / end)) if end > 0 else 100.0
     height = int(TOP + end * scale + 40)
-    width = LEFT + LANE * len(lanes) + 160
+    series = getattr(sim, "channel_series", None) or []  # a broker run: consumer lag and backlog over time
+    panel = LEFT + LANE * len(lanes) + 20
+    width = LEFT + LANE * len(lanes) + 160 + (PANEL + 40 if series else 0)
 
     def y(t: float) -> str:
         return f"{TOP + t * scale:.1f}"
@@ -105,5 +108,19 @@ def ladder(sim, result) -> str:
         out.append(f'<circle cx="{px}" cy="{y(e.time)}" r="3.5" fill="#1565c0"/>'
                    f'<text x="{px + 6}" y="{float(y(e.time)) - 3:.1f}" fill="#1565c0">'
                    f'{escape(e.kind)} {escape(e.detail)[:40]}</text>')
+    if series:
+        out.extend(_series_panel(series, panel, y))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _series_panel(series: list[list[float]], x0: int, y) -> list[str]:
+    """Consumer lag (blue) and end-to-end backlog (orange), in events, against the same time axis."""
+    top = max((max(p[1:]) for p in series), default=0) or 1
+    out = [f'<text x="{x0}" y="{TOP - 30}" fill="#1565c0">consumer lag</text>'
+           f'<text x="{x0}" y="{TOP - 16}" fill="#ef6c00">backlog (max {top:g} events)</text>',
+           f'<line x1="{x0}" y1="{TOP - 10}" x2="{x0}" y2="{y(series[-1][0])}" stroke="#999"/>']
+    for col, colour in ((2, "#ef6c00"), (1, "#1565c0")):
+        points = " ".join(f"{x0 + p[col] / top * PANEL:.1f},{y(p[0])}" for p in series)
+        out.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
+    return out
