@@ -288,3 +288,17 @@ def test_channel_scenarios_are_deterministic(name):
 
     a, b = (dumps(simulate(load(name))[1]) for _ in range(2))
     assert a == b
+
+
+def test_out_of_order_webhooks_leave_a_stale_final_value_and_the_ladder_shows_broker_lag(cli, tmp_path):
+    sim, r = _run("webhook-faults", "webhook-retry")
+    origin, n3 = sim.nodes["n1"], sim.nodes["n3"]
+    stale = {k for k, v in origin.registers.items() if n3.registers.get(k) != v}
+    assert stale and r.channel.value("keys with a different final value") == len(stale)
+    for key in stale:  # n3's last application for the key was an older write than the origin's last
+        last = [wid for _t, wid, k in n3.applied if k == key][-1]
+        assert last < origin.registers[key] and origin.registers[key] in n3.items
+    svg = tmp_path / "b.svg"
+    assert cli("replicate", "run", "broker-consumer-crash", "--svg", str(svg)).exit_code == 0
+    text = svg.read_text()
+    assert "consumer lag" in text and text.count("<polyline") == 2 and ">broker</text>" in text
