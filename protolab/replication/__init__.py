@@ -14,6 +14,16 @@ Map of the package (data flows top to bottom):
     metrics.py    RunResult (result.py) computed from the history and final node states
     svg.py        the message ladder; explain.py, tour.py, runner.py (simulate, compare)
 
+Sync channels (issue 9), more modes of the same simulator (families in ``channels.py``):
+
+    channels.py         family -> node module (build, target) and measures; sim.py and metrics.py ask it
+    nodes/syncbase.py   a store that keeps its apply log (duplicates and reordering are read from it)
+    nodes/broker.py     origin + producer, the broker (partitions, offsets), consumers (at-most/at-least-once,
+                        idempotent); webhook.py (retry queue vs outbox, backoff + jitter, idempotency keys);
+                        leaderless.py (N/W/R, read repair, sloppy quorum, hinted handoff); storage.py (nfs, dfs
+                        with self-heal, object store behind a gateway)
+    channel_metrics.py  lost / duplicated / reordered / stale reads / unreadable data, from history + states
+
 Chaos (``protolab replicate chaos``), on top of the same simulator:
 
     nemesis.py    seeded random fault schedules in Jepsen's vocabulary, as fault-grammar strings
