@@ -120,7 +120,7 @@ class Survey:
 
 
 class _Bss:
-    __slots__ = ("bssid", "count", "first", "last", "deltas", "signals", "record", "radio", "template",
+    __slots__ = ("bssid", "count", "first", "last", "deltas", "signals", "record", "template",
                  "malformed")
 
     def __init__(self, bssid: str):
@@ -129,8 +129,7 @@ class _Bss:
         self.first = self.last = None
         self.deltas: dict[int, int] = {}   # histogram of the gaps between beacons, in DELTA_BUCKET_NS units
         self.signals: dict[int, int] = {}  # histogram of the signal in dBm
-        self.record = (b"", 0, 0)          # the last beacon: (record bytes, start, end)
-        self.radio = None
+        self.record = (b"", 0, 0, None)    # the last beacon: (record bytes, start, end, Radio)
         self.template = None               # elements.BodyTemplate of its last fully digested body
         self.malformed = 0
 
@@ -225,11 +224,12 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
     radios = RadioLayouts()
     not_counted = result.not_counted
     frames = beacons = 0
+    read_radio, get_net, get_digest = radios.read, nets.get, digests.get  # bound once: the loop is hot
     with open_capture(path, progress=progress) as cap:
         for pkt in cap:
             frames += 1
             data = pkt.data
-            fast = radios.read(data) if pkt.linktype == LINKTYPE_RADIOTAP else None
+            fast = read_radio(data) if pkt.linktype == LINKTYPE_RADIOTAP else None
             if fast is not None:
                 offset, rt = fast
                 fcs_len = 4 if rt.fcs_at_end else pkt.fcs_len
@@ -258,13 +258,13 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
                 body = data[offset + BODY_START:end]
             else:
                 bssid, body = data[offset:end][16:22], None
-            net = nets.get(bssid)
+            net = get_net(bssid)
             if net is None:
                 net = nets[bssid] = _Bss(mac(bssid))
             if body is None:
                 s = {"ids": [], "ext_ids": [], "malformed": True}
             else:
-                s = digests.get(body)
+                s = get_digest(body)
                 if s is None:
                     template = net.template
                     s = template.match(body) if template is not None else None
@@ -283,13 +283,14 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
                 net.first = t
             net.count += 1
             net.last = t
-            net.record = data, offset, end  # where the last beacon is
+            net.record = data, offset, end, rt  # where the last beacon is, and how it was heard
             if s["malformed"]:
                 net.malformed += 1
-            net.radio = rt
-            if rt is not None and rt.signal_dbm is not None:
-                signals = net.signals
-                signals[rt.signal_dbm] = signals.get(rt.signal_dbm, 0) + 1
+            if rt is not None:
+                signal = rt.signal_dbm
+                if signal is not None:
+                    signals = net.signals
+                    signals[signal] = signals.get(signal, 0) + 1
             if each:
                 result.rows.append(_row(pkt, data[offset:end], s, rt))
         result.warnings = list(cap.warnings)
@@ -332,10 +333,10 @@ def _row(pkt, frame: bytes, s: dict, rt) -> BeaconRow:
 def _finish(net: _Bss) -> BssRow:
     # the last beacon's digest, made again here rather than kept per BSS: a beacon flood has as many BSSs
     # as beacons, and the digest is ten times the size of the frame
-    data, offset, end = net.record
+    data, offset, end, radio = net.record
     frame = data[offset:end]
     s = digest_elements(frame, BODY_START) if len(frame) >= BODY_START else {"ids": [], "ext_ids": []}
-    band = (net.radio.band if net.radio is not None else None) or _band_of_channel(s)
+    band = (radio.band if radio is not None else None) or _band_of_channel(s)
     full = len(frame) >= BODY_START
     interval = frame[32] | frame[33] << 8 if full else 0
     cap = frame[34] | frame[35] << 8 if full else 0
@@ -349,7 +350,7 @@ def _finish(net: _Bss) -> BssRow:
     sig = net.signals
     return BssRow(
         bssid=net.bssid, ssid=ssid_display(s.get("ssid", b"")), ssid_hex=s.get("ssid", b"").hex(),
-        channel=channel_of(s, net.radio), band=band, beacons=net.count, first_seen_ns=net.first,
+        channel=channel_of(s, radio), band=band, beacons=net.count, first_seen_ns=net.first,
         last_seen_ns=net.last, interval_tu=interval, measured_tu=measured,
         signal_min=min(sig) if sig else None,
         signal_avg=round(sum(v * n for v, n in sig.items()) / sum(sig.values()), 1) if sig else None,
