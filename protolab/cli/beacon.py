@@ -65,26 +65,11 @@ def _field_line(name: str, shown: str, role: str, value: Any = None):
 
 
 def _hexdump(beacon):
-    """The annotated hex dump of a beacon: render.hexdump's coloured bytes, and a legend whose cells are Text.
-    (render.hexdump's own legend prints names and values as markup: a BSSID like aa:cd:e5 became an emoji and
-    an SSID like [x] vanished.)"""
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    from protolab.render.hexdump import _PALETTE, hexdump_text
+    """The annotated hex dump of a beacon: coloured bytes and a legend of every field with its value and role."""
+    from protolab.render.hexdump import annotated_hexdump
     from protolab.wifi.dissect import field_spans
 
-    spans = field_spans(beacon)
-    legend = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for col in ("offset", "len", "bytes", "field", "value (role)"):
-        legend.add_column(col, overflow="fold")
-    for i, span in enumerate(spans):
-        raw = beacon.raw[span.offset:span.end]
-        shown = raw[:16].hex(" ") + (" …" if len(raw) > 16 else "")
-        legend.add_row(f"{span.offset:04x}", str(span.length), Text(shown, style=_PALETTE[i % len(_PALETTE)]),
-                       Text(span.name), Text(span.value))
-    return Group(Text("802.11 frame bytes", style="bold"), hexdump_text(beacon.raw, spans), legend)
+    return annotated_hexdump(beacon.raw, field_spans(beacon), title="802.11 frame bytes", value_title="value (role)")
 
 
 class _Folded:

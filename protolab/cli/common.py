@@ -22,15 +22,16 @@ def output(result: Any, as_json: bool, view: Callable[[Any], Any]) -> None:
     console = stdout_console()
     rendered = view(result)
     for item in rendered if isinstance(rendered, (list, tuple)) else [rendered]:
-        # Piped output soft-wraps plain lines (no hard breaks at COLUMNS), but a box (panel) must wrap
-        # its content or it would crop it.
-        console.print(item, soft_wrap=console.soft_wrap and not _is_box(item))
+        # Piped output soft-wraps lines (no hard breaks at COLUMNS), but a panel or a tree must wrap
+        # its content or it would crop every line at the width.
+        console.print(item, soft_wrap=console.soft_wrap and not _crops(item))
 
 
-def _is_box(item: Any) -> bool:
+def _crops(item: Any) -> bool:
     from rich.panel import Panel
+    from rich.tree import Tree
 
-    return isinstance(item, Panel)
+    return isinstance(item, (Panel, Tree))
 
 
 def fail_check(message: str) -> None:

@@ -32,6 +32,7 @@ def stdout_console() -> Console:
         no_color=_no_color() or not tty,
         color_system="auto" if tty and not _no_color() else None,
         highlight=False,
+        emoji=False,  # a BSSID like aa:cd:e5 must stay a BSSID, not become an emoji
         # Piped output is read by people later (less, files): do not squeeze it into 80 columns.
         width=None if tty else int(os.environ.get("COLUMNS", "120")),
         soft_wrap=not tty,
@@ -46,5 +47,6 @@ def stderr_console() -> Console:
         no_color=_no_color() or not tty,
         color_system="auto" if tty and not _no_color() else None,
         highlight=False,
+        emoji=False,  # a BSSID like aa:cd:e5 must stay a BSSID, not become an emoji
         soft_wrap=True,
     )

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from protolab.annotate import FieldSpan
 
-_PALETTE = ["cyan", "magenta", "green", "yellow", "blue", "red", "bright_cyan", "bright_magenta",
+PALETTE = ["cyan", "magenta", "green", "yellow", "blue", "red", "bright_cyan", "bright_magenta",
             "bright_green", "bright_yellow", "bright_blue", "bright_red"]
 
 
@@ -38,7 +38,7 @@ def hexdump_text(data: bytes, spans: list[FieldSpan] | None = None, width: int =
         text.append(f"{row:04x}  ", style="dim")
         for col, byte in enumerate(chunk):
             idx = owner[row + col]
-            style = _PALETTE[idx % len(_PALETTE)] if idx is not None else "dim"
+            style = PALETTE[idx % len(PALETTE)] if idx is not None else "dim"
             text.append(f"{byte:02x}", style=style)
             text.append("  " if col == 7 else " ")
         pad = width - len(chunk)
@@ -47,23 +47,24 @@ def hexdump_text(data: bytes, spans: list[FieldSpan] | None = None, width: int =
     return text
 
 
-def legend_table(data: bytes, spans: list[FieldSpan], max_bytes: int = 16) -> Table:
+def legend_table(data: bytes, spans: list[FieldSpan], max_bytes: int = 16, value_title: str = "value") -> Table:
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for col in ("offset", "len", "bytes", "field", "value"):
+    for col in ("offset", "len", "bytes", "field", value_title):
         table.add_column(col, overflow="fold")
     for i, span in enumerate(spans):
         raw = data[span.offset:span.end]
         shown = raw[:max_bytes].hex(" ") + (" …" if len(raw) > max_bytes else "")
-        table.add_row(f"{span.offset:04x}", str(span.length), Text(shown, style=_PALETTE[i % len(_PALETTE)]),
-                      span.name, span.value)
+        table.add_row(f"{span.offset:04x}", str(span.length), Text(shown, style=PALETTE[i % len(PALETTE)]),
+                      Text(span.name), Text(span.value))  # Text: names and values are never markup
     return table
 
 
-def annotated_hexdump(data: bytes, spans: list[FieldSpan] | None = None, title: str | None = None) -> Group:
+def annotated_hexdump(data: bytes, spans: list[FieldSpan] | None = None, title: str | None = None,
+                      value_title: str = "value") -> Group:
     parts = []
     if title:
         parts.append(Text(title, style="bold"))
     parts.append(hexdump_text(data, spans))
     if spans:
-        parts.append(legend_table(data, spans))
+        parts.append(legend_table(data, spans, value_title=value_title))
     return Group(*parts)
