@@ -302,3 +302,16 @@ def test_out_of_order_webhooks_leave_a_stale_final_value_and_the_ladder_shows_br
     assert cli("replicate", "run", "broker-consumer-crash", "--svg", str(svg)).exit_code == 0
     text = svg.read_text()
     assert "consumer lag" in text and text.count("<polyline") == 2 and ">broker</text>" in text
+
+
+def test_versioned_webhooks_keep_the_newest_value_whatever_the_delivery_order():
+    sim, r = _run("webhook-faults", "webhook-retry", webhook={"versioned": True})
+    origin = sim.nodes["n1"]
+    for name in ("n2", "n3"):
+        node = sim.nodes[name]
+        assert all(node.registers.get(k) == v for k, v in origin.registers.items() if v in node.items)
+    assert r.channel.value("keys with a different final value") == 0 == r.channel.value("reordered within a key")
+    ignored = {c.resolution: c.count for c in r.conflicts}["versioned-call-ignored"]
+    _sim, plain = _run("webhook-faults", "webhook-retry")  # the same calls in the same order, unversioned:
+    assert r.channel.value("duplicates applied") == 0 and ignored == (  # its repeats and its late calls are ignored
+        plain.channel.value("duplicates applied") + plain.channel.value("reordered within a key")) == 10

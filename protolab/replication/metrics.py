@@ -40,6 +40,8 @@ CONFLICT_MEANING = {  # counts are per node: one conflict is resolved on every n
     "crdt-merged": "a node merged concurrent states by set union (nothing lost)",
     "resync-discarded": "writes a demoted primary held that the new primary did not: discarded by full resync",
     "raft-truncated": "uncommitted entries overwritten by the new leader's log on the nodes that held them",
+    "versioned-call-ignored": "a webhook receiver ignored a call not newer than the value it held (versioned "
+                              "calls: a late retry or a repeat changed nothing)",
 }
 TIMELINE_QUIET = {"+new-epoch"}
 

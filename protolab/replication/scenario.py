@@ -165,6 +165,7 @@ class WebhookSpec:
     jitter: float = 0.5  # +- this fraction of the backoff, seeded ("equal jitter")
     attempts: int = 8  # then the call is given up (dead-lettered)
     apply_time: float = 0.002
+    versioned: bool = False  # calls carry the origin's sequence; receivers ignore one older than the key's
 
 
 @dataclass
@@ -455,7 +456,7 @@ _CHANNEL_TABLES = {
     "broker": {"partitions": "int", "partition_by": "str", "poll": "dur", "batch": "int", "apply_time": "dur",
                "commit_interval": "dur", "retry": "dur"},
     "webhook": {"timeout": "dur", "backoff": "dur", "max_backoff": "dur", "jitter": "num", "attempts": "int",
-                "apply_time": "dur"},
+                "apply_time": "dur", "versioned": "bool"},
     "quorum": {"n": "int?", "w": "int?", "r": "int?", "read_repair": "bool", "hinted_handoff": "bool",
                "timeout": "dur", "lagging": "names", "lag": "dur"},
     "storage": {"replicas": "int?", "acks": "int?", "heal_interval": "dur", "timeout": "dur"},

@@ -15,7 +15,10 @@ later: out-of-order delivery.
   change; a relay sends from it and resumes after a restart, so nothing is lost with the sender.
   Calls carry the event id as an idempotency key; receivers store the keys they processed with
   their data and answer 200 to a repeat without applying it.
-Receivers apply a call in ``apply_time``; a down receiver's host refuses the connection.
+Receivers apply a call in ``apply_time``; a down receiver's host refuses the connection. With
+``versioned = true`` each call carries the origin's sequence number and a receiver ignores a call
+not newer than the key's value (a conditional write: it records the id, the value stays), which
+fixes out-of-order delivery and makes repeats harmless, in either design.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ class Sender(SyncNode):
         self.reply(client, wid)
         for peer in self.sim.scenario.node_names()[1:]:
             self.ids += 1
-            self.pending[self.ids] = [wid, key, now, peer, 0, 0]
+            self.pending[self.ids] = [wid, key, now, peer, 0, 0, len(self.applied)]
             self._call(self.ids)
 
     def _call(self, did: int) -> None:
@@ -54,7 +57,7 @@ class Sender(SyncNode):
             self.retries += 1
         peer = self.sim.nodes[d[3]]
         key = d[0] if self.durable else None  # the idempotency key
-        self.send(peer, peer.on_hook, (self, did, d[5], d[0], d[1], d[2], key))
+        self.send(peer, peer.on_hook, (self, did, d[5], d[0], d[1], d[2], key, d[6]))
         self.timer(self.spec.timeout, self._timed_out, (did, d[5]))
 
     def on_hook_reply(self, msg) -> None:
@@ -104,13 +107,18 @@ class Receiver(SyncNode):
     def __init__(self, sim, name: str) -> None:
         super().__init__(sim, name, "receiver")
         self.spec = sim.scenario.webhook
+        self.seqs: dict[int, int] = {}  # key -> origin sequence of the value held (versioned calls)
 
     def on_hook(self, msg) -> None:
         self.timer(self.spec.apply_time, self._handle, msg)
 
     def _handle(self, msg) -> None:
-        sender, did, call, wid, key, born, idem = msg
-        self.apply(wid, key, born, dedupe=idem is not None)
+        sender, did, call, wid, key, born, idem, seq = msg
+        if self.spec.versioned and seq <= self.seqs.get(key, -1):
+            self.items.add(wid)  # known, but not newer than the value held (late or repeated): the value stays
+            self.counts["versioned-call-ignored"] = self.counts.get("versioned-call-ignored", 0) + 1
+        elif self.apply(wid, key, born, dedupe=idem is not None) and self.spec.versioned:
+            self.seqs[key] = seq
         self.send(sender, sender.on_hook_reply, (did, call))
 
 
