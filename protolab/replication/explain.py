@@ -80,7 +80,9 @@ TOPICS = {
         "retry applies it again unless it carries an idempotency key the receiver remembers. Pending "
         "deliveries kept in an in-memory retry queue die when the sender crashes (lost webhooks); an outbox "
         "written in the same transaction as the change survives the crash and is relayed after restart. After "
-        "the last attempt a delivery is dead-lettered: given up.",
+        "the last attempt a delivery is dead-lettered: given up. Calls that carry the change's version, applied "
+        "only when newer than what the receiver holds (a conditional write), make late and repeated calls "
+        "harmless ([webhook] versioned = true).",
         "protolab replicate compare webhook-faults --modes webhook-retry,webhook-outbox"),
     "leaderless": (
         "Leaderless quorum replication (Dynamo, Cassandra, Riak)",
