@@ -24,6 +24,7 @@ from protolab.replication.live.owners import Owners
 from protolab.replication.live.procs import ProcessManager, find_tool, free_ports
 from protolab.replication.live.proxy import NetState, Proxy
 from protolab.replication.network import LOOPBACK
+from protolab.replication.stats import Quantiles
 
 READY_TIMEOUT = 20.0
 
@@ -71,6 +72,14 @@ class LocalCluster:
         self.proxies: dict[str, Proxy] = {}
         self.master_name = config.MASTER_NAME
         self.key_prefix = "protolab:"
+        self.lags: dict[str, Quantiles] = {}  # replica -> replication lag samples (the proxies fill them)
+
+    def lag_of(self, server: str, client: str) -> Quantiles | None:
+        """The replication lag samples of ``client`` when it is a data node reading ``server``'s stream."""
+        nodes = self.data_nodes()
+        if server in nodes and client in nodes:
+            return self.lags.setdefault(client, Quantiles())
+        return None
 
     def host_of(self, name: str | None) -> str:
         return self.host.get(name, name or "?")
@@ -126,7 +135,7 @@ class LocalCluster:
             conf.write_text(text)
         for name in names:
             s = self.servers[name]
-            self.proxies[name] = Proxy(name, s.public, s.private, self.host_of, self.net, self.owners)
+            self.proxies[name] = Proxy(name, s.public, s.private, self.host_of, self.net, self.owners, self.lag_of)
             await self.proxies[name].listen()
         for name in self.data_nodes() + self.sentinels():  # data nodes first: Sentinels find them up
             self.spawn(name)

@@ -14,6 +14,8 @@ direction, each a FIFO of ``(deliver at, chunk)``:
 - delay: extra latency for the pairs the fault names;
 - loss: TCP never loses bytes, it retransmits them: each lost draw adds a retransmission timeout
   (200 ms, doubling) to the chunk, with the fault's probability per draw;
+- replication lag: on a replica's connection to its primary, each RPUSH the stream carries is
+  timed from when the proxy read it (the primary had applied it) to when the replica got it;
 - crash: the proxy stops listening (new connections are refused, as by a host whose port is
   closed) and drops what the killed process had sent but the proxies had not delivered yet (the
   simulator's model: a crashed process's unsent output dies with it); restart listens again.
@@ -75,8 +77,10 @@ class NetState:
 class Pipe:
     """One direction of one proxied connection."""
 
-    def __init__(self, net: NetState, src: str, dst: str, origin: str | None, reader, writer, conn) -> None:
+    def __init__(self, net: NetState, src: str, dst: str, origin: str | None, reader, writer, conn,
+                 lag=None) -> None:
         self.net, self.pair, self.origin = net, (src, dst), origin
+        self.lag = lag  # a replication stream: Quantiles of each write's transit (see Proxy)
         self.reader, self.writer, self.conn = reader, writer, conn
         self.queue: deque = deque()
         self.ready = asyncio.Event()
@@ -91,7 +95,7 @@ class Pipe:
                 data = b""
             now = loop.time()
             self.last = max(self.last, now + self.net.transit(self.pair))
-            self.queue.append((self.last, data or None))
+            self.queue.append((self.last, data or None, now))
             self.ready.set()
             if not data:
                 return
@@ -108,9 +112,9 @@ class Pipe:
                 await self.net.changed.wait()
             if not self.queue:
                 continue
-            at, data = self.queue[0]
+            at, data, sent = self.queue[0]
             if held:  # TCP retransmits with exponential backoff: the bytes cross at the next try
-                self.queue[0] = (at := retransmit_at(at, loop.time()), data)
+                self.queue[0] = (at := retransmit_at(at, loop.time()), data, sent)
             wait = at - loop.time()
             if wait > 0.0005:
                 await asyncio.sleep(wait)
@@ -125,13 +129,16 @@ class Pipe:
             except (ConnectionError, OSError):
                 self.conn.close()
                 return
+            if self.lag is not None:
+                for _ in range(data.count(b"RPUSH")):
+                    self.lag.add(loop.time() - sent)
 
     def purge(self) -> None:
         """Drop the data waiting here (a close waiting here still happens)."""
-        closing = any(data is None for _at, data in self.queue)
+        closing = any(item[1] is None for item in self.queue)
         self.queue.clear()
         if closing:
-            self.queue.append((0.0, None))
+            self.queue.append((0.0, None, 0.0))
             self.ready.set()
 
 
@@ -157,8 +164,10 @@ class Conn:
 class Proxy:
     """The public port of one server."""
 
-    def __init__(self, name: str, public: int, private: int, host_of, net: NetState, owners: Owners) -> None:
+    def __init__(self, name: str, public: int, private: int, host_of, net: NetState, owners: Owners,
+                 lag_of=None) -> None:
         self.name, self.public, self.private = name, public, private
+        self.lag_of = lag_of  # replica name -> Quantiles, for connections between data nodes
         self.host_of, self.net, self.owners = host_of, net, owners
         self.server: asyncio.base_events.Server | None = None
         self.conns: set[Conn] = set()
@@ -217,7 +226,10 @@ class Proxy:
             return
         conn.writers.append(b_writer)
         up = Pipe(self.net, src, dst, who, reader, b_writer, conn)
-        down = Pipe(self.net, dst, src, self.name, b_reader, writer, conn)
+        # A data node connecting to a data node is a replica reading its primary's stream: each
+        # write it carries is timed from when the primary sent it to when the replica got it.
+        lag = self.lag_of(self.name, who) if self.lag_of is not None and who else None
+        down = Pipe(self.net, dst, src, self.name, b_reader, writer, conn, lag)
         conn.pipes = [up, down]
         self.conns.add(conn)
         conn.tasks = [asyncio.ensure_future(f()) for f in (up.read_loop, up.write_loop, down.read_loop,

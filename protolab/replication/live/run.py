@@ -31,9 +31,9 @@ PHASE = 1.0  # Sentinel's PING period: time 0 falls at a seeded random point wit
 class LiveNode:
     """A data node's state at the end of the run, as ``metrics.analyze`` reads it."""
 
-    def __init__(self, name: str, up: bool, role: str, items: set[int]) -> None:
+    def __init__(self, name: str, up: bool, role: str, items: set[int], lag: Quantiles | None = None) -> None:
         self.name, self.up, self.role, self.items = name, up, role, items
-        self.lag = Quantiles()  # not measured live (the table shows "-")
+        self.lag = lag or Quantiles()  # measured by the proxies; none on an existing deployment
 
     def final_items(self) -> set[int]:
         return self.items
@@ -178,7 +178,7 @@ class LiveRun:
                     with contextlib.suppress(Exception):
                         items |= {int(v) for v in await ask(self.private_port(name), "LRANGE", self.key(k), 0, -1,
                                                             timeout=2.0)}
-            self.nodes[name] = LiveNode(name, up, role or "down", items)
+            self.nodes[name] = LiveNode(name, up, role or "down", items, getattr(self.dep, "lags", {}).get(name))
         named = await self.named_primary() if self.sentinel_names() else None
         primaries = [n for n, node in self.nodes.items() if node.up and node.role == "primary"]
         self.writer = named if named in primaries else (primaries[0] if primaries else None)
