@@ -264,6 +264,17 @@ def test_bad_backend_options(cli):
     assert r.exit_code == 2 and "--history" in r.stderr
 
 
+def test_compare_backends_cli_without_servers(cli):
+    r = cli("replicate", "compare", "async-crash", "--backends", "sim", "--repeat", "2", "--json")
+    assert r.exit_code == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["backends"] == ["sim"] and res["repeat"] == 2 and res["loss_agrees"] is None
+    lost = next(row for row in res["rows"] if row["measure"] == "acknowledged writes lost")
+    assert len(lost["runs"]["sim"]) == 2 and lost["medians"]["sim"] > 0
+    r = cli("replicate", "compare", "async-crash", "--backends", "sim")
+    assert r.exit_code == 0 and "predicted (sim) median" in r.stdout
+
+
 def test_compare_medians_and_verdicts():
     """The comparison arithmetic, with the simulator standing in for the real servers."""
     import dataclasses
