@@ -8,6 +8,10 @@ from protolab.errors import BadInput
 
 
 def check_scenario(scenario) -> None:
+    try:
+        import redis  # noqa: F401
+    except ImportError as exc:
+        raise BadInput("--backend redis needs redis-py: pip install 'protolab[redis]'") from exc
     if scenario.family != "primary":
         raise BadInput(f"scenario {scenario.name!r} is {scenario.mode}: the redis backend runs Redis primary/replica "
                        "modes (async, semi-sync, sync) with Sentinel; multi-primary and raft are simulator-only")
@@ -15,13 +19,13 @@ def check_scenario(scenario) -> None:
 
 def run_local(scenario, advance=None):
     """Start the deployment the scenario describes on 127.0.0.1, run it, stop it; (run, RunResult)."""
+    check_scenario(scenario)
     from protolab.replication.live.cluster import LocalCluster
     from protolab.replication.live.nemesis import LocalNemesis
     from protolab.replication.live.procs import ProcessManager
     from protolab.replication.live.run import LiveRun, sigterm_as_interrupt
     from protolab.replication.metrics import analyze
 
-    check_scenario(scenario)
     with sigterm_as_interrupt(), ProcessManager() as procs:
         cluster = LocalCluster(scenario, procs)
         run = LiveRun(scenario, cluster)
@@ -38,11 +42,11 @@ def run_local(scenario, advance=None):
 
 def run_external(scenario, *, sentinel: str, master: str, advance=None):
     """Run the scenario's load and the faults its API allows against an existing deployment."""
+    check_scenario(scenario)
     from protolab.replication.live.external import ExternalDeployment, ExternalNemesis, check_faults, parse_addr
     from protolab.replication.live.run import LiveRun, sigterm_as_interrupt
     from protolab.replication.metrics import analyze
 
-    check_scenario(scenario)
     parse_addr(sentinel)
     check_faults(scenario)
     deployment = ExternalDeployment(scenario, sentinel, master)

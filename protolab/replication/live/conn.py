@@ -9,6 +9,7 @@ proxy it reaches knows which host it comes from.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import socket
 
 from redis.asyncio.connection import Connection
@@ -45,10 +46,16 @@ class HostConnection(Connection):
             raise
 
 
+# Nothing is sent on connect: no CLIENT SETINFO (redis-py >= 7 calls the switch driver_info, older
+# ones lib_name/lib_version) and RESP2 (no HELLO round trip).
+_QUIET = ({"driver_info": None} if "driver_info" in inspect.signature(Connection.__init__).parameters
+          else {"lib_name": None, "lib_version": None})
+
+
 def connection(port: int, *, timeout: float, owner: str | None = None, owners=None) -> Connection:
     kwargs = dict(host="127.0.0.1", port=port, socket_timeout=timeout, socket_connect_timeout=timeout,
-                  retry=Retry(NoBackoff(), 0), retry_on_timeout=False, retry_on_error=[], driver_info=None,
-                  protocol=2, decode_responses=True)  # RESP2: nothing is sent on connect (no HELLO round trip)
+                  retry=Retry(NoBackoff(), 0), retry_on_timeout=False, retry_on_error=[], protocol=2,
+                  decode_responses=True, **_QUIET)
     if owner is not None:
         return HostConnection(owner=owner, owners=owners, **kwargs)
     return Connection(**kwargs)
