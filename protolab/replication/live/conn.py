@@ -12,7 +12,7 @@ import asyncio
 import inspect
 import socket
 
-from redis.asyncio.connection import Connection
+from redis.asyncio.connection import AbstractConnection, Connection
 from redis.backoff import NoBackoff
 from redis.exceptions import ResponseError
 from redis.retry import Retry
@@ -48,7 +48,7 @@ class HostConnection(Connection):
 
 # Nothing is sent on connect: no CLIENT SETINFO (redis-py >= 7 calls the switch driver_info, older
 # ones lib_name/lib_version) and RESP2 (no HELLO round trip).
-_QUIET = ({"driver_info": None} if "driver_info" in inspect.signature(Connection.__init__).parameters
+_QUIET = ({"driver_info": None} if "driver_info" in inspect.signature(AbstractConnection.__init__).parameters
           else {"lib_name": None, "lib_version": None})
 
 
