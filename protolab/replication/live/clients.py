@@ -5,8 +5,9 @@ Theory of operation
 A client is open loop, as the simulator's: write ``i`` is invoked at ``start + i / rate`` whatever
 happened to the earlier ones, each on an idle connection of the client's own (a new one when all
 are busy). A write is ``RPUSH protolab:k<key> <write id>`` (plus ``WAIT n timeout`` in the same
-round trip when the mode waits for replicas), sent to the node the client believes is the primary,
-through that node's proxy, from the client's host. Its completion, by what the client can know:
+round trip when the mode waits for replicas), sent to the node the client believes is the primary
+(through that node's proxy, as coming from the client's host; directly when they share the host).
+Its completion, by what the client can know:
 - ok: RPUSH answered (and WAIT reached n replicas);
 - fail (certainly not applied): the connection was refused or never established, or the server
   answered an error (READONLY, NOREPLICAS, ...);

@@ -11,6 +11,8 @@ direction, each a FIFO of ``(deliver at, chunk)``:
 - partition: a chunk from host A to host B waits while (A, B) is blocked and crosses at the first
   TCP retransmission after the heal (200 ms, doubling, from when it was due: after a 4 s cut the
   next try may be seconds away, as on a real network); a close waits the same way;
+  one difference: the proxy accepts a connection opened during the cut at once (a real network
+  would leave the handshake hanging), so a write on it ends unknown (timeout) rather than failed;
 - delay: extra latency for the pairs the fault names;
 - loss: TCP never loses bytes, it retransmits them: each lost draw adds a retransmission timeout
   (200 ms, doubling) to the chunk, with the fault's probability per draw;
