@@ -119,6 +119,7 @@ def compare(
     --repeat runs each, and the difference.
 
     Example: protolab replicate compare async-crash --modes async,semi-sync,sync,raft
+
     Example: protolab replicate compare async-crash --backends sim,redis --repeat 3
     """
     from protolab.errors import BadInput
