@@ -14,7 +14,9 @@ app = group(
          "a deterministic simulator of replication modes."
 )
 
-MODE_NAMES = "async|semi-sync|sync|multi-primary|raft"
+# A sample for the help text; the full list is the MODES registry (an unknown mode's error lists it).
+MODE_NAMES = ("async|semi-sync|sync|multi-primary|raft, or a sync channel such as broker-at-least-once, "
+              "webhook-outbox, quorum, nfs (see `protolab replicate explain`)")
 
 
 def _opt(help_: str, *names: str):
@@ -48,6 +50,7 @@ def run(
     seed: Annotated[int | None, _opt("Random seed (same seed, same run).", "--seed")] = None,
     svg: Annotated[Path | None, _opt("Write the message ladder / timeline as SVG.", "--svg")] = None,
     history: Annotated[Path | None, _opt("Write the operation history as JSON lines.", "--history")] = None,
+    metrics: Annotated[Path | None, _opt("Write the run's measures in OpenMetrics text format.", "--metrics")] = None,
     backend: Annotated[str, _opt("sim (the simulator) or redis (real redis-server + Sentinel on 127.0.0.1, "
                                  "faults done for real).", "--backend")] = "sim",
     sentinel_addr: Annotated[str | None, _opt("With --backend redis: run against an existing deployment "
@@ -84,12 +87,17 @@ def run(
     from protolab.render.progress import progress
     from protolab.replication.sim import STEPS
 
-    for path in (svg, history):  # fail before the run, not after it
+    for path in (svg, history, metrics):  # fail before the run, not after it
         if path is not None and not path.parent.is_dir():
             raise BadInput(f"cannot write {path}: no directory {path.parent}")
     with progress(STEPS, "simulating", unit="steps") as advance:
         sim, result = simulate(sc, trace=svg is not None, advance=advance)
     write_outputs(sim, result, svg=svg, history=history)
+    if metrics is not None:
+        from protolab.replication.openmetrics import write_openmetrics
+
+        with open(metrics, "w", encoding="utf-8") as out:
+            write_openmetrics(sim, out, {"mode": sc.mode})
     output(result, as_json, _run_view)
     failed = [c.name for c in result.checks if not c.ok]
     if failed:
@@ -189,6 +197,11 @@ def _fmt(value, unit: str = "") -> str:
     return f"{value}{unit}"
 
 
+def _short(value) -> str:
+    """A number in at most 4 significant digits, for narrow table columns."""
+    return "-" if value is None else f"{value:.4g}"
+
+
 def _run_view(r):
     from rich.table import Table
 
@@ -221,6 +234,8 @@ def _run_view(r):
         rows.append(("most leaders in one term", r.max_leaders_per_term))
     for c in r.conflicts:
         rows.append((f"conflicts: {c.resolution}", c.count))
+    if r.channel is not None:
+        rows += [(f"{r.channel.channel}: {name}", value) for name, value in r.channel.rows]
     for c in r.checks:
         rows.append((f"check: {c.name}", "pass" if c.ok else f"FAIL ({c.detail})"))
     for name, value in rows:
@@ -232,13 +247,21 @@ def _compare_view(c):
     from rich.table import Table
 
     table = Table(title=f"{c.scenario}, seed {c.seed}: {'; '.join(c.faults) or 'no faults'}", title_justify="left")
-    for col in ("mode", "p50 ms", "p99 ms", "acked", "acked lost", "unknown", "failed", "RTO s", "2 primaries s",
-                "ok %"):
-        table.add_column(col, justify="left" if col == "mode" else "right")
+    # Columns of the sync channels (duplicates, stale reads) only when some row has them.
+    extra = [(title, attr) for title, attr in (("dups", "duplicates_applied"), ("stale", "stale_reads"))
+             if any(getattr(row, attr) is not None for row in c.rows)]
+    for col in ("mode", "p50 ms", "p99 ms", "acked", "lost", "unkn", "fail", "RTO s", "2 prim s",
+                "ok %", "div", *(title for title, _ in extra)):
+        # fold, never "…": a number cut short would be a wrong number
+        table.add_column(col, justify="left" if col == "mode" else "right", no_wrap=col == "mode", overflow="fold")
     for row in c.rows:
-        table.add_row(row.mode, _fmt(row.latency_p50_ms), _fmt(row.latency_p99_ms), str(row.acked),
-                      str(row.acked_lost), str(row.unknown), str(row.failed), _fmt(row.rto_s),
-                      _fmt(row.two_primaries_s), f"{row.ok_fraction * 100:.1f}")
+        table.add_row(row.mode, _short(row.latency_p50_ms), _short(row.latency_p99_ms), str(row.acked),
+                      str(row.acked_lost), str(row.unknown), str(row.failed), _short(row.rto_s),
+                      _short(row.two_primaries_s), f"{row.ok_fraction * 100:.1f}", str(row.diverged_items),
+                      *(_fmt(getattr(row, attr)) for _, attr in extra))
+    table.caption = ("lost: acknowledged writes lost; unkn: outcome unknown; fail: failed; 2 prim s: time with two "
+                     "primaries; div: items that differ between nodes at the end"
+                     + ("; dups: duplicates applied; stale: stale reads" if extra else ""))
     return table
 
 
@@ -257,7 +280,10 @@ def _explain_view(result):
     from rich.text import Text
 
     if "topics" in result:
-        return Text("\n".join(f"{t['name']:<14} {t['title']}" for t in result["topics"]))
+        lines = [f"{t['name']:<14} {t['title']}" for t in result["topics"]]
+        if result.get("sync_channels"):
+            lines += ["", "sync channels:"] + [f"{t['name']:<14} {t['title']}" for t in result["sync_channels"]]
+        return Text("\n".join(lines))
     return Text(f"{result['title']}\n\n{result['text']}\n\nTry: {result['try']}")
 
 
