@@ -9,7 +9,8 @@ import pytest
 
 from protolab.replication.chaos import chaos, chaos_scenario, run_once, schedule_for
 from protolab.replication.nemesis import NemesisSpec, schedule
-from protolab.replication.scenario import from_dict, load, tomllib
+from protolab.replication.scenario import from_dict, load
+from protolab.tomlfile import tomllib
 
 
 @pytest.fixture(scope="module")

@@ -233,7 +233,7 @@ def test_bad_channel_parameters_exit_2_with_one_line(cli, tmp_path, case):
 
 
 def test_scenario_toml_round_trip_keeps_the_channel_tables():
-    import tomllib
+    from protolab.tomlfile import tomllib
 
     sc = load("quorum-lagging")
     again = from_dict(tomllib.loads(to_toml(sc)), "again")

@@ -296,7 +296,8 @@ class BuildResult:
 
 def _spec_from_options(spec_file: Path | None, hostapd: Path | None, options: dict):
     from protolab.errors import BadInput
-    from protolab.wifi.spec import BeaconSpec, read_text, spec_from_hostapd, spec_from_mapping, spec_from_toml
+    from protolab.tomlfile import read_text
+    from protolab.wifi.spec import BeaconSpec, spec_from_hostapd, spec_from_mapping, spec_from_toml
 
     if spec_file and hostapd:
         raise BadInput("give either --spec or --hostapd, not both")

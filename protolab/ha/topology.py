@@ -26,15 +26,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
+from protolab import tomlfile
 from protolab.errors import BadInput
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 _HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0, "y": 8766.0}
 _SPAN = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(s|m|h|d|w|y)$")
@@ -250,30 +245,17 @@ def from_dict(data: dict, source: str = "topology") -> Topology:
 
 
 def load_file(path: Path) -> Topology:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"cannot read topology {path}: {exc.strerror if isinstance(exc, OSError) else 'not text'}") \
-            from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{path}: not valid TOML: {exc}") from exc
-    return from_dict(data, str(path))
+    return from_dict(tomlfile.read(path, "topology"), str(path))
 
 
 def shipped() -> dict[str, str]:
-    out = {}
-    for entry in sorted(resources.files("protolab.ha.topologies").iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            out[entry.name[:-5]] = entry.read_text(encoding="utf-8")
-    return out
+    return tomlfile.shipped("protolab.ha.topologies")
 
 
 def load(name_or_path: str) -> Topology:
     named = shipped()
     if name_or_path in named:
-        return from_dict(tomllib.loads(named[name_or_path]), name_or_path)
+        return from_dict(tomlfile.parse(named[name_or_path], name_or_path), name_or_path)
     path = Path(name_or_path)
     if not path.exists():
         raise BadInput(f"no topology named {name_or_path!r}; shipped: {', '.join(named)} (or give a .toml file)")

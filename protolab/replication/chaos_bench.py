@@ -12,9 +12,10 @@ from __future__ import annotations
 import sys
 import time
 
+from protolab import tomlfile
 from protolab.replication.chaos import chaos, chaos_scenario, run_once
 from protolab.replication.nemesis import NemesisSpec
-from protolab.replication.scenario import from_dict, load, shipped, tomllib
+from protolab.replication.scenario import from_dict, load, shipped
 
 
 def main(runs: int = 200) -> None:
@@ -30,7 +31,7 @@ def main(runs: int = 200) -> None:
         if r.failures:
             f = r.failures[0]
             _s, again = run_once(chaos_scenario(base, f.seed, f.faults))
-            _s, small = run_once(from_dict(tomllib.loads(f.replay_toml), "replay"))
+            _s, small = run_once(from_dict(tomlfile.parse(f.replay_toml, "replay"), "replay"))
             replays = any(v.name == f.checker and v.violated for v in again)
             still = any(v.name == f.checker and v.violated for v in small)
             line += (f"first seed {f.seed} {f.checker}: replays {replays}, shrunk {len(f.faults)}->{len(f.shrunk)} "

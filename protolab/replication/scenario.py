@@ -33,17 +33,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
+from protolab import tomlfile
 from protolab.errors import BadInput
 from protolab.replication.faults import Fault, parse_duration, parse_fault
 from protolab.replication.network import LinkSpec
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 
 @dataclass(frozen=True)
@@ -666,31 +661,19 @@ def to_toml(sc: Scenario) -> str:
 
 
 def load_file(path: Path) -> Scenario:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"{path}: not a text file") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{path}: not valid TOML: {exc}") from exc
-    return from_dict(data, str(path))
+    return from_dict(tomlfile.read(path, "scenario"), str(path))
 
 
 def shipped() -> dict[str, str]:
     """Named scenarios shipped with the package: name -> TOML text."""
-    out = {}
-    for entry in sorted(resources.files("protolab.replication.scenarios").iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            out[entry.name[:-5]] = entry.read_text(encoding="utf-8")
-    return out
+    return tomlfile.shipped("protolab.replication.scenarios")
 
 
 def load(name_or_path: str) -> Scenario:
     """A shipped scenario by name, or a TOML file by path."""
     named = shipped()
     if name_or_path in named:
-        return from_dict(tomllib.loads(named[name_or_path]), name_or_path)
+        return from_dict(tomlfile.parse(named[name_or_path], name_or_path), name_or_path)
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
         if not path.exists():

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from protolab import tomlfile
 from protolab.errors import BadInput
 
 BANDS = ("2.4", "5", "6")
@@ -398,22 +399,8 @@ def _rate_list(value, key: str) -> tuple[float, ...]:
         raise BadInput(f"{key}: a list of rates in Mb/s, e.g. [6, 12, 24]") from None
 
 
-def read_text(path, what: str) -> str:
-    """A spec file's text; BadInput naming the option and the file when it cannot be read."""
-    try:
-        return Path(path).read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a text file"
-        raise BadInput(f"{what} {path}: {reason.lower()}") from None
-
-
 def spec_from_toml(path: Path) -> BeaconSpec:
-    import tomllib
-
-    try:
-        data = tomllib.loads(read_text(path, "--spec"))
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{path}: not valid TOML: {exc}") from None
+    data = tomlfile.read(path, "--spec")
     return spec_from_mapping(data.get("beacon", data))
 
 
