@@ -41,8 +41,7 @@ class Kernel:
         pop = heappop
         n = 0
         while heap:
-            item = pop(heap)
-            t, _seq, fn, arg, _link = item
+            t, _seq, fn, arg, _link = item = pop(heap)
             if t > until:
                 heappush(heap, item)
                 break

@@ -42,9 +42,10 @@ class Client(Endpoint):
         self.history = sim.history
         # bound once: the tick and the reply are the hot path of every run
         self._record = sim.history.add
+        self._counts, self._keep, self._ops = sim.history.counts, sim.history.keep, sim.history.ops
         self._send = sim.net.send
-        self._heap, self._seq, self._wids = sim.kernel.heap, sim.kernel._seq, sim.wids
-        self._keys, self._writes = spec.keys, spec.writes
+        self._heap, self._seq, self._wids, self._rnd = sim.kernel.heap, sim.kernel._seq, sim.wids, sim.kernel.rng.random
+        self._keys, self._writes, self._start = spec.keys, spec.writes, spec.start
         self.reading: dict[int, tuple] = {}  # op id -> (invoked, node, key, f)
         self.final_tries = 0
         self._next_tick = self.tick_mixed if spec.reads > 0 else self.tick
@@ -66,20 +67,30 @@ class Client(Endpoint):
     def tick(self, _=None) -> None:
         now = self.kernel.now
         wid = next(self._wids)
-        key = self.issued % self._keys  # every client cycles over the same keys
+        issued = self.issued
+        key = issued % self._keys  # every client cycles over the same keys
         node = self.target
         if node is None:  # nobody to write to: the write fails at once
             self._record(now, self.name, INVOKE, self.f, key, wid, "-")
             self._record(now, self.name, FAIL, self.f, key, wid, "-", "no-writer")
             self.trouble(None)
         else:
-            self._record(now, self.name, INVOKE, self.f, key, wid, node.name)
+            self._counts[INVOKE] += 1  # History.add, inlined
+            if self._keep:
+                self._ops.append((now, self.name, INVOKE, self.f, key, wid, node.name, None, None))
             self.pending[wid] = (now, node, key)
-            self._send(self._link, self._on_write, (self, wid, key))
-        self.issued += 1
-        if self.issued < self._writes:  # from the start time, so float errors do not add up
-            at = self.spec.start + self.issued * self.interval
-            heappush(self._heap, (at, next(self._seq), self._next_tick, None, None))
+            link = self._link
+            if link.fast:  # Network.send's fast path, inlined
+                t = now + link.base + link.jitter * self._rnd()
+                if t < link.last:
+                    t = link.last
+                link.last = t
+                heappush(self._heap, (t, next(self._seq), self._on_write, (self, wid, key), link))
+            else:
+                self._send(link, self._on_write, (self, wid, key))
+        self.issued = issued = issued + 1
+        if issued < self._writes:  # from the start time, so float errors do not add up
+            heappush(self._heap, (self._start + issued * self.interval, next(self._seq), self._next_tick, None, None))
 
     def tick_mixed(self, _=None) -> None:
         """A tick of a client that also reads: a seeded share of the operations are reads."""
@@ -153,7 +164,9 @@ class Client(Endpoint):
         if entry is None:
             return  # already timed out
         if status == "ok":
-            self._record(self.kernel.now, self.name, OK, self.f, entry[2], wid, entry[1].name)
+            self._counts[OK] += 1  # History.add, inlined
+            if self._keep:
+                self._ops.append((self.kernel.now, self.name, OK, self.f, entry[2], wid, entry[1].name, None, None))
             return
         self._record(self.kernel.now, self.name, OUTCOME[status], self.f, entry[2], wid, entry[1].name, status)
         self.trouble(entry[1], hint)

@@ -25,7 +25,7 @@ from heapq import heappush
 
 from protolab.replication.idlog import IdLog, last_write_to
 from protolab.replication.nodes.base import Endpoint
-from protolab.replication.stats import Quantiles
+from protolab.replication.stats import FLUSH_EVERY, Quantiles
 
 ACK_PERIOD = 1.0  # REPLCONF ACK period of a replica (Redis: every second)
 RESYNC_PERIOD = 1.0  # a detached replica retries its connection every second
@@ -61,6 +61,7 @@ class DataNode(Endpoint):
         self.runid = sim.runid()
         self.replid = sim.runid()
         self.lag = Quantiles()
+        self._lag_samples = self.lag.samples
         self.discarded = 0  # writes dropped by full resyncs (a demoted primary's extra writes)
         self.min_replicas = opts.min_replicas_to_write
         self.last_write = 0.0
@@ -113,11 +114,20 @@ class DataNode(Endpoint):
             self.waiting[wid] = (offset, client)
             self.wait_order.append((offset, wid))
             self.timer(self.opts.wait_timeout, self._wait_expired, wid)
+            return
+        link, on_reply = self._replies.get(client) or self._reply_route(client)
+        if link.fast:
+            t = now + link.base + link.jitter * rnd()
+            if t < link.last:
+                t = link.last
+            link.last = t
+            heappush(heap, (t, next(seq), on_reply, (wid, "ok", None), link))
         else:
-            reply = self._replies.get(client)
-            if reply is None:
-                reply = self._replies[client] = (self.net.link(self, client), client.on_reply)
-            self._send(reply[0], reply[1], (wid, "ok", None))
+            self._send(link, on_reply, (wid, "ok", None))
+
+    def _reply_route(self, client) -> tuple:
+        route = self._replies[client] = (self.net.link(self, client), client.on_reply)
+        return route
 
     def _release(self) -> None:
         acked = sorted((r.acked for r in self.stream), reverse=True)
@@ -168,12 +178,9 @@ class DataNode(Endpoint):
                 log.starts.append(wid)
                 ends.append(wid)
             log.length = offset
-            lag = self.kernel.now - t  # Quantiles.add, inlined (hot path)
-            b = int(lag * 100_000)
-            if b >= 10_000:
-                b = 10_000 + int(lag * 1000) - 100
-            buckets = self.lag.buckets
-            buckets[b] = buckets.get(b, 0) + 1
+            self._lag_samples.append(self.kernel.now - t)  # bucketed in batches (Quantiles.flush)
+            if not offset % FLUSH_EVERY:
+                self.lag.flush()
             if self.each_ack:
                 self.send(master, master.on_repl_ack, (self.name, offset))
         elif offset > log.length + 1:  # a gap: messages were lost, ask for a resync
@@ -191,6 +198,7 @@ class DataNode(Endpoint):
                 self.discarded += dropped
                 self.event("full-resync", f"from {master.name}: {dropped} local writes discarded")
         self.log = log
+        self.lag.flush()  # the offsets jump here: flush, so the pending samples stay under FLUSH_EVERY
         self.link_up = True
         self.send(master, master.on_repl_ack, (self.name, log.length))
 
