@@ -3,6 +3,8 @@
 A primary applies writes in the order they arrive; with one client (or ordered clients) the ids
 come in sequence, so the log is a handful of ``[start, end]`` runs whatever the number of writes:
 the data set of a long benchmark run takes constant memory. Its length is the replication offset.
+The open (last) run's end lives in ``next_id`` (that end + 1: the id that extends it), so the
+common append is one comparison and one store; ``ends[-1]`` is brought up to date when read.
 """
 
 from __future__ import annotations
@@ -11,21 +13,32 @@ from collections.abc import Iterator
 
 
 class IdLog:
-    __slots__ = ("starts", "ends", "length")
+    __slots__ = ("starts", "_ends", "length", "next_id")
 
     def __init__(self) -> None:
         self.starts: list[int] = []
-        self.ends: list[int] = []
+        self._ends: list[int] = []
         self.length = 0
+        self.next_id = -1  # the id that extends the last run (write ids start at 1: -1 extends nothing)
+
+    @property
+    def ends(self) -> list[int]:
+        ends = self._ends
+        if ends:
+            ends[-1] = self.next_id - 1
+        return ends
 
     def append(self, wid: int) -> None:
-        ends = self.ends
-        if ends and ends[-1] == wid - 1:
-            ends[-1] = wid
+        if wid == self.next_id:  # hot paths inline these two lines
+            self.next_id = wid + 1
         else:
-            self.starts.append(wid)
-            ends.append(wid)
+            self.start_run(wid)
         self.length += 1
+
+    def start_run(self, wid: int) -> None:
+        self.ends.append(wid)
+        self.starts.append(wid)
+        self.next_id = wid + 1
 
     def __len__(self) -> int:
         return self.length
@@ -36,7 +49,8 @@ class IdLog:
 
     def copy(self) -> IdLog:
         other = IdLog()
-        other.starts, other.ends, other.length = list(self.starts), list(self.ends), self.length
+        other.starts, other._ends, other.length = list(self.starts), list(self.ends), self.length
+        other.next_id = self.next_id
         return other
 
     def suffix(self, offset: int) -> list[int]:

@@ -9,6 +9,9 @@ tuples. ``seq`` is a strictly increasing counter, so two events at the same inst
 order they were scheduled: with the same seed and the same inputs the event trace is identical,
 byte for byte. There are no event objects and no per-event bookkeeping beyond the tuple; the only
 random source is ``kernel.rng`` (``random.Random(seed)``), shared by everything that needs chance.
+Not even a counter: ``events`` (callbacks run) is worked out after each ``run`` from the heap's
+length and ``seq`` (every push takes a number from it), so whatever takes tuples off the heap
+without running them (the network's ``purge``) must add them to ``dropped``.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from itertools import count
 
 
 class Kernel:
-    __slots__ = ("now", "heap", "rng", "events", "_seq")
+    __slots__ = ("now", "heap", "rng", "events", "dropped", "_seq")
 
     def __init__(self, seed: int = 0) -> None:
         self.now = 0.0
         self.heap: list[tuple] = []
         self.rng = random.Random(seed)
         self.events = 0  # callbacks run so far
+        self.dropped = 0  # tuples taken off the heap without being run (see run)
         self._seq = count()
 
     def at(self, time: float, fn, arg=None) -> None:
@@ -39,15 +43,19 @@ class Kernel:
         """Run every event due at or before ``until``; the clock ends at ``until``."""
         heap = self.heap
         pop = heappop
-        n = 0
-        while heap:
-            t, _seq, fn, arg, _link = item = pop(heap)
-            if t > until:
-                heappush(heap, item)
-                break
-            self.now = t
-            fn(arg)
-            n += 1
-        self.events += n
+        # run = queued before + pushed since - queued after - dropped since; a value drawn from seq
+        # marks the pushes (its numbers only order ties, so the two drawn here change nothing)
+        base, first, dropped = len(heap), next(self._seq), self.dropped
+        try:
+            while heap:
+                t, _seq, fn, arg, _link = item = pop(heap)
+                if t > until:
+                    heappush(heap, item)
+                    break
+                self.now = t
+                fn(arg)
+        finally:
+            pushed = next(self._seq) - first - 1
+            self.events += base + pushed - len(heap) - (self.dropped - dropped)
         if self.now < until:
             self.now = until

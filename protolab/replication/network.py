@@ -173,6 +173,7 @@ class Network:
         kept = [e for e in heap if e[4] is None or not doomed(e[4])]
         dropped = len(heap) - len(kept)
         if dropped:
+            self.kernel.dropped += dropped
             if self.trace is not None:
                 for e in heap:
                     if e[4] is not None and e[2] == self._traced and doomed(e[4]) and e[3][2] >= 0:
@@ -195,6 +196,7 @@ class Network:
             kept = [e for e in heap if id(e) not in ids]
             heapify(kept)
             heap[:] = kept
+            self.kernel.dropped += len(waiting)  # and pushed again, as new events
             for e in waiting:
                 heappush(heap, (until, next(self._seq), e[2], e[3], e[4]))
         for link in self.links.values():

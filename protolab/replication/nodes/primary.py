@@ -87,14 +87,11 @@ class DataNode(Endpoint):
             if sum(1 for r in self.stream if now - r.last_ack <= lag) < self.min_replicas:
                 self.send(client, client.on_reply, (wid, "noreplicas", None))
                 return
-        # IdLog.append, inlined: this is the hot path of every run
         log = self.log
-        ends = log.ends
-        if ends and ends[-1] == wid - 1:
-            ends[-1] = wid
+        if wid == log.next_id:  # IdLog.append, inlined: this is the hot path of every run
+            log.next_id = wid + 1
         else:
-            log.starts.append(wid)
-            ends.append(wid)
+            log.start_run(wid)
         offset = log.length = log.length + 1
         # Network.send's fast path, inlined for the stream and the reply (the hot path of every run)
         msg = (self, offset, wid, now)
@@ -171,12 +168,10 @@ class DataNode(Endpoint):
             return
         log = self.log
         if offset == log.length + 1:
-            ends = log.ends  # IdLog.append, inlined (hot path)
-            if ends and ends[-1] == wid - 1:
-                ends[-1] = wid
+            if wid == log.next_id:  # IdLog.append, inlined (hot path)
+                log.next_id = wid + 1
             else:
-                log.starts.append(wid)
-                ends.append(wid)
+                log.start_run(wid)
             log.length = offset
             self._lag_samples.append(self.kernel.now - t)  # bucketed in batches (Quantiles.flush)
             if not offset % FLUSH_EVERY:
