@@ -17,7 +17,7 @@ without running them (the network's ``purge``) must add them to ``dropped``.
 from __future__ import annotations
 
 import random
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from itertools import count
 
 
@@ -43,19 +43,39 @@ class Kernel:
         """Run every event due at or before ``until``; the clock ends at ``until``."""
         heap = self.heap
         pop = heappop
-        # run = queued before + pushed since - queued after - dropped since; a value drawn from seq
-        # marks the pushes (its numbers only order ties, so the two drawn here change nothing)
-        base, first, dropped = len(heap), next(self._seq), self.dropped
+        seq = self._seq
+        # run = queued before + pushed since - queued after - dropped since - the marker; a value
+        # drawn from seq marks the pushes (its numbers only order ties, so drawing one changes nothing)
+        base, first, dropped = len(heap), next(seq), self.dropped
+        # A marker at ``until`` ends the loop by raising: it sorts after every event already due by
+        # then, so the loop tests nothing per event (not even for an empty heap: the marker is there).
+        heappush(heap, (until, next(seq), _end_of_run, None, None))
+        stopped = False
         try:
-            while heap:
-                t, _seq, fn, arg, _link = item = pop(heap)
-                if t > until:
-                    heappush(heap, item)
-                    break
+            try:
+                while True:
+                    t, _seq, fn, arg, _link = pop(heap)
+                    self.now = t
+                    fn(arg)
+            except _EndOfRun:
+                stopped = True
+            while heap and heap[0][0] <= until:  # scheduled at exactly ``until`` after the marker
+                t, _seq, fn, arg, _link = pop(heap)
                 self.now = t
                 fn(arg)
         finally:
-            pushed = next(self._seq) - first - 1
-            self.events += base + pushed - len(heap) - (self.dropped - dropped)
+            if not stopped:  # a callback raised: take the marker off again
+                heap[:] = [e for e in heap if e[2] is not _end_of_run]
+                heapify(heap)
+            pushed = next(seq) - first - 1
+            self.events += base + pushed - len(heap) - (self.dropped - dropped) - 1
         if self.now < until:
             self.now = until
+
+
+class _EndOfRun(Exception):
+    """Raised by the marker ``Kernel.run`` puts on the heap at the end of its slice of time."""
+
+
+def _end_of_run(_arg) -> None:
+    raise _EndOfRun
