@@ -11,7 +11,10 @@ byte for byte. There are no event objects and no per-event bookkeeping beyond th
 random source is ``kernel.rng`` (``random.Random(seed)``), shared by everything that needs chance.
 Not even a counter: ``events`` (callbacks run) is worked out after each ``run`` from the heap's
 length and ``seq`` (every push takes a number from it), so whatever takes tuples off the heap
-without running them (the network's ``purge``) must add them to ``dropped``.
+without running them (the network's ``purge``) must add them to ``dropped``. Nor a test of the
+time per event: ``run(until)`` first pushes a marker at ``until`` whose callback raises, which
+ends the loop after every event due by then (events scheduled at exactly ``until`` after the
+marker run right after it, in order), so the loop body is pop, set the clock, call.
 """
 
 from __future__ import annotations
