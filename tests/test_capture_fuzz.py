@@ -66,7 +66,7 @@ def scratch(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz") / "capture"
 
 
-def read_everything(path: Path) -> None:
+def check_reads_everything(path: Path) -> None:
     """Read `path` every way we can; only BadInput may come out; memory stays bounded whatever the length
     fields claim (the window's 1 MiB chunk and one record); the two walks must agree."""
     tracemalloc.start()
@@ -99,7 +99,7 @@ def read_everything(path: Path) -> None:
 @given(data=st.binary(max_size=600))
 def test_random_bytes(scratch, data):
     scratch.write_bytes(data)
-    read_everything(scratch)
+    check_reads_everything(scratch)
 
 
 @FUZZ
@@ -107,7 +107,7 @@ def test_random_bytes(scratch, data):
                                                              b"\x4d\x3c\xb2\xa1", b"\x0a\x0d\x0d\x0a"]))
 def test_random_bytes_behind_a_valid_magic(scratch, data, magic):
     scratch.write_bytes(magic + data)
-    read_everything(scratch)
+    check_reads_everything(scratch)
 
 
 @FUZZ
@@ -123,7 +123,7 @@ def test_truncated_and_mutated_captures(scratch, seed, cut, flips, compress):
         packed = gzip.compress(data)
         data = packed[:len(packed) - int(cut * 10)]   # sometimes a cut-short gzip stream too
     scratch.write_bytes(data)
-    read_everything(scratch)
+    check_reads_everything(scratch)
 
 
 @FUZZ

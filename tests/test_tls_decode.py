@@ -115,7 +115,7 @@ def test_cli_shows_forward_secrecy_result_lines(cli, shared):
         read_keylog(base / "tls13.keylog").entries[-1].secret.hex()
 
 
-def _one_line_error(run, code, text):
+def _check_one_line_error(run, code, text):
     assert run.exit_code == code, (run.exit_code, run.stdout, run.stderr)
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and text in lines[0], run.stderr
@@ -126,17 +126,17 @@ def test_bad_input_is_one_line_exit_2(cli, shared, tmp_path):
     base = shared("tls/openssl")
     garbage = tmp_path / "garbage.pcap"
     garbage.write_bytes(random.Random(1).randbytes(3000))
-    _one_line_error(cli("tls", "decode", str(garbage)), 2, "not a pcap or pcapng")
+    _check_one_line_error(cli("tls", "decode", str(garbage)), 2, "not a pcap or pcapng")
     wrong_key = shared("tls/illustrated-tls12/server/server.key")
-    _one_line_error(cli("tls", "decode", str(base / "tls12-rsa-ems.pcap"), "--key", str(wrong_key)), 2,
+    _check_one_line_error(cli("tls", "decode", str(base / "tls12-rsa-ems.pcap"), "--key", str(wrong_key)), 2,
                     "does not belong to the certificate")
-    _one_line_error(cli("tls", "decode", str(base / "tls12-ecdhe.pcap"), "--keylog", str(base / "tls13.keylog")),
+    _check_one_line_error(cli("tls", "decode", str(base / "tls12-ecdhe.pcap"), "--keylog", str(base / "tls13.keylog")),
                     2, "key log has no secrets for any connection")
-    _one_line_error(cli("tls", "decode", str(base / "tls13.pcap"), "--keylog", str(base / "server.key")), 2,
+    _check_one_line_error(cli("tls", "decode", str(base / "tls13.pcap"), "--keylog", str(base / "server.key")), 2,
                     "no NSS key log lines")
-    _one_line_error(cli("tls", "decode", str(base / "tls13.pcap"), "--key", str(base / "tls13.keylog")), 2,
+    _check_one_line_error(cli("tls", "decode", str(base / "tls13.pcap"), "--key", str(base / "tls13.keylog")), 2,
                     "not an unencrypted PEM/DER private key")
-    _one_line_error(cli("tls", "decode", str(tmp_path / "missing.pcap")), 2, "missing.pcap")
+    _check_one_line_error(cli("tls", "decode", str(tmp_path / "missing.pcap")), 2, "missing.pcap")
 
 
 def test_capture_without_tls_is_bad_input(cli, tmp_path):
@@ -149,7 +149,7 @@ def test_capture_without_tls_is_bad_input(cli, tmp_path):
     with PcapWriter(path, linktype=LINKTYPE_ETHERNET) as w:
         for i, f in enumerate(frames):
             w.write(f, i * 1000)
-    _one_line_error(cli("tls", "decode", str(path)), 2, "no TLS connection found")
+    _check_one_line_error(cli("tls", "decode", str(path)), 2, "no TLS connection found")
 
 
 def _rewrite(original, path, mutate=None, mss=200, reorder=False):
@@ -189,14 +189,14 @@ def test_tampered_record_or_wrong_secret_fails_check_exit_1(cli, shared, tmp_pat
 
     tampered = _rewrite(capture, tmp_path / "tampered.pcap", flip_last_byte_of_big_server_segment, mss=1460)
     run = cli("tls", "decode", str(tampered), "--keylog", str(keylog_path))
-    _one_line_error(run, 1, "authenticates")
+    _check_one_line_error(run, 1, "authenticates")
     assert "status: failed" in run.stdout  # the result was shown before the exit
     log = read_keylog(keylog_path)
     cr = next(e.key for e in log.entries if e.label == "CLIENT_RANDOM")
     bad = tmp_path / "wrong.keylog"
     bad.write_text(f"CLIENT_RANDOM {cr.hex()} {'00' * 48}\n")
     run = cli("tls", "decode", str(capture), "--keylog", str(bad))  # wrong keys: not even Finished decrypts
-    _one_line_error(run, 1, "checks failed")
+    _check_one_line_error(run, 1, "checks failed")
     assert "tag check failed" in run.stdout
 
 
