@@ -63,6 +63,15 @@ class Endpoint:
     def refused(self, link, fn, msg) -> None:
         """A message reached this host while the process was down (the host may answer RST)."""
 
+    def refuse_client_request(self, link, fn, msg) -> None:
+        """`refused` of a node that serves clients: the host is up, the port is closed, so a client's
+        write or read is answered at once with "refused" (a failed op, definitely not applied)."""
+        name = fn.__name__
+        if name == "on_write":
+            self.net.send(self.net.link(self, msg[0]), msg[0].on_reply, (msg[1], "refused", None))
+        elif name == "on_read":
+            self.net.send(self.net.link(self, msg[0]), msg[0].on_read_reply, (msg[1], "refused", None, None))
+
     def on_health(self, supervisor) -> None:
         """A recovery supervisor's health check: a running process answers (a paused one late)."""
         self.send(supervisor, supervisor.on_health_ok, self.name)

@@ -185,12 +185,7 @@ class Peer(Endpoint):
         for key, state in sorted(data.items()):
             self.strategy.merge(key, state)
 
-    def refused(self, link, fn, msg) -> None:
-        if fn.__name__ == "on_write":
-            client, wid, _key = msg
-            self.net.send(self.net.link(self, client), client.on_reply, (wid, "refused", None))
-        elif fn.__name__ == "on_read":
-            self.net.send(self.net.link(self, msg[0]), msg[0].on_read_reply, (msg[1], "refused", None, None))
+    refused = Endpoint.refuse_client_request
 
     def on_read(self, msg) -> None:
         """Every peer answers from its own state: the set at the key, or everything."""

@@ -143,13 +143,7 @@ class DataNode(Endpoint):
         if entry is not None:
             self.send(entry[1], entry[1].on_reply, (wid, "wait-timeout", None))
 
-    def refused(self, link, fn, msg) -> None:
-        if fn.__name__ == "on_write":  # the host is up, the port is closed: connection refused
-            client, wid, _key = msg
-            self.net.send(self.net.link(self, client), client.on_reply, (wid, "refused", None))
-        elif fn.__name__ == "on_read":
-            client, opid = msg[0], msg[1]
-            self.net.send(self.net.link(self, client), client.on_read_reply, (opid, "refused", None, None))
+    refused = Endpoint.refuse_client_request
 
     def on_read(self, msg) -> None:
         """GET on the primary (a replica answers READONLY unless read ``direct``ly: the final reads)."""

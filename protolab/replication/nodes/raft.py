@@ -249,12 +249,7 @@ class RaftPeer(Endpoint):
                 self.send(client, client.on_reply, (wid, "ok", None))
         self.commit_index = max(self.commit_index, upto)
 
-    def refused(self, link, fn, msg) -> None:
-        if fn.__name__ == "on_write":
-            client, wid, _key = msg
-            self.net.send(self.net.link(self, client), client.on_reply, (wid, "refused", None))
-        elif fn.__name__ == "on_read":
-            self.net.send(self.net.link(self, msg[0]), msg[0].on_read_reply, (msg[1], "refused", None, None))
+    refused = Endpoint.refuse_client_request
 
     # --- reads -------------------------------------------------------------------------------------
     def on_read(self, msg) -> None:

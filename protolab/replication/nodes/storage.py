@@ -170,13 +170,7 @@ class Front(Endpoint):
         else:
             self.send(client, client.on_read_reply, (op["id"], status, value, None))
 
-    def refused(self, link, fn, msg) -> None:
-        name = fn.__name__
-        back = self.net.link(self, link.src)
-        if name == "on_write":
-            self.net.send(back, msg[0].on_reply, (msg[1], "refused", None))
-        elif name == "on_read":
-            self.net.send(back, msg[0].on_read_reply, (msg[1], "refused", None, None))
+    refused = Endpoint.refuse_client_request
 
     def on_crash(self) -> None:
         self.ops = {}
