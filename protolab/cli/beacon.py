@@ -72,17 +72,6 @@ def _hexdump(beacon):
     return annotated_hexdump(beacon.raw, field_spans(beacon), title="802.11 frame bytes", value_title="value (role)")
 
 
-class _Folded:
-    """Render a tree folding long lines at the console width. The piped console soft-wraps (no_wrap), and
-    a Tree crops every line to the width then: a long value or a MALFORMED reason lost its end."""
-
-    def __init__(self, renderable):
-        self.renderable = renderable
-
-    def __rich_console__(self, console, options):
-        yield from console.render(self.renderable, options.update(no_wrap=False, overflow="fold"))
-
-
 def beacon_tree(beacon, all_bits: bool = False):
     from rich.text import Text
     from rich.tree import Tree
@@ -126,12 +115,11 @@ def _dissect_view(show_hex: bool, all_bits: bool):
     def view(result):
         from rich.text import Text
 
-
         out = [Text(f"{result.file}: {result.frames} frame(s) read, {len(result.beacons)} beacon(s) shown"
                     + ("; not beacons: " + ", ".join(f"{k} {v}" for k, v in sorted(result.not_counted.items()))
                        if result.not_counted else ""), style="bold")]
         for beacon in result.beacons:
-            out.append(_Folded(beacon_tree(beacon, all_bits)))
+            out.append(beacon_tree(beacon, all_bits))
             if show_hex:
                 out.append(_hexdump(beacon))
         for w in result.warnings:
@@ -439,9 +427,8 @@ def build(
     def view(r):
         from rich.text import Text
 
-
         parts = [Text(f"built {r.frames} beacon(s)" + (f" -> {r.output}" if r.output else " (no -o: not written)"),
-                      style="bold"), _Folded(beacon_tree(r.beacon))]
+                      style="bold"), beacon_tree(r.beacon)]
         if show_hex:
             parts.append(_hexdump(r.beacon))
         return parts
