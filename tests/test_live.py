@@ -220,6 +220,7 @@ def test_external_deployment_failover_and_cleanup(cli, redis_tools):
         assert res["failover_s"] < 2.0  # forced: no down-after wait
         # A forced failover leaves the old primary healthy and still a primary until Sentinel converts
         # it (seconds later): a client nobody told keeps writing there, and those writes are lost.
+        assert res["divergence"]["reference"] == "n2"  # the promoted node, not the first by name
         assert res["two_primaries_s"] > 0 and res["acked_lost"] > 0
         assert pm.procs["n1"].popen.poll() is None  # nothing was killed
         assert redis.Redis(port=p1).keys("protolab:live:*") == []  # the load's keys were deleted
@@ -227,6 +228,21 @@ def test_external_deployment_failover_and_cleanup(cli, redis_tools):
 
 
 # --- the core pieces, without servers ------------------------------------------------------------
+def test_reference_primary_without_a_sentinel_answer_is_the_newest():
+    from types import SimpleNamespace
+
+    from protolab.replication.live.run import LiveRun
+
+    dep = SimpleNamespace(master_name="protolab", owners=None)
+    run = LiveRun(SimpleNamespace(), dep)
+    run.roles = [(0.0, "n1", "primary", None), (0.0, "n2", "replica", None), (1.2, "n2", "primary", None)]
+    assert run.newest_primary(["n1", "n2"]) == "n2"
+    assert run.newest_primary(["n1"]) == "n1"
+    assert run.newest_primary([]) is None
+    run.roles = [(0.0, "n2", "primary", None), (0.0, "n1", "primary", None)]
+    assert run.newest_primary(["n2", "n1"]) == "n1"  # a tie: the lower name, as before
+
+
 def test_retransmission_after_a_partition():
     from protolab.replication.live.proxy import retransmit_at
 

@@ -105,13 +105,13 @@ class LiveRun:
     def initial_writer(self) -> str:
         return self.dep.data_nodes()[0]
 
-    async def named_primary(self) -> str | None:
+    async def named_primary(self, timeout: float = 0.3) -> str | None:
         """The primary most live Sentinels name (ties: the lower name), None without Sentinels."""
         votes: dict[str, int] = {}
         for s in self.sentinel_names():
             with contextlib.suppress(Exception):
                 reply = await ask(self.private_port(s), "SENTINEL", "get-master-addr-by-name", self.master_name,
-                                  timeout=0.3)
+                                  timeout=timeout)
                 name = self.name_of_addr(reply[0], int(reply[1]))
                 if name is not None:
                     votes[name] = votes.get(name, 0) + 1
@@ -179,9 +179,15 @@ class LiveRun:
                         items |= {int(v) for v in await ask(self.private_port(name), "LRANGE", self.key(k), 0, -1,
                                                             timeout=2.0)}
             self.nodes[name] = LiveNode(name, up, role or "down", items, getattr(self.dep, "lags", {}).get(name))
-        named = await self.named_primary() if self.sentinel_names() else None
+        # The reference state decides what counts as lost, so the Sentinels get time to answer here.
+        named = await self.named_primary(timeout=2.0) if self.sentinel_names() else None
         primaries = [n for n, node in self.nodes.items() if node.up and node.role == "primary"]
-        self.writer = named if named in primaries else (primaries[0] if primaries else None)
+        self.writer = named if named in primaries else self.newest_primary(primaries)
+
+    def newest_primary(self, primaries: list[str]) -> str | None:
+        """Of several primaries, the one promoted last: the one Sentinel has moved the clients to."""
+        became = {name: t for t, name, role, _term in self.roles if role == "primary" and name in primaries}
+        return max(sorted(primaries), key=lambda n: became.get(n, 0.0)) if primaries else None
 
 
 @contextlib.contextmanager
