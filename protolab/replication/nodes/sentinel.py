@@ -97,6 +97,12 @@ class Sentinel(Endpoint):
     def start(self) -> None:
         now = self.kernel.now
         self.inst = {name: Instance(name, now) for name in self.sim.nodes}
+        # A real Sentinel pings each node a second after the last PONG, counted from when it connected
+        # to it: where a fault falls in that cycle is chance. Without a random phase every Sentinel
+        # here would ping just after each whole second, and a partition at a whole second would be
+        # detected a systematic half second early.
+        for inst in self.inst.values():
+            inst.last_ping = now - self.kernel.rng.random() * PING_PERIOD
         self.peers = [s for s in self.sim.sentinels if s is not self]
         self.last_hello = -self.kernel.rng.random() * HELLO_PERIOD
         self.timer(self.kernel.rng.random() * 0.1, self.tick)
@@ -190,6 +196,12 @@ class Sentinel(Endpoint):
         self.master, self.config_epoch = master, epoch
         now = self.kernel.now
         self.inst = {name: Instance(name, now) for name in self.sim.nodes}
+        # A real Sentinel pings each node a second after the last PONG, counted from when it connected
+        # to it: where a fault falls in that cycle is chance. Without a random phase every Sentinel
+        # here would ping just after each whole second, and a partition at a whole second would be
+        # detected a systematic half second early.
+        for inst in self.inst.values():
+            inst.last_ping = now - self.kernel.rng.random() * PING_PERIOD
         self.odown = False
         self.replies.clear()
         self.fo_state, self.promoted = NONE, None
