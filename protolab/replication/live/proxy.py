@@ -17,7 +17,8 @@ direction, each a FIFO of ``(deliver at, chunk)``:
 - loss: TCP never loses bytes, it retransmits them: each lost draw adds a retransmission timeout
   (200 ms, doubling) to the chunk, with the fault's probability per draw;
 - replication lag: on a replica's connection to its primary, each RPUSH the stream carries is
-  timed from when the proxy read it (the primary had applied it) to when the replica got it;
+  timed from when the proxy read it (the primary had applied it) to when the replica got it,
+  unless the replica had closed its end by then (bytes it never read are no lag);
 - crash: the proxy stops listening (new connections are refused, as by a host whose port is
   closed) and drops what the killed process had sent but the proxies had not delivered yet (the
   simulator's model: a crashed process's unsent output dies with it); restart listens again.
@@ -87,6 +88,7 @@ class Pipe:
         self.queue: deque = deque()
         self.ready = asyncio.Event()
         self.last = 0.0
+        self.ended = False  # our source closed its end (EOF read)
 
     async def read_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -100,6 +102,7 @@ class Pipe:
             self.queue.append((self.last, data or None, now))
             self.ready.set()
             if not data:
+                self.ended = True
                 return
 
     async def write_loop(self) -> None:
@@ -131,7 +134,9 @@ class Pipe:
             except (ConnectionError, OSError):
                 self.conn.close()
                 return
-            if self.lag is not None:
+            # Bytes handed over after the replica closed its end (it was promoted or moved to
+            # another primary while they were held by a partition) are never applied: no lag.
+            if self.lag is not None and not any(p.ended for p in self.conn.pipes if p is not self):
                 for _ in range(data.count(b"RPUSH")):
                     self.lag.add(loop.time() - sent)
 
