@@ -21,6 +21,9 @@ from protolab.wifi.spec import BeaconSpec, resolve
 BASE_TIME_NS = 1_700_000_000 * 10**9  # fixed pcap start time: same spec, same bytes
 SEQ_OFFSET_IN_HEADER = 22  # sequence control within the 802.11 header
 TU_US = 1024
+# Basic VHT-/HE-MCS and NSS set 0xfffc (1 SS at MCS 0-7, others not supported), as hostapd sends it.
+# Scapy's list of 2-bit fields packs each byte from its top bits down: SS4, SS3, SS2, SS1, SS8 .. SS5.
+BASIC_MCS_1SS = [3, 3, 3, 0, 3, 3, 3, 3]
 
 
 @dataclass
@@ -168,7 +171,7 @@ def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
         out.append(Dot11EltVHTOperation(
             VHT_Operation_Info=Dot11VHTOperationInfo(channel_width=width_code, channel_center0=center0,
                                                      channel_center1=center1),
-            mcs_set=[0, 3, 3, 3, 3, 3, 3, 3]))
+            mcs_set=BASIC_MCS_1SS))
     if spec.he:
         widths = 0
         if band == "2.4" and spec.width >= 40:
@@ -179,7 +182,7 @@ def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
         out.append(L.Dot11EltHECapabilities(len=1 + 6 + 11 + 4 + len(extra), ext_ID=35, htc_he=1,
                                             channel_width_set=widths, mcs_160_and_80p80=extra))
         op = dict(len=7, ext_ID=36, default_pe_duration=4, txop_duration_rts_threshold=1023,
-                  bss_color=1 + spec.seed % 63, basic_he_mcs_and_nss_set=[0, 3, 3, 3, 3, 3, 3, 3])
+                  bss_color=1 + spec.seed % 63, basic_he_mcs_and_nss_set=BASIC_MCS_1SS)
         if band == "6":
             code = {20: 0, 40: 1, 80: 2, 160: 3}[spec.width]
             ccfs0 = center_channel(band, spec.channel, min(spec.width, 80))

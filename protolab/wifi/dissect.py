@@ -26,7 +26,7 @@ from protolab.errors import BadInput
 from protolab.wifi.elements import ElementKind, kind_of
 from protolab.wifi.fixedfields import CAPABILITY_BITS, FIXED_FIELDS, HEADER_FIELDS, RADIO_FIELDS
 from protolab.wifi.frames import BODY_START, HEADER_LEN, classify, mac, ssid_display
-from protolab.wifi.meanings import MEANINGS
+from protolab.wifi.meanings import HE_TOP, MEANINGS, VHT_TOP, mcs_map_from_list, mcs_map_text
 from protolab.wifi.roles import DISCOVERY
 
 
@@ -154,6 +154,9 @@ def _layer_dict(pkt) -> dict:
 
 
 SKIP = {"ID", "len", "ext_ID"}
+# Scapy's lists of 2-bit fields for the basic MCS and NSS sets (their order hides which stream is which):
+# shown as the 16-bit value and what it says per stream. Field -> highest MCS per map code.
+MCS_MAP_FIELDS = {"mcs_set": VHT_TOP, "basic_he_mcs_and_nss_set": HE_TOP}
 
 
 def _element_fields(kind: ElementKind, layer) -> list[Field]:
@@ -165,6 +168,9 @@ def _element_fields(kind: ElementKind, layer) -> list[Field]:
         if fld.name in SKIP:
             continue
         value, shown = _plain(fld, layer, layer.getfieldval(fld.name))
+        if fld.name in MCS_MAP_FIELDS and isinstance(value, list):
+            value = mcs_map_from_list(value)
+            shown = mcs_map_text(value, MCS_MAP_FIELDS[fld.name])
         out.append(Field(fld.name, value, kind.role_of(fld.name), shown))
     return out
 

@@ -124,10 +124,42 @@ def _security(f: dict) -> list[Meaning]:
     return [("summary", {"akms": akms, "pairwise": pairwise, "mfp": mfp}, text)]
 
 
+def _stream_codes(mcs_map: int) -> list[int]:
+    """The 2-bit codes of a VHT/HE MCS map (a little-endian 16-bit value), stream 1 in bits 0-1 first."""
+    return [mcs_map >> (2 * i) & 3 for i in range(8)]
+
+
 def _streams(mcs_map: int, top: dict[int, int]) -> tuple[int, int | None]:
     """(spatial streams, highest MCS of stream 1) of a VHT/HE MCS map: 2 bits per stream, 3 = not supported."""
-    codes = [mcs_map >> (2 * i) & 3 for i in range(8)]
+    codes = _stream_codes(mcs_map)
     return sum(c != 3 for c in codes), top.get(codes[0])
+
+
+VHT_TOP = {0: 7, 1: 8, 2: 9}   # MCS map code -> highest MCS
+HE_TOP = {0: 7, 1: 9, 2: 11}
+
+
+def mcs_map_from_list(codes: list[int]) -> int:
+    """The 16-bit map of Scapy's list of 2-bit fields, which packs each byte from its top bits down
+    (SS4, SS3, SS2, SS1, SS8 .. SS5)."""
+    low = [int(c) & 3 for c in codes[:4]]
+    high = [int(c) & 3 for c in codes[4:8]]
+    pack = lambda four: four[0] << 6 | four[1] << 4 | four[2] << 2 | four[3]  # noqa: E731
+    return pack(low) | pack(high) << 8
+
+
+def mcs_map_text(mcs_map: int, top: dict[int, int]) -> str:
+    """'0xfffc: 1 SS: MCS 0-7; 2-8 SS: not supported': the value, then each run of streams alike."""
+    codes = _stream_codes(mcs_map)
+    runs: list[list[int]] = []  # [first stream, last stream, code]
+    for i, code in enumerate(codes, 1):
+        if runs and runs[-1][2] == code:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i, code])
+    parts = [f"{a}{'' if a == b else f'-{b}'} SS: " + (f"MCS 0-{top[c]}" if c in top else "not supported")
+             for a, b, c in runs]
+    return f"0x{mcs_map:04x}: " + "; ".join(parts)
 
 
 def _ht(f: dict) -> list[Meaning]:
@@ -142,14 +174,14 @@ def _ht(f: dict) -> list[Meaning]:
 
 
 def _vht(f: dict) -> list[Meaning]:
-    streams, top = _streams(f["rx_mcs_map"], {0: 7, 1: 8, 2: 9})
+    streams, top = _streams(f["rx_mcs_map"], VHT_TOP)
     widths = {0: "80 MHz", 1: "160 MHz", 2: "160 and 80+80 MHz"}.get(f["supported_width_set"], "80 MHz")
     return [("supports", {"streams": streams, "max_mcs": top, "width": widths},
              f"{streams} spatial stream(s) up to MCS {top}, channels up to {widths}")]
 
 
 def _he(f: dict) -> list[Meaning]:
-    streams, top = _streams(f["rx_mcs_80"], {0: 7, 1: 9, 2: 11})
+    streams, top = _streams(f["rx_mcs_80"], HE_TOP)
     widths = ", ".join(f["channel_width_set"] or []) or "20 MHz only"
     return [("supports", {"streams": streams, "max_mcs": top},
              f"{streams} spatial stream(s) up to HE-MCS {top} at 80 MHz; channel widths: {widths}")]
