@@ -9,7 +9,9 @@ passive observer (`_Observer`) that plays neither role but follows both, as a mi
                                ephemeral private key + the peer's public share; else the key log's master
                                secret. Keys wait for each side's ChangeCipherSpec.
   TLS 1.3 ServerHello      -> handshake traffic secrets from an ephemeral private key (full key schedule) or
-                               from the key log; application secrets after the server Finished.
+                               from the key log; application secrets after the server Finished. Each
+                               direction has its own secrets: a log lacking one leaves that direction's
+                               records unread ("no key", with a note naming the missing label), no failure.
   Finished (both)          -> verify_data recomputed from the transcript: the proof that the keys are right.
   application data         -> decrypted with the traffic keys (RecordProtection).
 
@@ -54,6 +56,11 @@ from protolab.tls.tcpstream import TcpConnection, reassemble
 
 EXT_SUPPORTED_VERSIONS, EXT_KEY_SHARE, EXT_EMS = 43, 51, 23
 CV_SERVER_CONTEXT = b" " * 64 + b"TLS 1.3, server CertificateVerify\x00"
+# TLS 1.3 key log labels per direction (each direction has its own traffic secret)
+HANDSHAKE_LABELS = {"client": "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "server": "SERVER_HANDSHAKE_TRAFFIC_SECRET"}
+APPLICATION_LABELS = {"client": "CLIENT_TRAFFIC_SECRET_0", "server": "SERVER_TRAFFIC_SECRET_0"}
+_STAGE = {**dict.fromkeys(HANDSHAKE_LABELS.values(), "handshake"),
+          **dict.fromkeys(APPLICATION_LABELS.values(), "application")}
 
 
 @dataclass
@@ -184,6 +191,8 @@ class _Observer:
         self.sec12: Tls12Secrets | None = None
         self.ks: KeySchedule | None = None
         self.app13: dict[str, bytes] = {}
+        self.unread = 0  # protected records we had no key for
+        self.transcript_gap = False  # a handshake record went unread: later Finished cannot be recomputed
         self.stopped = False
 
     # -- plumbing --------------------------------------------------------------------------------------
@@ -217,6 +226,8 @@ class _Observer:
             if prot is None:
                 what = "application data" if self.finished[sender] else "encrypted record"
                 self.seen(frame, sender, what, True, f"{len(data)} bytes, no key")
+                self.unread += 1
+                self.transcript_gap |= not self.finished[sender] and self.version == TLS13
                 if self.finished[sender] or self.version == TLS12 and ctype == APPLICATION_DATA:
                     self.r.records.append(AppRecord(frame, sender, -1, len(data), None))
                 return
@@ -392,6 +403,9 @@ class _Observer:
             self.sec12 = tls12_from_master(suite, logged, cr, sr, bool(self.r.ems), "key log (CLIENT_RANDOM line)")
             source = "key log"
         if self.sec12 is None:
+            if self.keys.keylog is not None:
+                self.note("the key log has no CLIENT_RANDOM line for this connection's client random"
+                          + (" and no RSA line for its encrypted pre-master" if suite.kx == "rsa" else ""))
             return
         self.r.key_source = source
         self.r.master_secret = self.sec12.master
@@ -430,27 +444,59 @@ class _Observer:
                 self.check("key log handshake secrets equal the recomputed ones",
                            (logged.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET"), logged["SERVER_HANDSHAKE_TRAFFIC_SECRET"])
                            == (c_hs, s_hs))
-        elif "SERVER_HANDSHAKE_TRAFFIC_SECRET" in logged and "CLIENT_HANDSHAKE_TRAFFIC_SECRET" in logged:
-            c_hs, s_hs = logged["CLIENT_HANDSHAKE_TRAFFIC_SECRET"], logged["SERVER_HANDSHAKE_TRAFFIC_SECRET"]
+        elif "SERVER_HANDSHAKE_TRAFFIC_SECRET" in logged or "CLIENT_HANDSHAKE_TRAFFIC_SECRET" in logged:
+            # each direction has its own secret: a log that lacks one still opens the other direction
+            c_hs, s_hs = logged.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET"), logged.get("SERVER_HANDSHAKE_TRAFFIC_SECRET")
             source = "key log"
             self.ks = KeySchedule.for_suite(suite)
             self.ks.derivations.clear()
             for name, value in (("client_handshake_traffic_secret", c_hs), ("server_handshake_traffic_secret", s_hs)):
-                self.ks.derivations.append(Derivation(name, "from the key log", {"client_random":
-                                                                                  self.r.client_random}, value,
-                                                      "key log"))
+                if value is not None:
+                    self.ks.derivations.append(Derivation(name, "from the key log", {"client_random":
+                                                                                      self.r.client_random}, value,
+                                                          "key log"))
         else:
+            self._missing(HANDSHAKE_LABELS, logged)
             return
         self.r.key_source = source
-        self.r.secrets.update(client_handshake_traffic_secret=c_hs, server_handshake_traffic_secret=s_hs)
-        self.hs13 = {"client": c_hs, "server": s_hs}
-        self.app13 = {k: logged[v] for k, v in (("client", "CLIENT_TRAFFIC_SECRET_0"),
-                                                 ("server", "SERVER_TRAFFIC_SECRET_0")) if v in logged}
-        for side in ("client", "server"):
+        self.hs13 = {side: s for side, s in (("client", c_hs), ("server", s_hs)) if s is not None}
+        self.r.secrets.update({f"{side}_handshake_traffic_secret": s for side, s in self.hs13.items()})
+        self.app13 = {side: logged[label] for side, label in APPLICATION_LABELS.items() if label in logged}
+        self._missing(HANDSHAKE_LABELS, self.hs13)
+        if shared is None:  # the client switches at its Finished, even when the server's went unread
+            self.pending["client"] = self._application("client")
+        for side in self.hs13:
             keys = self.ks.traffic_keys(f"{side} handshake", self.hs13[side], suite.key_len)
             self.prot[side] = self._protection(keys.key, keys.iv)
 
+    def _application(self, side: str) -> RecordProtection | None:
+        """The side's application-data protection, None without its secret (its records then stay unread)."""
+        if side not in self.app13:
+            return None
+        self.r.secrets[f"{side}_application_traffic_secret"] = self.app13[side]
+        keys = self.ks.traffic_keys(f"{side} application", self.app13[side], self.suite.key_len)
+        return self._protection(keys.key, keys.iv)
+
+    def _missing(self, labels: dict[str, str], known) -> None:
+        """A note for each direction whose secret (key log label) we lack: its records stay unread ("no key")."""
+        if self.keys.keylog is None:
+            return
+        if not self.keys.keylog.secrets_for(self.r.client_random):
+            self.note("the key log has no line for this connection's client random")
+            return
+        for side, label in labels.items():
+            if side not in known and label not in known:
+                self.note(f"the key log has no {label} for this connection: {side} {_STAGE[label]} records "
+                          "are not decrypted")
+
     def finished_msg(self, sender, msg, before) -> None:
+        if self.transcript_gap:
+            self.check(f"{sender} Finished verify_data", None, "not recomputable: handshake records of the other "
+                       "side were not decrypted, so the transcript is incomplete")
+            self.finished[sender] = True
+            if self.version == TLS13:
+                self._after_finished13(sender)
+            return
         thash = transcript_hash(self.suite.hash, before)
         if self.version == TLS12:
             expected = self.sec12.finished(sender, thash)
@@ -474,11 +520,9 @@ class _Observer:
                     self.check("key log traffic secrets equal the recomputed ones",
                                all(self.app13[k] == computed[k] for k in self.app13))
                 self.app13 = computed
-            for side in ("client", "server"):
-                if side in self.app13:
-                    self.r.secrets[f"{side}_application_traffic_secret"] = self.app13[side]
-                    keys = self.ks.traffic_keys(f"{side} application", self.app13[side], self.suite.key_len)
-                    (self.prot if side == "server" else self.pending)[side] = self._protection(keys.key, keys.iv)
+            self._missing(APPLICATION_LABELS, self.app13)
+            self.prot["server"] = self._application("server")
+            self.pending["client"] = self._application("client")
         else:
             self.prot["client"] = self.pending["client"]
 
@@ -493,7 +537,9 @@ class _Observer:
             r.derivations += self.ks.derivations
         if r.failed:
             r.status = "failed"
-        elif r.key_source and any(c.ok for c in r.checks if "Finished" in c.name):
+        elif r.key_source and (self.unread or not any(c.ok for c in r.checks if "Finished" in c.name)):
+            r.status = "partly decrypted"  # a direction whose secret is missing (see the notes) stays unread
+        elif r.key_source:
             r.status = "decrypted"
         elif r.suite and not r.key_source:
             r.status = "no key"

@@ -1,0 +1,63 @@
+"""Regression tests for the reviewer's findings on the TLS lab (decode, connect, serve, walk)."""
+
+import pytest
+
+from protolab.tls.decode import decode_capture, load_key_material
+
+# key log label -> (records that must stay unread, records that must still be read)
+MISSING_13 = {
+    "SERVER_TRAFFIC_SECRET_0": ("server", "client"),
+    "CLIENT_TRAFFIC_SECRET_0": ("client", "server"),
+    "SERVER_HANDSHAKE_TRAFFIC_SECRET": ("server", "client"),
+    "CLIENT_HANDSHAKE_TRAFFIC_SECRET": ("client", "server"),
+}
+
+
+def _without(src, label: str, dst):
+    dst.write_text("".join(line for line in src.read_text().splitlines(True) if not line.startswith(label + " ")))
+    return dst
+
+
+def _one_line_error(run, code: int, needle: str):
+    assert run.exit_code == code, (run.stdout, run.stderr)
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("label", MISSING_13)
+def test_tls13_keylog_missing_one_secret_is_no_key_not_tampering(shared, tmp_path, label):
+    base = shared("tls/openssl")
+    keylog = _without(base / "tls13.keylog", label, tmp_path / "partial.keylog")
+    [conn] = decode_capture(base / "tls13.pcap", load_key_material(keylog)).connections
+    unread, read = MISSING_13[label]
+    assert not conn.failed, conn.checks
+    assert conn.status == "partly decrypted"
+    assert any(label in n and "not decrypted" in n for n in conn.notes), conn.notes
+    assert not any(m.sender == unread and m.what == "application data" and "no key" not in m.note
+                   for m in conn.messages)
+    assert any(m.sender == unread and "no key" in m.note for m in conn.messages)
+    assert any(r.sender == read and r.plaintext for r in conn.records)
+
+
+def test_tls13_keylog_missing_server_app_secret_cli_exits_0(cli, shared, tmp_path):
+    base = shared("tls/openssl")
+    keylog = _without(base / "tls13.keylog", "SERVER_TRAFFIC_SECRET_0", tmp_path / "p.keylog")
+    run = cli("tls", "decode", str(base / "tls13.pcap"), "--keylog", str(keylog))
+    assert run.exit_code == 0, run.stderr
+    assert "tag check failed" not in run.stdout + run.stderr
+    assert "no SERVER_TRAFFIC_SECRET_0" in run.stdout and "status: partly decrypted" in run.stdout
+
+
+def test_tls12_keylog_of_another_connection_is_noted(shared, tool, tmp_path):
+    import subprocess
+
+    base = shared("tls/openssl")
+    merged = tmp_path / "two.pcap"
+    subprocess.run([tool("mergecap"), "-F", "pcap", "-w", str(merged), str(base / "tls12-ecdhe.pcap"),
+                    str(base / "tls12-rsa-ems.pcap")], check=True, timeout=30)
+    conns = decode_capture(merged, load_key_material(base / "tls12-ecdhe.keylog")).connections
+    status = {c.suite: c.status for c in conns}
+    assert status == {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256": "decrypted", "TLS_RSA_WITH_AES_128_GCM_SHA256": "no key"}
+    [other] = [c for c in conns if c.status == "no key"]
+    assert not other.failed and any("no CLIENT_RANDOM line" in n for n in other.notes), other.notes
