@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
+from protolab.errors import BadInput
 from protolab.wifi.build import build_train, write_pcap
 from protolab.wifi.dissect import dissect_file
-from protolab.wifi.spec import BeaconSpec
+from protolab.wifi.spec import BeaconSpec, resolve
 
 
 def _tshark_fields(tshark: str, path, *fields: str) -> list[list[str]]:
@@ -69,3 +72,25 @@ def test_mcs_map_text_per_stream():
     assert mcs_map_from_list([3, 3, 3, 0, 3, 3, 3, 3]) == 0xFFFC
     assert mcs_map_text(0xFFFA, VHT_TOP) == "0xfffa: 1-2 SS: MCS 0-9; 3-8 SS: not supported"
     assert mcs_map_text(0xFF3F, HE_TOP) == "0xff3f: 1-3 SS: not supported; 4 SS: MCS 0-7; 5-8 SS: not supported"
+
+
+# ---- 2. out-of-range numbers in a spec: one clear line, exit 2 ------------------------------------
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('security = "wpa2-personal"\npairwise = [256]', "cipher suite type 256 is not 0..255"),
+    ('security = "wpa2-personal"\npairwise = [-1]', "cipher suite type -1 is not 0..255"),
+    ("pairwise = [" + ", ".join(["4"] * 70) + "]", "70 pairwise ciphers: at most 32"),
+    ('country = "US"\ncountry_triplets = [' + ", ".join(["[1, 1, 20]"] * 90) + "]", "90 country triplets"),
+])
+def test_out_of_range_spec_numbers_exit_2(tmp_path, cli, toml, message):
+    spec = tmp_path / "s.toml"
+    spec.write_text(toml + "\n")
+    result = cli("beacon", "build", "--spec", str(spec), "-o", str(tmp_path / "o.pcap"))
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "internal error" not in result.stderr
+
+
+def test_out_of_range_pairwise_refused_by_resolve_too():
+    with pytest.raises(BadInput, match="0..255"):
+        resolve(BeaconSpec(pairwise=(4, 300)))

@@ -91,9 +91,14 @@ def default_triplets(band: str, country: str | None) -> tuple[tuple[int, int, in
     return REGION_TRIPLETS.get((band, region), DEFAULT_TRIPLETS[band])
 
 
+MAX_TRIPLETS = 84  # 3-byte country string + 3 bytes a triplet <= 255
+
+
 def check_triplets(triplets: tuple[tuple[int, int, int], ...], country: str | None) -> None:
     if triplets and not country:
         raise BadInput("country triplets need a country code (--country)")
+    if len(triplets) > MAX_TRIPLETS:
+        raise BadInput(f"{len(triplets)} country triplets: at most {MAX_TRIPLETS} fit in the 255-byte element")
     for t in triplets:
         if len(t) != 3:
             raise BadInput(f"a country triplet is first-channel,channels,max-dBm, not {t!r}")

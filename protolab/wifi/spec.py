@@ -50,6 +50,7 @@ PROFILES: dict[str, SecurityProfile] = {p.name: p for p in [
                     hostapd=(2, "OWE")),
 ]}
 MFP_MODES = ("off", "capable", "required")
+MAX_PAIRWISE = 32  # the RSN / WPA element must stay within 255 bytes
 CIPHER_NAMES = {"CCMP": 4, "CCMP-128": 4, "TKIP": 2, "GCMP": 8, "GCMP-128": 8, "GCMP-256": 9, "CCMP-256": 10}
 
 
@@ -201,6 +202,10 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
     if spec.band == "5" and spec.he and not spec.vht:
         raise BadInput("an HE AP in 5 GHz is VHT capable too: add VHT (--vht, ieee80211ac=1)")
     profile = PROFILES[spec.security]
+    if len(spec.pairwise) > MAX_PAIRWISE:
+        raise BadInput(f"{len(spec.pairwise)} pairwise ciphers: at most {MAX_PAIRWISE}")
+    if any(not 0 <= c <= 255 for c in spec.pairwise):
+        raise BadInput(f"pairwise cipher suite types are 0..255, not {spec.pairwise}")
     if spec.pairwise and not (profile.rsn_akms or profile.wpa_akms):
         raise BadInput(f"{spec.security} has no cipher suites: pairwise ciphers need a WPA/RSN profile")
     if spec.mfp and spec.mfp != profile.mfp and not profile.rsn_akms:
@@ -354,6 +359,9 @@ def _convert(name: str, key: str, value, spec: BeaconSpec):
         unknown = [c for c in ciphers if isinstance(c, str)]
         if unknown:
             raise BadInput(f"{key}: unknown cipher {unknown[0]!r} (one of: {', '.join(CIPHER_NAMES)})")
+        wrong = [c for c in ciphers if not 0 <= c <= 255]
+        if wrong:
+            raise BadInput(f"{key}: cipher suite type {wrong[0]} is not 0..255 (one byte after the OUI)")
         return ciphers
     if name == "buffered_aids":
         return tuple(_whole(v, key) for v in _items(value, key))
