@@ -61,3 +61,19 @@ def test_tls12_keylog_of_another_connection_is_noted(shared, tool, tmp_path):
     assert status == {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256": "decrypted", "TLS_RSA_WITH_AES_128_GCM_SHA256": "no key"}
     [other] = [c for c in conns if c.status == "no key"]
     assert not other.failed and any("no CLIENT_RANDOM line" in n for n in other.notes), other.notes
+
+
+@pytest.mark.parametrize("args, needle", [
+    (("connect", "127.0.0.1:1", "--timeout", "-1"), "--timeout must be a positive number"),
+    (("connect", "127.0.0.1:1", "--timeout", "0"), "--timeout must be a positive number"),
+    (("connect", "127.0.0.1:1", "--timeout", "nan"), "--timeout must be a positive number"),
+    (("serve", "--port", "0", "--timeout", "-1"), "--timeout must be a positive number"),
+    (("serve", "--port", "0", "--timeout", "inf"), "--timeout must be a positive number"),
+    (("serve", "--port", "0", "--count", "-1"), "--count must be 0"),
+    (("serve", "--port", "-1"), "--port must be 0"),
+    (("serve", "--port", "65536"), "--port must be 0"),
+])
+def test_bad_numeric_options_exit_2_before_anything_starts(cli, args, needle):
+    run = cli("tls", *args)
+    _one_line_error(run, 2, needle)
+    assert "listening" not in run.stdout + run.stderr

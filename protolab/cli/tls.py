@@ -186,6 +186,20 @@ def _versions(version: str) -> list[int]:
     return table[version]
 
 
+def _check_numbers(timeout: float, port: int | None = None, count: int | None = None) -> None:
+    """Numeric options checked before anything starts (a socket rejects them only later, and less clearly)."""
+    import math
+
+    from protolab.errors import BadInput
+
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise BadInput(f"--timeout must be a positive number of seconds, got {timeout:g}")
+    if port is not None and not 0 <= port <= 65535:
+        raise BadInput(f"--port must be 0 (any free port) to 65535, got {port}")
+    if count is not None and count < 0:
+        raise BadInput(f"--count must be 0 (until Ctrl-C) or a number of connections, got {count}")
+
+
 def _groups(names: str) -> list:
     from protolab.tls.suites import lookup_group
 
@@ -261,6 +275,7 @@ def connect(
     from protolab.tls.engine import Config
     from protolab.tls.net import connect as run_connect
 
+    _check_numbers(timeout)
     host, sep, port_text = target.rpartition(":")
     if host.startswith("[") and host.endswith("]"):  # [IPv6]:PORT
         host = host[1:-1]
@@ -317,6 +332,7 @@ def serve(
     from protolab.tls.net import listen
     from protolab.tls.net import serve as run_serve
 
+    _check_numbers(timeout, port, count)
     if kx not in (None, "rsa", "ecdhe"):
         raise BadInput(f"unknown key exchange {kx!r} (rsa or ecdhe)")
     versions = _versions(version)
