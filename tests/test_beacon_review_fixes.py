@@ -94,3 +94,27 @@ def test_out_of_range_spec_numbers_exit_2(tmp_path, cli, toml, message):
 def test_out_of_range_pairwise_refused_by_resolve_too():
     with pytest.raises(BadInput, match="0..255"):
         resolve(BeaconSpec(pairwise=(4, 300)))
+
+
+# ---- 3. VHT capabilities: 13-bit highest rates ---------------------------------------------------
+
+def test_vht_highest_rates_are_13_bits_like_tshark(shared, tool):
+    path = shared("wifi/captures/aircrack__pmkid-not-recognized.cap")
+    rows = [r[1:] for r in _tshark_fields(tool("tshark"), path, "wlan.fc.type_subtype",
+                                          "wlan.vht.mcsset.rxhighestlonggirate", "wlan.vht.mcsset.max_nsts_total",
+                                          "wlan.vht.mcsset.txhighestlonggirate", "wlan.vht.ncsset.ext_nss_bw_cap")
+            if r[0] == "0x0008"]
+    assert rows == [["0x0000", "0", "0x0000", "1"]]
+    vht = dissect_file(path).beacons[0].element(191)
+    got = [vht.get(n) for n in ("rx_highest_rate", "max_nsts_total", "tx_highest_rate", "ext_nss_bw_capable")]
+    assert got == [int(rows[0][0], 16), int(rows[0][1]), int(rows[0][2], 16), int(rows[0][3])]
+
+
+def test_vht_highest_rate_words_split():
+    from protolab.wifi.dissect import decode_element
+
+    body = bytes(4) + (0xFFFA).to_bytes(2, "little") + (0x6000 | 780).to_bytes(2, "little") + (
+        0xFFFA).to_bytes(2, "little") + (0x2000 | 433).to_bytes(2, "little")
+    vht = decode_element(191, body, 0, len(body))
+    assert (vht.get("rx_highest_rate"), vht.get("max_nsts_total")) == (780, 3)
+    assert (vht.get("tx_highest_rate"), vht.get("ext_nss_bw_capable"), vht.get("vht_reserved")) == (433, 1, 0)

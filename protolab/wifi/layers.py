@@ -181,8 +181,13 @@ class Dot11EltVHTCapabilities(Dot11Elt):
                    BitField("rx_ldpc", 0, 1),
                    BitEnumField("supported_width_set", 0, 2, {0: "80", 1: "160", 2: "160, 80+80"}),
                    BitEnumField("max_mpdu_length", 0, 2, {0: "3895", 1: "7991", 2: "11454"}, end_tot_size=-4),
-                   XLEShortField("rx_mcs_map", 0xFFFE), LEShortField("rx_highest_rate", 0),
-                   XLEShortField("tx_mcs_map", 0xFFFE), LEShortField("tx_highest_rate", 0)]
+                   # Supported VHT-MCS and NSS set: each highest long-GI rate (Mb/s) is 13 bits of a
+                   # little-endian 16-bit word whose top 3 bits say something else.
+                   XLEShortField("rx_mcs_map", 0xFFFE),
+                   BitField("max_nsts_total", 0, 3, tot_size=-2), BitField("rx_highest_rate", 0, 13, end_tot_size=-2),
+                   XLEShortField("tx_mcs_map", 0xFFFE),
+                   BitField("vht_reserved", 0, 2, tot_size=-2), BitField("ext_nss_bw_capable", 0, 1),
+                   BitField("tx_highest_rate", 0, 13, end_tot_size=-2)]
 
 
 def _he_mcs_extra(pkt) -> int:
