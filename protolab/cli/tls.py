@@ -195,7 +195,7 @@ def _check_numbers(timeout: float, port: int | None = None, count: int | None = 
     if not math.isfinite(timeout) or timeout <= 0:
         raise BadInput(f"--timeout must be a positive number of seconds, got {timeout:g}")
     if port is not None and not 0 <= port <= 65535:
-        raise BadInput(f"--port must be 0 (any free port) to 65535, got {port}")
+        raise BadInput(f"--port {port} is out of range (0-65535; 0: any free port)")
     if count is not None and count < 0:
         raise BadInput(f"--count must be 0 (until Ctrl-C) or a number of connections, got {count}")
 
