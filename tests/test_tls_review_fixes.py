@@ -77,3 +77,25 @@ def test_bad_numeric_options_exit_2_before_anything_starts(cli, args, needle):
     run = cli("tls", *args)
     _one_line_error(run, 2, needle)
     assert "listening" not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("text, sent", [
+    ("é", b"\xc3\xa9"),  # the text is UTF-8...
+    (r"\xc3\xa9", b"\xc3\xa9"),  # ...and \xHH is one byte, so both spell the same bytes
+    (r"GET / HTTP/1.0\r\n\r\n", b"GET / HTTP/1.0\r\n\r\n"),
+    (r"a\tb\\n", b"a\tb\\n"),
+])
+def test_send_text_is_utf8_with_byte_escapes(text, sent):
+    from protolab.cli.tls import _send_bytes
+
+    assert _send_bytes(text) == sent
+
+
+@pytest.mark.parametrize("text", [r"\x", "\\", r"\u00e9", r"\xzz", r"\q"])
+def test_send_bad_escape_exits_2(cli, text):
+    _one_line_error(cli("tls", "connect", "127.0.0.1:1", "--send", text, "--timeout", "1"), 2, "--send: bad escape")
+
+
+def test_send_help_says_utf8_and_escapes(cli):
+    out = " ".join(cli("tls", "connect", "--help").stdout.split())
+    assert "UTF-8" in out and r"\xHH" in out

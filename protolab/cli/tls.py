@@ -200,6 +200,29 @@ def _check_numbers(timeout: float, port: int | None = None, count: int | None = 
         raise BadInput(f"--count must be 0 (until Ctrl-C) or a number of connections, got {count}")
 
 
+SEND_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "\\": b"\\"}
+
+
+def _send_bytes(text: str) -> bytes:
+    """--send as bytes: the text is UTF-8; \\n \\r \\t \\\\ and \\xHH (one byte) are the only escapes."""
+    import re
+
+    from protolab.errors import BadInput
+
+    out, pos = bytearray(), 0
+    for m in re.finditer(r"\\(x[0-9a-fA-F]{2}|.?)", text, re.S):
+        out += text[pos:m.start()].encode("utf-8", "surrogateescape")
+        pos, esc = m.end(), m.group(1)
+        if esc in SEND_ESCAPES:
+            out += SEND_ESCAPES[esc]
+        elif len(esc) == 3:
+            out.append(int(esc[1:], 16))
+        else:
+            raise BadInput(f"--send: bad escape '{text[m.start():m.start() + 4]}' at character {m.start() + 1} "
+                           r"(allowed: \n \r \t \\ \xHH; the rest is sent as UTF-8)")
+    return bytes(out + text[pos:].encode("utf-8", "surrogateescape"))
+
+
 def _groups(names: str) -> list:
     from protolab.tls.suites import lookup_group
 
@@ -255,8 +278,9 @@ def connect(
     groups: Annotated[str, typer.Option("--group", help="Groups to offer, comma-separated (key share: the first).")]
     = "x25519,secp256r1,secp384r1",
     ems: EmsOpt = True,
-    send: Annotated[str | None, typer.Option("--send", help="Request to send (\\r\\n escapes allowed); "
-                                                           "default: an HTTP GET /.")] = None,
+    send: Annotated[str | None, typer.Option("--send", help="Request to send, as UTF-8; escapes \\n \\r \\t "
+                                                           "\\\\ and \\xHH (one byte). Default: an HTTP GET /.")]
+    = None,
     ca: Annotated[Path | None, typer.Option("--ca", help="Trusted certificate(s), PEM (default: system roots).")]
     = None,
     insecure: Annotated[bool, typer.Option("--insecure", help="Do not check the certificate chain.")] = False,
@@ -290,7 +314,7 @@ def connect(
             anchors = x509.load_pem_x509_certificates(ca.read_bytes())
         except ValueError:
             raise BadInput(f"{ca} holds no PEM certificate") from None
-    request = (send.encode().decode("unicode_escape").encode("latin-1") if send is not None else
+    request = (_send_bytes(send) if send is not None else
                f"GET / HTTP/1.1\r\nHost: {servername or host}\r\nConnection: close\r\n\r\n".encode())
     config = Config(versions=versions, suites=_suites(suite, versions), groups=_groups(groups), ems=ems,
                     server_name=servername or host, anchors=anchors, verify=not insecure, seed=seed)
