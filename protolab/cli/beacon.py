@@ -315,8 +315,12 @@ def build(
     buffered_aid: Annotated[list[int] | None, typer.Option(help="AID with buffered frames (repeat).")] = None,
     multicast: Annotated[bool | None, typer.Option("--multicast", help="Group traffic buffered (DTIMs).")] = None,
     security: Annotated[str | None, typer.Option(
-        help="open, wep, wpa, wpa2-personal, wpa2-enterprise, wpa3-personal, wpa3-transition, owe.")] = None,
-    pairwise: Annotated[list[str] | None, typer.Option(help="Pairwise cipher (CCMP, GCMP-256, TKIP...).")] = None,
+        help="open, wep, wpa, wpa2-personal, wpa2-enterprise, wpa3-personal, wpa3-transition, owe, "
+             "wpa-wpa2-personal (WPA+WPA2 mixed).")] = None,
+    pairwise: Annotated[list[str] | None, typer.Option(
+        help="Pairwise cipher (CCMP, GCMP-256, TKIP...; repeat).")] = None,
+    wpa_pairwise: Annotated[list[str] | None, typer.Option(
+        help="wpa-wpa2-personal only: the WPA element's pairwise cipher (default TKIP; repeat).")] = None,
     mfp: Annotated[str | None, typer.Option(help="off, capable or required (default: the profile's).")] = None,
     rates: Annotated[str | None, typer.Option(help="Supported rates in Mb/s, e.g. 6,9,12,18,24,36,48,54 "
                                                    "(default: the band's; past 8 they go in Extended Rates).")] = None,
@@ -393,7 +397,8 @@ def build(
                    bssid=bssid, band=band.value if band else None, channel=channel, width=width, secondary=secondary,
                    beacon_interval=interval, dtim_period=dtim_period, dtim_count=dtim_count,
                    buffered_aids=tuple(buffered_aid or ()), multicast_buffered=multicast, security=security,
-                   pairwise=tuple(pairwise or ()), mfp=mfp, country=country, spectrum_mgmt=spectrum_mgmt,
+                   pairwise=tuple(pairwise or ()), wpa_pairwise=tuple(wpa_pairwise or ()), mfp=mfp,
+                   country=country, spectrum_mgmt=spectrum_mgmt,
                    rates=parse_rate_list(rates, what="--rates") if rates else None,
                    basic_rates=parse_rate_list(basic_rates, what="--basic-rates") if basic_rates else None,
                    country_triplets=tuple(triplets), wmm_ac=wmm_overrides or None,

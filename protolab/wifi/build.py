@@ -197,7 +197,7 @@ def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
     if profile.wpa_akms:
         out.append(Dot11EltMicrosoftWPA(group_cipher_suite=RSNCipherSuite(oui=0x0050F2, cipher=profile.group),
                                         pairwise_cipher_suites=[RSNCipherSuite(oui=0x0050F2, cipher=c)
-                                                                for c in pairwise],
+                                                                for c in spec.effective_wpa_pairwise],
                                         akm_suites=[AKMSuite(oui=0x0050F2, suite=a) for a in profile.wpa_akms]))
     if spec.wmm:
         params = bp.effective_wmm(rates_of(spec)[0], spec.wmm_ac)

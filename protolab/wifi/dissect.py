@@ -380,7 +380,8 @@ def dissect_file(path: str | Path, frame: int | None = None, bssid: str | None =
 
 # ---- back to a spec (the round trip of `beacon build`) -----------------------------------------------
 
-def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], str]:
+def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], tuple[int, ...], str]:
+    """(profile, pairwise, WPA-element pairwise in mixed mode, mfp), each empty when it is the profile's."""
     from protolab.wifi.spec import PROFILES
 
     privacy = bool(beacon.value("fixed", "cap.privacy"))
@@ -391,6 +392,7 @@ def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], str]:
     source = rsn or wpa
     group = source.get("group_cipher_suite", {}).get("cipher") if source else 4
     pairwise = tuple(c["cipher"] for c in source.get("pairwise_cipher_suites", [])) if source else (4,)
+    wpa_pairwise = tuple(c["cipher"] for c in wpa.get("pairwise_cipher_suites", [])) if rsn and wpa else ()
     mfp = "off"
     if rsn and rsn.get("mfp_capable"):
         mfp = "required" if rsn.get("mfp_required") else "capable"
@@ -398,7 +400,7 @@ def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], str]:
         if (profile.privacy, profile.rsn_akms, profile.wpa_akms) == (privacy, rsn_akms, wpa_akms) and (
                 not source or profile.group == group):
             return (profile.name, () if pairwise == profile.pairwise or not source else pairwise,
-                    "" if mfp == profile.mfp else mfp)
+                    () if wpa_pairwise == profile.wpa_pairwise else wpa_pairwise, "" if mfp == profile.mfp else mfp)
     raise BadInput(f"frame {beacon.frame}: security does not match a built-in profile "
                    f"(privacy={privacy}, RSN AKMs {rsn_akms}, WPA AKMs {wpa_akms})")
 
@@ -429,7 +431,7 @@ def spec_from_beacon(beacon: Beacon):
             width = 160 if info.get("channel_center1") else 80
     if he6:
         width = {0: 20, 1: 40, 2: 80, 3: 160}[he6.get("channel_width", 0)]
-    security, pairwise, mfp = _security_of(beacon)
+    security, pairwise, wpa_pairwise, mfp = _security_of(beacon)
     country = beacon.element(7)
     load = beacon.element(11)
     wmm = next((e for e in beacon.elements if e.name == "WMM"), None)
@@ -452,7 +454,8 @@ def spec_from_beacon(beacon: Beacon):
     spec = BeaconSpec(
         ssid=ssid, hidden=hidden, bssid=beacon.value("header", "bssid"), band=band,
         channel=channel or 0, width=width, beacon_interval=beacon.value("fixed", "beacon interval"),
-        dtim_period=tim.get("dtim_period") if tim else 1, security=security, pairwise=pairwise, mfp=mfp,
+        dtim_period=tim.get("dtim_period") if tim else 1, security=security, pairwise=pairwise,
+        wpa_pairwise=wpa_pairwise, mfp=mfp,
         country=bytes.fromhex(country.get("country_string"))[:2].decode("latin-1") if country else None,
         rates=rates, basic_rates=basic, country_triplets=triplets,
         spectrum_mgmt=bool(beacon.value("fixed", "cap.spectrum-mgmt")),

@@ -30,6 +30,7 @@ class SecurityProfile:
     wpa_akms: tuple[int, ...] = ()   # empty: no WPA1 vendor element
     group: int = 4                   # group cipher (CCMP-128)
     pairwise: tuple[int, ...] = (4,)
+    wpa_pairwise: tuple[int, ...] = ()  # WPA+WPA2 mixed mode: the WPA element's own pairwise ciphers
     mfp: str = "off"                 # off | capable | required
     hostapd: tuple[int, str] = (0, "")  # wpa=, wpa_key_mgmt=
 
@@ -48,6 +49,9 @@ PROFILES: dict[str, SecurityProfile] = {p.name: p for p in [
                     mfp="capable", hostapd=(2, "WPA-PSK SAE")),
     SecurityProfile("owe", "OWE (enhanced open, MFP required)", True, rsn_akms=(18,), mfp="required",
                     hostapd=(2, "OWE")),
+    # hostapd wpa=3: a WPA vendor element (wpa_pairwise) and an RSN element (rsn_pairwise), TKIP group cipher
+    SecurityProfile("wpa-wpa2-personal", "WPA+WPA2 mixed (WPA TKIP + RSN CCMP, PSK)", True, rsn_akms=(2,),
+                    wpa_akms=(2,), group=2, pairwise=(4,), wpa_pairwise=(2,), hostapd=(3, "WPA-PSK")),
 ]}
 MFP_MODES = ("off", "capable", "required")
 MAX_PAIRWISE = 32  # the RSN / WPA element must stay within 255 bytes
@@ -66,7 +70,8 @@ class BeaconSpec:
     beacon_interval: int = 100         # TU
     dtim_period: int = 2
     security: str = "wpa2-personal"
-    pairwise: tuple[int, ...] = ()     # empty: the profile's
+    pairwise: tuple[int, ...] = ()     # empty: the profile's (the RSN element's in WPA+WPA2 mixed mode)
+    wpa_pairwise: tuple[int, ...] = ()  # WPA+WPA2 mixed mode: the WPA element's; empty: the profile's
     mfp: str = ""                      # empty: the profile's
     rates: tuple[float, ...] = ()      # supported rates in Mb/s, in order; empty: the band's (bss_params)
     basic_rates: tuple[float, ...] = ()  # the ones every station must support; empty: the band's among them
@@ -103,6 +108,13 @@ class BeaconSpec:
     @property
     def effective_pairwise(self) -> tuple[int, ...]:
         return self.pairwise or self.profile.pairwise
+
+    @property
+    def effective_wpa_pairwise(self) -> tuple[int, ...]:
+        """The WPA element's pairwise ciphers: a list of their own in WPA+WPA2 mixed mode, else the one list."""
+        if self.profile.wpa_pairwise:
+            return self.wpa_pairwise or self.profile.wpa_pairwise
+        return self.effective_pairwise
 
     @property
     def effective_mfp(self) -> str:
@@ -202,10 +214,14 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
     if spec.band == "5" and spec.he and not spec.vht:
         raise BadInput("an HE AP in 5 GHz is VHT capable too: add VHT (--vht, ieee80211ac=1)")
     profile = PROFILES[spec.security]
-    if len(spec.pairwise) > MAX_PAIRWISE:
-        raise BadInput(f"{len(spec.pairwise)} pairwise ciphers: at most {MAX_PAIRWISE}")
-    if any(not 0 <= c <= 255 for c in spec.pairwise):
-        raise BadInput(f"pairwise cipher suite types are 0..255, not {spec.pairwise}")
+    for ciphers in (spec.pairwise, spec.wpa_pairwise):
+        if len(ciphers) > MAX_PAIRWISE:
+            raise BadInput(f"{len(ciphers)} pairwise ciphers: at most {MAX_PAIRWISE}")
+        if any(not 0 <= c <= 255 for c in ciphers):
+            raise BadInput(f"pairwise cipher suite types are 0..255, not {ciphers}")
+    if spec.wpa_pairwise and not profile.wpa_pairwise:
+        raise BadInput(f"wpa_pairwise is the WPA element's list in WPA+WPA2 mixed mode (wpa-wpa2-personal), "
+                       f"not {spec.security}: use pairwise")
     if spec.pairwise and not (profile.rsn_akms or profile.wpa_akms):
         raise BadInput(f"{spec.security} has no cipher suites: pairwise ciphers need a WPA/RSN profile")
     if spec.mfp and spec.mfp != profile.mfp and not profile.rsn_akms:
@@ -229,6 +245,8 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
         changes["mfp"] = ""  # the profile's own: one spelling, so that specs compare equal
     if tuple(spec.pairwise) == PROFILES[spec.security].pairwise:
         changes["pairwise"] = ()
+    if tuple(spec.wpa_pairwise) == PROFILES[spec.security].wpa_pairwise:
+        changes["wpa_pairwise"] = ()
     if spec.extra_capabilities:  # one spelling: sorted by bit, no duplicates
         changes["extra_capabilities"] = tuple(sorted(set(spec.extra_capabilities), key=lambda c: CAP_BY_NAME[c].bit))
     if spec.spectrum_mgmt and spec.power_constraint is None:
@@ -353,7 +371,7 @@ def _convert(name: str, key: str, value, spec: BeaconSpec):
         return tuple(_hex_bytes(v, key) for v in _items(value, key))
     if name == "extra_capabilities":
         return (value,) if isinstance(value, str) else tuple(str(v) for v in _items(value, key))
-    if name == "pairwise":
+    if name in ("pairwise", "wpa_pairwise"):
         ciphers = tuple(CIPHER_NAMES.get(v.upper(), v) if isinstance(v, str) else _whole(v, key)
                         for v in _items(value, key))
         unknown = [c for c in ciphers if isinstance(c, str)]
@@ -424,9 +442,15 @@ HOSTAPD_KEYS = ("ssid", "ssid2", "hw_mode", "channel", "op_class", "beacon_int",
 # hostapd's WMM key suffix -> our parameter name
 HOSTAPD_WMM = {"aifs": "aifsn", "cwmin": "cwmin", "cwmax": "cwmax", "txop_limit": "txop", "acm": "acm"}
 # hostapd's wpa_key_mgmt (sorted, space-separated) + wpa= -> our profile
-KEY_MGMT_PROFILES = {(2, "WPA-PSK"): "wpa2-personal", (2, "WPA-EAP"): "wpa2-enterprise", (2, "SAE"): "wpa3-personal",
-                     (2, "SAE WPA-PSK"): "wpa3-transition", (2, "OWE"): "owe", (1, "WPA-PSK"): "wpa",
-                     (3, "WPA-PSK"): "wpa2-personal"}
+KEY_MGMT_PROFILES = {(p.hostapd[0], " ".join(sorted(p.hostapd[1].split()))): p.name
+                     for p in PROFILES.values() if p.hostapd[0]}
+
+
+def _ciphers(text: str, source: str) -> tuple[int, ...]:
+    try:
+        return tuple(CIPHER_NAMES[x] for x in text.split())
+    except KeyError as exc:
+        raise BadInput(f"{source}: unknown cipher {exc.args[0]!r}") from None
 
 
 def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
@@ -497,12 +521,16 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
         if profile is None:
             raise BadInput(f"{source}: wpa={wpa} wpa_key_mgmt={mgmt!r} is not one of the built-in profiles")
         c["security"] = profile
-        ciphers = conf.get("rsn_pairwise" if wpa >= 2 else "wpa_pairwise")
-        if ciphers:
-            try:
-                c["pairwise"] = tuple(CIPHER_NAMES[x] for x in ciphers.split())
-            except KeyError as exc:
-                raise BadInput(f"{source}: unknown cipher {exc.args[0]!r}") from None
+        # hostapd: wpa_pairwise defaults to TKIP, rsn_pairwise to wpa_pairwise
+        wpa_ciphers = _ciphers(conf.get("wpa_pairwise", "TKIP"), source)
+        rsn_ciphers = _ciphers(conf["rsn_pairwise"], source) if "rsn_pairwise" in conf else wpa_ciphers
+        if wpa == 3:
+            if 2 not in wpa_ciphers:
+                raise BadInput(f"{source}: wpa=3 (WPA+WPA2) is built with a TKIP group cipher: wpa_pairwise "
+                               "must include TKIP")
+            c["wpa_pairwise"] = wpa_ciphers
+        if wpa == 1 and "wpa_pairwise" in conf or wpa >= 2 and ("rsn_pairwise" in conf or "wpa_pairwise" in conf):
+            c["pairwise"] = wpa_ciphers if wpa == 1 else rsn_ciphers
     else:
         c["security"] = "wep" if "wep_key0" in conf else "open"
     if "ieee80211w" in conf:
