@@ -99,3 +99,25 @@ def test_send_bad_escape_exits_2(cli, text):
 def test_send_help_says_utf8_and_escapes(cli):
     out = " ".join(cli("tls", "connect", "--help").stdout.split())
     assert "UTF-8" in out and r"\xHH" in out
+
+
+@pytest.mark.parametrize("kind", ["x25519", "secp256r1"])
+def test_ephemeral_key_from_no_share_in_capture_exits_2(cli, shared, tmp_path, kind):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, x25519
+
+    private = x25519.X25519PrivateKey.generate() if kind == "x25519" else ec.generate_private_key(ec.SECP256R1())
+    path = tmp_path / "other.key"
+    path.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    base = shared("tls/illustrated-tls12")
+    run = cli("tls", "decode", str(base / "captures/capture.pcap"), "--ephemeral", str(path))
+    _one_line_error(run, 2, "matches no key share")
+    assert str(path) in run.stderr
+    # the right key beside it is not enough: every --ephemeral key must belong to the capture
+    run = cli("tls", "decode", str(base / "captures/capture.pcap"), "--ephemeral",
+              str(base / "files/client-ephemeral-private.key"), "--ephemeral", str(path))
+    _one_line_error(run, 2, "matches no key share")
+    good = cli("tls", "decode", str(base / "captures/capture.pcap"), "--ephemeral",
+               str(base / "files/server-ephemeral-private.key"))
+    assert good.exit_code == 0 and "status: decrypted" in good.stdout

@@ -70,6 +70,7 @@ class KeyMaterial:
     keylog: KeyLog | None = None
     server_key: object | None = None  # private key (RSA opens RSA key transport)
     ephemeral: list = field(default_factory=list)  # (EC)DHE private keys of either side
+    ephemeral_names: list[str] = field(default_factory=list)  # where each came from (for error messages)
 
 
 @dataclass
@@ -160,6 +161,14 @@ def _group_of(private):
     return GROUPS[{"secp256r1": 0x0017, "secp384r1": 0x0018}[private.curve.name]]
 
 
+def _public_of(private) -> bytes | None:
+    """The public value an ephemeral private key puts on the wire (None for a group TLS here does not use)."""
+    try:
+        return kx.ephemeral_from_private(_group_of(private), private).public
+    except (KeyError, AttributeError):
+        return None
+
+
 def _ext(msg, code: int):
     for ext in msg.extensions or []:
         if ext.type == code:
@@ -186,6 +195,7 @@ class _Observer:
         self.cert = None
         self.cert_matches_key: bool | None = None
         self.server_public = b""  # ECDHE shares
+        self.shares: set[bytes] = set()  # every (EC)DHE public value seen, either side (to check --ephemeral)
         self.group_code = -1
         self.client_shares: dict[int, bytes] = {}
         self.sec12: Tls12Secrets | None = None
@@ -289,6 +299,7 @@ class _Observer:
         share = _ext(msg, EXT_KEY_SHARE)
         for entry in share.value if share and isinstance(share.value, list) else []:
             self.client_shares[entry.group] = entry.key_exchange
+            self.shares.add(entry.key_exchange)
 
     def server_hello(self, sender, msg, before) -> None:
         if isinstance(msg, HelloRetryRequest):
@@ -324,6 +335,7 @@ class _Observer:
                 self.r.group = GROUPS[share.value.group].name if share.value.group in GROUPS else \
                     f"0x{share.value.group:04x}"
                 self.server_public = share.value.key_exchange
+                self.shares.add(self.server_public)
                 self.group_code = share.value.group
             self.encrypted = {"client": True, "server": True}
             self.start13()
@@ -353,6 +365,7 @@ class _Observer:
         self.r.group = GROUPS[msg.named_curve].name if msg.named_curve in GROUPS else f"0x{msg.named_curve:04x}"
         self.group_code = msg.named_curve
         self.server_public = msg.public
+        self.shares.add(msg.public)
         self._signature("ServerKeyExchange signature", msg.signature_scheme, msg.signature,
                         self.r.client_random + self.r.server_random + msg.params())
 
@@ -392,6 +405,7 @@ class _Observer:
                 pms = self.keys.keylog.rsa_pre_master(enc)
                 source = "key log (RSA line)" if pms else None
         else:
+            self.shares.add(msg.public)
             pms, source = self._ecdhe_secret(msg.public, self.server_public)
         session_hash = transcript_hash(suite.hash, self.transcript) if self.r.ems else None
         logged = self.keys.keylog.master_secret(cr) if self.keys.keylog else None
@@ -417,10 +431,9 @@ class _Observer:
     def _ecdhe_secret(self, client_public: bytes, server_public: bytes) -> tuple[bytes | None, str | None]:
         """The (EC)DHE shared secret from any given ephemeral private key that matches one side's share."""
         for private in self.keys.ephemeral:
-            try:
-                mine = kx.ephemeral_from_private(_group_of(private), private)
-            except (KeyError, AttributeError):
+            if _public_of(private) is None:
                 continue
+            mine = kx.ephemeral_from_private(_group_of(private), private)
             for side, own, peer in (("client", client_public, server_public), ("server", server_public,
                                                                                  client_public)):
                 if own and mine.public == own and peer:
@@ -568,7 +581,8 @@ def _is_tls(stream_start: bytes) -> bool:
         stream_start[5] == CLIENT_HELLO
 
 
-def _replay(conn: TcpConnection, keys: KeyMaterial) -> TlsConnection | None:
+def _replay(conn: TcpConnection, keys: KeyMaterial, shares: set[bytes]) -> TlsConnection | None:
+    """Replay one TCP connection (None when it is not TLS); adds the (EC)DHE public values it saw to `shares`."""
     if not _is_tls(conn.to_server.data()[:6]):
         if _is_tls(conn.to_client.data()[:6]):
             conn.swap()
@@ -591,6 +605,7 @@ def _replay(conn: TcpConnection, keys: KeyMaterial) -> TlsConnection | None:
             obs.note(f"{sender} stream ends inside a record ({len(buf.buffer)} bytes left over)")
     for frame, _, sender, rec in sorted(events, key=lambda e: (e[0], e[1])):
         obs.record(frame, sender, rec)
+    shares |= obs.shares
     return obs.finish()
 
 
@@ -600,7 +615,8 @@ def decode_capture(path: str | Path, keys: KeyMaterial | None = None, progress=N
     `progress(n_bytes)` is called as the file is read (for a progress bar)."""
     keys = keys or KeyMaterial()
     reasm = reassemble(path, progress)
-    conns = [c for c in (_replay(tcp, keys) for tcp in reasm.connections) if c is not None]
+    shares: set[bytes] = set()
+    conns = [c for c in (_replay(tcp, keys, shares) for tcp in reasm.connections) if c is not None]
     if not conns:
         raise BadInput(f"no TLS connection found in {path} ({reasm.packets} packets, "
                        f"{len(reasm.connections)} TCP connections)")
@@ -610,6 +626,11 @@ def decode_capture(path: str | Path, keys: KeyMaterial | None = None, progress=N
         if not matched and seen:
             raise BadInput("the server key (--key) does not belong to the certificate of any server in the "
                            f"capture ({'; '.join(seen)})")
+    for i, private in enumerate(keys.ephemeral):
+        if _public_of(private) not in shares:
+            name = keys.ephemeral_names[i] if i < len(keys.ephemeral_names) else f"number {i + 1}"
+            raise BadInput(f"the ephemeral key {name} (--ephemeral) matches no key share, ServerKeyExchange or "
+                           "ClientKeyExchange public key in the capture")
     if keys.keylog is not None and not any(keys.keylog.secrets_for(c.client_random) or c.key_source
                                            for c in conns):
         randoms = ", ".join(c.client_random.hex()[:16] + "..." for c in conns)
@@ -655,4 +676,5 @@ def load_key_material(keylog_path=None, key_path=None, ephemeral_paths=()) -> Ke
         if not isinstance(key, (x25519.X25519PrivateKey, ec.EllipticCurvePrivateKey)):
             raise BadInput(f"ephemeral key {p} is not an X25519 or EC private key")
         keys.ephemeral.append(key)
+        keys.ephemeral_names.append(str(p))
     return keys
