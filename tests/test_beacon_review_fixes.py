@@ -163,3 +163,15 @@ def test_mixed_mode_own_wpa_ciphers_round_trip_and_misuse():
         spec_from_hostapd(MIXED_CONF.replace("wpa_pairwise=TKIP", "wpa_pairwise=CCMP"))
     with pytest.raises(BadInput, match="wpa_pairwise is the WPA element's list"):
         resolve(BeaconSpec(security="wpa2-personal", wpa_pairwise=(2,)))
+
+
+# ---- 5. dissect --limit ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("limit", ["0", "-3"])
+def test_dissect_limit_below_1_is_refused(cli, limit):
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parent.parent / "captures/beacon/train-dtim3.pcap"
+    result = cli("beacon", "dissect", str(sample), "--limit", limit)
+    assert result.exit_code == 2 and result.stderr.strip() == f"error: --limit must be 1 or more, not {limit}"
+    assert len(dissect_file(sample, limit=2).beacons) == 2

@@ -446,7 +446,7 @@ def dissect(
     file: Annotated[Path, typer.Argument(help="A pcap/pcapng capture (radiotap, Prism, plain 802.11...).")],
     frame: Annotated[int | None, typer.Option(help="Only this frame number.")] = None,
     bssid: Annotated[str | None, typer.Option(help="Only beacons of this BSSID.")] = None,
-    limit: Annotated[int | None, typer.Option(help="Stop after this many beacons.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Stop after this many beacons (1 or more).")] = None,
     show_hex: Annotated[bool, typer.Option("--hex", help="Add an annotated hex dump per beacon.")] = False,
     all_bits: Annotated[bool, typer.Option("--all-bits", help="Show clear capability bits too.")] = False,
     as_json: JsonFlag = False,

@@ -353,6 +353,8 @@ def dissect_file(path: str | Path, frame: int | None = None, bssid: str | None =
                  limit: int | None = None, progress=None) -> Dissection:
     from protolab.capture.reader import open_capture
 
+    if limit is not None and limit < 1:
+        raise BadInput(f"--limit must be 1 or more, not {limit}")
     result = Dissection(str(path))
     want_bssid = bssid.lower() if bssid else None
     with open_capture(path, progress=progress) as cap:
