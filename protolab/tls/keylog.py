@@ -2,7 +2,8 @@
 
 One secret per line: `LABEL <client_random hex> <secret hex>`, except `RSA <first 8 bytes of the encrypted
 pre-master hex> <pre-master hex>`. `#` starts a comment. TLS 1.2 logs CLIENT_RANDOM (the master secret);
-TLS 1.3 logs the traffic secrets under the labels in TLS13_LABELS.
+TLS 1.3 logs the traffic secrets under the labels in TLS13_LABELS. A line of a known label whose fields have
+the wrong length (LENGTHS) or are not hex is an error naming the line; other lines are skipped.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ TLS13_LABELS = {
     "EARLY_EXPORTER_SECRET": "early_exporter_master_secret",
 }
 KNOWN_LABELS = {CLIENT_RANDOM, RSA, *TLS13_LABELS}
+# label -> (what the second field is, its length; the secret's possible lengths). A TLS 1.3 secret is one hash
+# long (SHA-256: 32, SHA-384: 48); the TLS 1.2 master secret and the RSA pre-master secret are 48 bytes.
+LENGTHS = {CLIENT_RANDOM: ("client random", 32, (48,)), RSA: ("encrypted pre-master prefix", 8, (48,)),
+           **{label: ("client random", 32, (32, 48)) for label in TLS13_LABELS}}
 
 
 @dataclass(frozen=True)
@@ -68,14 +73,36 @@ class KeyLog:
         Path(path).write_text(self.text())
 
 
+def _check_line(parts: list[str]) -> str | None:
+    """What is wrong with a line of a known label (None: nothing)."""
+    what, key_len, secret_lens = LENGTHS[parts[0]]
+    if len(parts) != 3:
+        return f"{parts[0]} takes 2 fields, got {len(parts) - 1}"
+    try:
+        key, secret = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+    except ValueError:
+        return f"{parts[0]} fields are not hex"
+    if len(key) != key_len:
+        return f"{parts[0]} {what} is {len(key)} bytes, not {key_len}"
+    if len(secret) not in secret_lens:
+        return f"{parts[0]} secret is {len(secret)} bytes, not {' or '.join(map(str, secret_lens))}"
+    return None
+
+
 def parse_keylog(text: str, source: str = "key log") -> KeyLog:
-    """Parse key log text; unknown labels are kept (Wireshark ignores them too); BadInput when no line parses."""
+    """Parse key log text; BadInput when no line parses, or naming the line where a known label's fields are
+    malformed (wrong length or not hex: a damaged secret would only make every record look tampered with).
+    Lines with other labels or no label are skipped and counted (Wireshark ignores them too)."""
     log = KeyLog()
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         parts = line.split()
+        if parts[0] in LENGTHS:
+            problem = _check_line(parts)
+            if problem:
+                raise BadInput(f"{source} line {number}: {problem}")
         try:
             if len(parts) != 3:
                 raise ValueError
