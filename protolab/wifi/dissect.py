@@ -25,7 +25,7 @@ from protolab.annotate import FieldSpan
 from protolab.errors import BadInput
 from protolab.wifi.elements import ElementKind, kind_of
 from protolab.wifi.fixedfields import CAPABILITY_BITS, FIXED_FIELDS, HEADER_FIELDS, RADIO_FIELDS
-from protolab.wifi.frames import BODY_START, HEADER_LEN, classify, mac, ssid_display
+from protolab.wifi.frames import BODY_START, HEADER_LEN, HTC_LEN, classify, htc_len, mac, ssid_display
 from protolab.wifi.meanings import HE_TOP, MEANINGS, VHT_TOP, mcs_map_from_list, mcs_map_text
 from protolab.wifi.roles import DISCOVERY
 
@@ -258,8 +258,13 @@ def _radio_fields(rt, frame: bytes = b"", fcs: bytes = b"") -> list[Field]:
 
 def _header_fields(frame: bytes) -> list[Field]:
     seq = frame[22] | frame[23] << 8
-    return [*_header_before_sequence(frame[:22]),
-            Field("sequence", seq >> 4, HEADER_FIELDS["sequence"].role, f"sequence {seq >> 4}, fragment {seq & 15}")]
+    out = [*_header_before_sequence(frame[:22]),
+           Field("sequence", seq >> 4, HEADER_FIELDS["sequence"].role, f"sequence {seq >> 4}, fragment {seq & 15}")]
+    if htc_len(frame):
+        htc = frame[HEADER_LEN:HEADER_LEN + HTC_LEN]
+        out.append(Field("ht control", htc.hex(), HEADER_FIELDS["ht control"].role,
+                         f"0x{int.from_bytes(htc, 'little'):08x}" if len(htc) == HTC_LEN else "cut short"))
+    return out
 
 
 @functools.lru_cache(maxsize=1024)
@@ -288,7 +293,8 @@ def uptime_text(tsf_us: int) -> str:
 def _fixed_fields(frame: bytes) -> list[Field]:
     from protolab.wifi.layers import Dot11BeaconNamed
 
-    fixed = Dot11BeaconNamed(frame[HEADER_LEN:BODY_START])
+    start = HEADER_LEN + htc_len(frame)
+    fixed = Dot11BeaconNamed(frame[start:start + BODY_START - HEADER_LEN])
     cap = int(fixed.cap)
     interval = int(fixed.beacon_interval)
     out = [Field("timestamp", int(fixed.timestamp), FIXED_FIELDS["timestamp"].role,
@@ -300,10 +306,11 @@ def _fixed_fields(frame: bytes) -> list[Field]:
     return out
 
 
-# Where each header and fixed field sits in the frame: (offset, length).
+# Where each header and fixed field sits in the frame: (offset, length); the fixed fields move 4 bytes on
+# behind an HT Control field.
 FIELD_PLACES = {"frame control": (0, 2), "duration": (2, 2), "receiver": (4, 6), "transmitter": (10, 6),
-                "bssid": (16, 6), "sequence": (22, 2), "timestamp": (24, 8), "beacon interval": (32, 2),
-                "capabilities": (34, 2)}
+                "bssid": (16, 6), "sequence": (22, 2), "ht control": (24, 4), "timestamp": (24, 8),
+                "beacon interval": (32, 2), "capabilities": (34, 2)}
 
 
 def field_spans(beacon: Beacon, width: int = 40) -> list[FieldSpan]:
@@ -312,9 +319,12 @@ def field_spans(beacon: Beacon, width: int = 40) -> list[FieldSpan]:
     def short(text: str) -> str:
         return text if len(text) <= width else text[:width - 1] + "…"
 
-    spans = [FieldSpan(*FIELD_PLACES[f.name], f.name, f"{short(f.shown)} ({f.role})")
+    shift = htc_len(beacon.raw)
+    places = {**FIELD_PLACES, **{f.name: (FIELD_PLACES[f.name][0] + shift, FIELD_PLACES[f.name][1])
+                                 for f in beacon.fixed if f.name in FIELD_PLACES}}
+    spans = [FieldSpan(*places[f.name], f.name, f"{short(f.shown)} ({f.role})")
              for f in (*beacon.header, *beacon.fixed)
-             if f.name in FIELD_PLACES and sum(FIELD_PLACES[f.name]) <= beacon.length]
+             if f.name in places and sum(places[f.name]) <= beacon.length]
     for e in beacon.elements:
         value = "MALFORMED" if e.malformed else (e.fields[0].shown if e.id == 0 and e.fields else "")
         spans.append(FieldSpan(e.offset, min(2 + e.length, beacon.length - e.offset), e.name,
@@ -330,11 +340,12 @@ def dissect_frame(frame: bytes, number: int = 1, time_ns: int = 0, radiotap=None
         beacon.header = [Field("frame control", frame[:2].hex(), DISCOVERY, "header cut short")]
         return beacon
     beacon.header = _header_fields(frame)
-    if len(frame) < BODY_START:
+    body_start = BODY_START + htc_len(frame)
+    if len(frame) < body_start:
         beacon.malformed = True
         return beacon
     beacon.fixed = _fixed_fields(frame)
-    for offset, eid, length, past in split_elements(frame):
+    for offset, eid, length, past in split_elements(frame, body_start):
         body = frame[offset + 2:offset + 2 + length]
         if past:
             kind = kind_of(eid, body)

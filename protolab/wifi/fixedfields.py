@@ -53,6 +53,8 @@ HEADER_FIELDS: dict[str, FieldInfo] = {f.name: f for f in [
     FieldInfo("transmitter", DISCOVERY, "addr2: the AP's radio"),
     FieldInfo("bssid", DISCOVERY, "addr3: the BSS identifier (the AP's MAC for its network)"),
     FieldInfo("sequence", DISCOVERY, "sequence number (12 bits) and fragment number (4 bits)"),
+    FieldInfo("ht control", COMPATIBILITY, "+HTC: 4 bytes of HT/VHT/HE link adaptation, present when the "
+              "frame control Order bit is set"),
 ]}
 
 FIXED_FIELDS: dict[str, FieldInfo] = {f.name: f for f in [

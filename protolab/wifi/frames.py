@@ -15,6 +15,14 @@ from protolab.capture.radiotap import Radiotap
 HEADER_LEN = 24
 FIXED_LEN = 12
 BODY_START = HEADER_LEN + FIXED_LEN
+ORDER_FLAG = 0x80  # frame control flags bit 7: in a management frame, +HTC (802.11n/ac and later)
+HTC_LEN = 4
+
+
+def htc_len(frame) -> int:
+    """4 when the Order bit says a 4-byte HT Control field follows the sequence control (tshark then reads
+    the fixed fields and elements after it), else 0."""
+    return HTC_LEN if len(frame) > 1 and frame[1] & ORDER_FLAG else 0
 
 
 @dataclass

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from protolab.capture.linklayer import locate
 from protolab.wifi.elements import digest_elements, make_template
-from protolab.wifi.frames import BODY_START, mac, ssid_display
+from protolab.wifi.frames import BODY_START, HTC_LEN, ORDER_FLAG, htc_len, mac, ssid_display
 from protolab.wifi.meanings import vht_width
 from protolab.wifi.radiofast import Radio, RadioLayouts
 from protolab.wifi.roles import COMPATIBILITY, DISCOVERY, POWER_SAVE, ROAMING, SECURITY, TIME_SYNC
@@ -253,9 +253,10 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
                 not_counted[what] = not_counted.get(what, 0) + 1
                 continue
             beacons += 1
-            if end - offset >= BODY_START:  # slices of the record: no copy of the whole frame
+            body_start = BODY_START + HTC_LEN if data[offset + 1] & ORDER_FLAG else BODY_START  # +HTC
+            if end - offset >= body_start:  # slices of the record: no copy of the whole frame
                 bssid = data[offset + 16:offset + 22]
-                body = data[offset + BODY_START:end]
+                body = data[offset + body_start:end]
             else:
                 bssid, body = data[offset:end][16:22], None
             net = get_net(bssid)
@@ -269,7 +270,7 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
                     template = net.template
                     s = template.match(body) if template is not None else None
                     if s is None:
-                        s = digest_elements(data[offset:end], BODY_START)
+                        s = digest_elements(data[offset:end], body_start)
                         if net.count:  # an AP seen before whose body changed: template it (not a one-off)
                             net.template = make_template(body, s)
                     if len(digests) >= MAX_DIGESTS:
@@ -315,16 +316,17 @@ def _median_bucket(counts: dict[int, int]) -> float:
 
 
 def _row(pkt, frame: bytes, s: dict, rt) -> BeaconRow:
-    full = len(frame) >= BODY_START
+    o = htc_len(frame)  # the fixed fields sit behind an HT Control field when there is one
+    full = len(frame) >= BODY_START + o
     return BeaconRow(
         frame=pkt.number, time_ns=pkt.timestamp_ns, bssid=mac(frame[16:22]) if len(frame) >= 22 else "",
         ssid=s["ssid"].hex() if "ssid" in s else "", channel=channel_of(s, rt),
         frequency=rt.freq_mhz if rt is not None else None, band=(rt.band if rt is not None else None)
         or _band_of_channel(s), signal_dbm=rt.signal_dbm if rt is not None else None,
-        tsf=int.from_bytes(frame[24:32], "little") if full else 0,
-        beacon_interval=frame[32] | frame[33] << 8 if full else 0,
-        capabilities=frame[34] | frame[35] << 8 if full else 0,
-        privacy=bool(full and frame[34] & 0x10), dtim_count=s.get("dtim_count"), dtim_period=s.get("dtim_period"),
+        tsf=int.from_bytes(frame[24 + o:32 + o], "little") if full else 0,
+        beacon_interval=frame[32 + o] | frame[33 + o] << 8 if full else 0,
+        capabilities=frame[34 + o] | frame[35 + o] << 8 if full else 0,
+        privacy=bool(full and frame[34 + o] & 0x10), dtim_count=s.get("dtim_count"), dtim_period=s.get("dtim_period"),
         country=s.get("country"), rsn=s.get("rsn"), wpa=s.get("wpa"), wfa_types=list(s.get("wfa_types", ())),
         ht="ht_cap" in s, vht="vht_cap" in s, he=bool(s.get("he")), mdid=s.get("mdid"),
         elements=list(s["ids"]), ext_elements=list(s["ext_ids"]), malformed=s["malformed"])
@@ -335,11 +337,12 @@ def _finish(net: _Bss) -> BssRow:
     # as beacons, and the digest is ten times the size of the frame
     data, offset, end, radio = net.record
     frame = data[offset:end]
-    s = digest_elements(frame, BODY_START) if len(frame) >= BODY_START else {"ids": [], "ext_ids": []}
+    o = htc_len(frame)
+    full = len(frame) >= BODY_START + o
+    s = digest_elements(frame, BODY_START + o) if full else {"ids": [], "ext_ids": []}
     band = (radio.band if radio is not None else None) or _band_of_channel(s)
-    full = len(frame) >= BODY_START
-    interval = frame[32] | frame[33] << 8 if full else 0
-    cap = frame[34] | frame[35] << 8 if full else 0
+    interval = frame[32 + o] | frame[33 + o] << 8 if full else 0
+    cap = frame[34 + o] | frame[35 + o] << 8 if full else 0
     privacy = bool(cap & 0x10)
     enc, cipher, auth, mfp = security_columns(s, privacy)
     phy, width = phy_and_width(s, band)
