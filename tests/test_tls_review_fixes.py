@@ -153,3 +153,20 @@ def test_keylog_short_master_secret_exits_2_not_tampering(cli, shared, tmp_path)
     (tmp_path / "short.keylog").write_text(f"# one byte short\n{label} {random_hex} {master[:-2]}\n")
     run = cli("tls", "decode", str(base / "tls12-ecdhe.pcap"), "--keylog", str(tmp_path / "short.keylog"))
     _one_line_error(run, 2, "short.keylog line 2: CLIENT_RANDOM secret is 47 bytes, not 48")
+
+
+@pytest.mark.parametrize("args, needle", [
+    (("--version", "1.3", "--kx", "rsa"), "TLS 1.3 has no RSA key transport"),
+    (("--kx", "rsa", "--suite", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"), "uses ECDHE key exchange, not RSA"),
+    (("--keylog", "/nonexistent/dir/k"), "cannot write /nonexistent/dir/k"),
+])
+def test_serve_rejects_contradictions_before_listening(cli, args, needle):
+    run = cli("tls", "serve", "--port", "0", "--timeout", "5", *args)
+    _one_line_error(run, 2, needle)
+    assert "listening" not in run.stdout + run.stderr
+
+
+def test_connect_unwritable_keylog_fails_before_connecting(cli):
+    # port 1 on 127.0.0.1 refuses: the key log path must be the error, found before any connection attempt
+    _one_line_error(cli("tls", "connect", "127.0.0.1:1", "--keylog", "/nonexistent/dir/k", "--timeout", "1"), 2,
+                    "cannot write /nonexistent/dir/k")

@@ -153,6 +153,7 @@ def _identity(cert: Path | None, key: Path | None, kind: str = "rsa"):
 
 
 def _write_keylog(path: Path, text: str) -> None:
+    """Write the key log; called once with "" before any network use, so a bad path fails up front."""
     from protolab.errors import BadInput
 
     try:
@@ -165,11 +166,16 @@ def _suites(names: list[str] | None, versions: list[int], kx: str | None = None)
     from protolab.errors import BadInput
     from protolab.tls.suites import lookup_suite, suites_for
 
+    if kx == "rsa" and 0x0303 not in versions:
+        raise BadInput("TLS 1.3 has no RSA key transport: every TLS 1.3 handshake is (EC)DHE")
     if names:
         chosen = [lookup_suite(n) for item in names for n in item.split(",") if n.strip()]
         bad = [s.name for s in chosen if s.version not in versions]
         if bad:
             raise BadInput(f"{', '.join(bad)} does not belong to the chosen TLS version")
+        other_kx = [s for s in chosen if kx and s.kx and s.kx != kx]
+        if other_kx:
+            raise BadInput(f"{other_kx[0].name} uses {other_kx[0].kx.upper()} key exchange, not {kx.upper()}")
         return chosen
     # Default preference: TLS 1.3, then forward secrecy (ECDHE) before RSA transport, AEAD before CBC.
     return [s for v in sorted(versions, reverse=True)
@@ -314,6 +320,8 @@ def connect(
             anchors = x509.load_pem_x509_certificates(ca.read_bytes())
         except ValueError:
             raise BadInput(f"{ca} holds no PEM certificate") from None
+    if keylog is not None:
+        _write_keylog(keylog, "")
     request = (_send_bytes(send) if send is not None else
                f"GET / HTTP/1.1\r\nHost: {servername or host}\r\nConnection: close\r\n\r\n".encode())
     config = Config(versions=versions, suites=_suites(suite, versions), groups=_groups(groups), ems=ems,
@@ -365,6 +373,8 @@ def serve(
     identity = _identity(cert, key, "ecdsa" if kinds == {"ecdsa"} else "rsa")
     config = Config(versions=versions, suites=suites, groups=_groups(groups), ems=ems, identity=identity,
                     seed=seed)
+    if keylog is not None:
+        _write_keylog(keylog, "")
     sock = listen(port, host)
     sys.stderr.write(f"listening on {host}:{sock.getsockname()[1]} ({count or 'any number of'} connection(s))\n")
     sys.stderr.flush()
