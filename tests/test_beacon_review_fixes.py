@@ -210,3 +210,27 @@ def test_order_bit_ht_control_is_skipped_like_tshark(tmp_path, tool):
     (net,) = survey.networks
     assert (net.ssid, net.interval_tu, net.malformed, net.phy) == ("htc-ap", 200, 0, "ac")
     assert survey.rows[0].tsf == beacon.value("fixed", "timestamp")
+
+
+# ---- 6b. 2.4 GHz channel 14: DSSS/CCK only ----------------------------------------------------------
+
+def test_channel_14_builds_dsss_only(tmp_path, tool, cli):
+    path = tmp_path / "c14.pcap"
+    assert cli("beacon", "build", "--band", "2.4", "--channel", "14", "-o", str(path)).exit_code == 0
+    fields = ["wlan_radio.channel", "wlan.supported_rates", "wlan.extended_supported_rates", "wlan.ht.capabilities",
+              "wlan.erp_info", "radiotap.datarate", "_ws.expert.message"]
+    (row,) = _tshark_fields(tool("tshark"), path, *fields)
+    assert row == ["14", "0x82,0x84,0x8b,0x96", "", "", "", "1", ""]
+
+
+@pytest.mark.parametrize("args", [["--ht"], ["--width", "40"], ["--rates", "1,2,6"], ["--vht"]])
+def test_channel_14_refuses_ofdm_and_ht(cli, tmp_path, args):
+    result = cli("beacon", "build", "--band", "2.4", "--channel", "14", *args, "-o", str(tmp_path / "x.pcap"))
+    assert result.exit_code == 2 and "channel 14 is DSSS/CCK only" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    with pytest.raises(BadInput, match="channel 14"):
+        spec_from_hostapd_resolved("interface=w\nssid=j\nchannel=14\nieee80211n=1\n")
+
+
+def spec_from_hostapd_resolved(text: str):
+    return resolve(spec_from_hostapd(text))

@@ -80,7 +80,7 @@ class BeaconSpec:
     spectrum_mgmt: bool = False        # 802.11h: capability bit + power constraint element
     power_constraint: int | None = None
     bss_load: tuple[int, int, int] | None = None  # stations, channel utilisation /255, admission capacity
-    ht: bool = True
+    ht: bool | None = None             # None: yes, except on 2.4 GHz channel 14 (DSSS/CCK only)
     vht: bool = False
     he: bool = False
     wmm: bool = True
@@ -163,6 +163,7 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
         spec = dataclasses.replace(spec, channel=DEFAULT_CHANNEL[spec.band])
     if not valid_channel(spec.band, spec.channel):
         raise BadInput(f"channel {spec.channel} is not a {spec.band} GHz channel ({CHANNELS_TEXT[spec.band]})")
+    spec = _check_channel_14(spec)
     if len(spec.ssid) > 32:
         raise BadInput(f"SSID is {len(spec.ssid)} bytes; at most 32")
     if spec.hidden not in HIDDEN:
@@ -261,6 +262,23 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
     changes["country_triplets"] = () if triplets == bp.default_triplets(spec.band, spec.country) else triplets
     changes["wmm_ac"] = bp.canonical_wmm(bp.effective_rates(spec.band, rates, basic)[0], spec.wmm_ac or {})
     return dataclasses.replace(spec, **changes)
+
+
+def _check_channel_14(spec: BeaconSpec) -> BeaconSpec:
+    """2.4 GHz channel 14 (Japan) allows only DSSS/CCK: no OFDM rates, no HT/VHT/HE, 20 MHz. Fills the
+    default HT (on everywhere else) and the rates (1, 2, 5.5, 11 Mb/s) there."""
+    from protolab.wifi.bss_params import DSSS_RATES
+
+    if not (spec.band == "2.4" and spec.channel == 14):
+        return dataclasses.replace(spec, ht=True) if spec.ht is None else spec
+    refused = [what for what, on in (("HT", spec.ht), ("VHT", spec.vht), ("HE", spec.he),
+                                     (f"{spec.width} MHz", spec.width != 20)) if on]
+    ofdm = [r for r in (*spec.rates, *spec.basic_rates) if float(r) not in DSSS_RATES]
+    if refused or ofdm:
+        what = ", ".join(refused) or f"rate {ofdm[0]:g} Mb/s"
+        raise BadInput(f"2.4 GHz channel 14 is DSSS/CCK only (Japan, 802.11b): {what} not allowed there "
+                       "(20 MHz, rates 1, 2, 5.5, 11 Mb/s)")
+    return dataclasses.replace(spec, ht=False, rates=spec.rates or DSSS_RATES)
 
 
 def _check_secondary(spec: BeaconSpec) -> str:
