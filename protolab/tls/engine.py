@@ -416,19 +416,24 @@ class Endpoint:
 
     # ---- helpers -----------------------------------------------------------------------------------
     def _sealed_spans(self, p) -> list:
-        """Spans of a protected record: header, explicit nonce/IV, ciphertext, tag."""
+        """Spans of a protected record: header, GCM explicit nonce or CBC IV, ciphertext, tag."""
         from protolab.annotate import FieldSpan
 
         rec = Record(p.record[0], int.from_bytes(p.record[1:3], "big"), p.record[5:])
         spans = header_spans(rec)
         frag_len, pos = len(rec.fragment), 5
         explicit = self.suite.record_iv_len if self.version == m.TLS12 else 0
-        if explicit:
-            spans.append(FieldSpan(pos, explicit, "explicit nonce/IV", "sent in clear; part of the nonce"))
-            pos += explicit
+        if explicit and self.suite.aead:  # GCM: the explicit half of the AEAD nonce
+            spans.append(FieldSpan(pos, explicit, "explicit nonce", "sent in clear; after the implicit "
+                                   "write IV from the key block it makes the AEAD nonce"))
+        elif explicit:  # CBC: no nonce at all, this is the whole IV of the record (RFC 5246 6.2.3.2)
+            spans.append(FieldSpan(pos, explicit, "IV", "sent in clear; the record's whole CBC IV, random per "
+                                   "record"))
+        pos += explicit
         tag = len(p.tag) if p.record.endswith(p.tag) and p.tag else 0
-        spans.append(FieldSpan(pos, 5 + frag_len - pos - tag, "encrypted data" if explicit or self.version == m.TLS12
-                               else "encrypted data + inner content type"))
+        inner = ("encrypted data + MAC + padding" if not self.suite.aead else "encrypted data"
+                 if self.version == m.TLS12 else "encrypted data + inner content type")
+        spans.append(FieldSpan(pos, 5 + frag_len - pos - tag, inner))
         if tag:
             spans.append(FieldSpan(5 + frag_len - tag, tag, "authentication tag"))
         return spans
