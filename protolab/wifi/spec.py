@@ -448,10 +448,14 @@ def spec_from_toml(path: Path) -> BeaconSpec:
     return spec_from_mapping(data.get("beacon", data))
 
 
+# hostapd's centre channel indexes: seg0 is the centre of the whole channel, seg1 that of 80+80's second part
+CENTRE_KEYS = ("vht_oper_centr_freq_seg0_idx", "he_oper_centr_freq_seg0_idx")
+SEG1_KEYS = ("vht_oper_centr_freq_seg1_idx", "he_oper_centr_freq_seg1_idx")
 HOSTAPD_KEYS = ("ssid", "ssid2", "hw_mode", "channel", "op_class", "beacon_int", "dtim_period",
                 "ignore_broadcast_ssid", "country_code", "ieee80211d", "ieee80211h", "wpa", "wpa_key_mgmt",
                 "rsn_pairwise", "wpa_pairwise", "ieee80211w", "sae_require_mfp", "ieee80211n", "ieee80211ac",
-                "ieee80211ax", "ht_capab", "vht_oper_chwidth", "he_oper_chwidth", "wmm_enabled",
+                "ieee80211ax", "ht_capab", "vht_oper_chwidth", "he_oper_chwidth", *CENTRE_KEYS, *SEG1_KEYS,
+                "wmm_enabled",
                 "mobility_domain", "rrm_neighbor_report", "bss_transition", "bssid", "wep_key0", "interface",
                 "driver", "wpa_passphrase", "sae_password", "auth_algs", "uapsd_advertisement_enabled",
                 "local_pwr_constraint", "vendor_elements", "supported_rates", "basic_rates",
@@ -462,6 +466,26 @@ HOSTAPD_WMM = {"aifs": "aifsn", "cwmin": "cwmin", "cwmax": "cwmax", "txop_limit"
 # hostapd's wpa_key_mgmt (sorted, space-separated) + wpa= -> our profile
 KEY_MGMT_PROFILES = {(p.hostapd[0], " ".join(sorted(p.hostapd[1].split()))): p.name
                      for p in PROFILES.values() if p.hostapd[0]}
+
+
+def _check_centre_keys(conf: dict, source: str, band: str, channel: int, width: int, secondary: str) -> None:
+    """The centre channel keys must say what beacon build computes from the channel and width (0 is
+    accepted for 20/40 MHz, where hostapd ignores them); 80+80 MHz (a non-zero seg1) is not built."""
+    from protolab.wifi.channels import center_channel, secondary_above
+
+    if band == "2.4" and width == 40:  # either side of the primary: the HT40+/- choice
+        centre = channel + (2 if (secondary == "above" if secondary else secondary_above(band, channel)) else -2)
+    else:
+        centre = center_channel(band, channel, width)
+    for key in CENTRE_KEYS:
+        if key in conf:
+            value = _int(conf[key], key)
+            if value != centre and not (value == 0 and width <= 40):
+                raise BadInput(f"{source}: {key}={value} disagrees with channel {channel} at {width} MHz, "
+                               f"whose centre is channel {centre}")
+    for key in SEG1_KEYS:
+        if key in conf and _int(conf[key], key) != 0:
+            raise BadInput(f"{source}: {key}={conf[key]}: 80+80 MHz is not built (leave it 0)")
 
 
 def _ciphers(text: str, source: str) -> tuple[int, ...]:
@@ -564,6 +588,7 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
         if key in conf:  # 0: 20/40 MHz as ht_capab says, 1: 80, 2: 160 (3, 80+80, is not built)
             width = _choice(conf, key, {"0": width, "1": 80, "2": 160}, "0")
     c["width"] = width
+    _check_centre_keys(conf, source, band, channel or DEFAULT_CHANNEL[band], width, c.get("secondary", ""))
     if "wmm_enabled" in conf:
         c["wmm"] = _bool(conf["wmm_enabled"], "wmm_enabled")
     c["uapsd"] = _bool(conf.get("uapsd_advertisement_enabled", "0"), "uapsd_advertisement_enabled")
