@@ -12,7 +12,8 @@ wrapper on the hot path. Faults therefore act on the messages where they are:
 - when a partition starts or a process crashes, ``purge`` removes the messages already in flight
   on the links concerned (a crashed process's own unsent output dies with it too);
 - a pause (GC-style stall) moves the messages waiting for the paused process to the end of the
-  pause, and links into it deliver no earlier than that, so order is kept.
+  pause, and links into it deliver no earlier than that, so order is kept: the links that exist
+  when it starts get ``last`` = its end, a link created during it starts there (``link``).
 A link whose state is plain (not blocked, no loss, uniform jitter, destination up, no tracing)
 has ``fast`` set and takes the short path. Partitions are sets of blocked (source host,
 destination host) pairs: endpoints on the same host always reach each other. When ``trace`` is
@@ -94,6 +95,9 @@ class Network:
         if link is None:
             link = self.links[key] = Link(src, dst, self.spec_for(src.host, dst.host))
             link.blocked = (src.host, dst.host) in self.blocked
+            # a link first used while its destination is paused delivers no earlier than the pause's end,
+            # like the links that existed when the pause began (see ``paused``)
+            link.last = dst.paused_until
             self._refresh(link)
         return link
 
@@ -188,9 +192,11 @@ class Network:
         self.purge(lambda link: link.src is node or link.dst is node)
 
     def paused(self, node, until: float) -> None:
-        """Messages for a paused process wait until the pause ends, in their order."""
+        """Messages for a paused process, and its own timers, wait until the pause ends, in their order
+        (a timer is a tuple without a link whose callback is a method of the process)."""
         heap = self._heap
-        waiting = sorted(e for e in heap if e[4] is not None and e[4].dst is node and e[0] < until)
+        waiting = sorted(e for e in heap if e[0] < until and (
+            e[4].dst is node if e[4] is not None else getattr(e[2], "__self__", None) is node))
         if waiting:
             ids = {id(e) for e in waiting}
             kept = [e for e in heap if id(e) not in ids]

@@ -225,8 +225,9 @@ class Simulation:
                     self.event("nemesis", "restart", ep.name)
                     self._close_crash(ep.name, now)
                 elif kind == "pause":
-                    ep.paused_until = fault.until
-                    self.net.paused(ep, fault.until)
+                    ep.paused_until = max(ep.paused_until, fault.until)  # overlapping pauses: the later end
+                    ep.pausing(ep.paused_until)
+                    self.net.paused(ep, ep.paused_until)
                     self.event("nemesis", "pause", f"{ep.name} for {fault.until - now:g}s")
                     self.fault_log.append(("pause", ep.name, now, fault.until))
                 elif kind == "skew":

@@ -79,6 +79,9 @@ class Endpoint:
     def replace_empty(self) -> None:
         """Replaced by a fresh, empty node (the supervisor's ``replace``); kinds that allow it override."""
 
+    def pausing(self, until: float) -> None:
+        """A pause until ``until`` begins (the network then defers this process's messages and timers)."""
+
     def on_crash(self) -> None:
         pass
 

@@ -58,6 +58,13 @@ class Client(Endpoint):
         if self.sim.scenario.final_reads:
             self.kernel.at(self.sim.scenario.end_time() - FINAL_READ_LEAD, self.final_reads)
 
+    def pausing(self, until: float) -> None:
+        """A stalled client issues nothing; afterwards it resumes its rate from the pause's end (the
+        due tick is deferred to ``until`` with the other timers, so the schedule shifts to match)."""
+        due = self._start + self.issued * self.interval
+        if self.issued < self._writes and due < until:
+            self._start += until - due
+
     def retarget(self, node: Endpoint | None) -> None:
         self.target = node
         self._link = self.net.link(self, node) if node is not None else None
@@ -107,7 +114,7 @@ class Client(Endpoint):
             self._no_target(READ)
         self.issued += 1
         if self.issued < self._writes:
-            heappush(self._heap, (self.spec.start + self.issued * self.interval, next(self._seq), self.tick_mixed,
+            heappush(self._heap, (self._start + self.issued * self.interval, next(self._seq), self.tick_mixed,
                                   None, None))
 
     def _no_target(self, f: str) -> None:
