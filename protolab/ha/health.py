@@ -7,8 +7,8 @@ Theory of operation
 Nodes send a heartbeat every ``heartbeat`` seconds; each takes ``latency`` plus a jitter draw
 (exponential with mean ``jitter``) to reach the monitor (seeded). Faults: a GC-style ``pause``
 (no heartbeats, the node is alive: suspecting it is a *false* suspicion) and a ``crash`` (a real
-failure: the time to suspect it is the *detection time*). The arrival trace is made once and every
-detector reads the same trace, so the sweep compares like with like:
+failure: the time to suspect it is the *detection time*). Every detector setting reads the same
+seeded heartbeats, so the sweep compares like with like:
 
 - ``timeout``: suspect when nothing arrived for ``timeout`` seconds.
 - ``phi-accrual`` (Hayashibara et al., as Akka and Cassandra use it): from the recent inter-arrival
@@ -18,12 +18,18 @@ detector reads the same trace, so the sweep compares like with like:
 The monitor evaluates its detector every 10 ms. A recovery supervisor acts on suspicions:
 ``restart`` (the process is restarted: ``restart_time``) or ``replace`` (a new node is provisioned
 and resynced as a replica: ``replace_time``); a false suspicion acted on kills a healthy node
-(the supervisor's own outage). Node availability = time up / run time; MTTR = detection + repair.
+(the supervisor's own outage). Node, detector and supervisor run as one event sequence per node
+(``run_node``): the new incarnation heartbeats again, the detector starts a fresh history for it
+and the suspicion ends when its first heartbeat arrives, so the suspicion windows, outages,
+availability and MTTR all come from the same events. Node availability = time up / run time;
+MTTR = detection + repair. The sweep runs each detector setting without the supervisor on the
+same raw heartbeats (each node's network jitter has its own seeded stream).
 The membership store part reuses the replication lab's Raft peer under a partition.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
 import re
@@ -87,6 +93,20 @@ class HealthSpec:
         return (self._node(m.group(1), f"--pause {text!r}"), parse_duration(m.group(2), "--pause time"),
                 parse_duration(m.group(3), "--pause length"))
 
+    def pause_spans(self) -> dict[str, list[tuple[float, float]]]:
+        spans: dict[str, list[tuple[float, float]]] = {}
+        for p in self.pauses:
+            n, at, length = self.parse_pause(p)
+            spans.setdefault(n, []).append((at, at + length))
+        return spans
+
+    def crash_times(self) -> dict[str, list[float]]:
+        times: dict[str, list[float]] = {}
+        for c in self.crashes:
+            n, at = self.parse_crash(c)
+            times.setdefault(n, []).append(at)
+        return times
+
     def parse_crash(self, text: str) -> tuple[str, float]:
         m = _CRASH.match(" ".join(text.split()))
         if not m:
@@ -148,91 +168,134 @@ class HealthResult:
     outages: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # node -> down spans
 
 
-def arrivals(spec: HealthSpec) -> tuple[dict[str, list[float]], dict[str, float]]:
-    """Heartbeat arrival times at the monitor per node, and the crash time of crashed nodes."""
-    rng = random.Random(f"health-{spec.seed}")
-    pauses: dict[str, list[tuple[float, float]]] = {}
-    for p in spec.pauses:
-        n, at, length = spec.parse_pause(p)
-        pauses.setdefault(n, []).append((at, at + length))
-    crashed = {}
-    for c in spec.crashes:
-        n, at = spec.parse_crash(c)
-        crashed[n] = min(at, crashed.get(n, math.inf))
-    out = {}
-    for i in range(1, spec.nodes + 1):
-        name = f"n{i}"
-        t = spec.heartbeat * rng.random()
-        times = []
-        while t < spec.duration and t < crashed.get(name, math.inf):
-            stalled = next((e for s, e in pauses.get(name, ()) if s <= t < e), None)
-            if stalled is not None:
-                t = stalled  # the heartbeat thread resumes when the pause ends
-            times.append(t + spec.latency + (rng.expovariate(1 / spec.jitter) if spec.jitter > 0 else 0.0))
-            t += spec.heartbeat
-        out[name] = sorted(times)  # links are FIFO in practice; sorting keeps the monitor's view ordered
-    return out, crashed
-
-
 def _phi(since: float, mean: float, std: float) -> float:
     z = (since - mean) / std
     p_later = 0.5 * math.erfc(z / math.sqrt(2))
     return -math.log10(p_later) if p_later > 1e-300 else 300.0
 
 
-def detect(spec: HealthSpec, times: list[float], detector: str, param: float) -> list[tuple[float, float | None]]:
-    """Suspicion periods (start, end or None) of one node's arrival trace."""
-    periods: list[tuple[float, float | None]] = []
-    gaps: deque[float] = deque()
-    total = total_sq = 0.0
-    last = None
-    i = 0
-    suspected_at = None
-    steps = int(spec.duration / TICK)
-    for step in range(1, steps + 1):
-        now = step * TICK
-        while i < len(times) and times[i] <= now:
-            if last is not None:
-                gap = times[i] - last
-                gaps.append(gap)
-                total += gap
-                total_sq += gap * gap
-                if len(gaps) > WINDOW:
-                    old = gaps.popleft()
-                    total -= old
-                    total_sq -= old * old
-            last = times[i]
-            i += 1
-            if suspected_at is not None:
-                periods.append((suspected_at, times[i - 1]))
-                suspected_at = None
-        if last is None:
-            continue
-        since = now - last
-        if detector == "timeout":
-            bad = since > param
+class _Detector:
+    """One node's failure detector at the monitor: fed heartbeat arrivals, asked every tick."""
+
+    def __init__(self, spec: HealthSpec, detector: str, param: float):
+        self.spec, self.detector, self.param = spec, detector, param
+        self.reset()
+
+    def reset(self) -> None:
+        """A new incarnation of the node (restarted or replaced): its history starts afresh, since the
+        outage's silence is not an inter-arrival time of the node that now runs."""
+        self.gaps: deque[float] = deque()
+        self.total = self.total_sq = 0.0
+        self.last: float | None = None
+
+    def heard(self, at: float) -> None:
+        if self.last is not None:
+            gap = at - self.last
+            self.gaps.append(gap)
+            self.total += gap
+            self.total_sq += gap * gap
+            if len(self.gaps) > WINDOW:
+                old = self.gaps.popleft()
+                self.total -= old
+                self.total_sq -= old * old
+        self.last = at
+
+    def suspects(self, now: float) -> bool | None:
+        """None while nothing was heard from this incarnation yet (no verdict either way)."""
+        if self.last is None:
+            return None
+        since = now - self.last
+        if self.detector == "timeout":
+            return since > self.param
+        spec = self.spec
+        if len(self.gaps) < 2:
+            mean, std = spec.heartbeat, spec.heartbeat / 4
         else:
-            if len(gaps) < 2:
-                mean, std = spec.heartbeat, spec.heartbeat / 4
+            mean = self.total / len(self.gaps)
+            std = math.sqrt(max(0.0, self.total_sq / len(self.gaps) - mean * mean))
+        return _phi(since, mean + spec.acceptable_pause, max(std, spec.min_std)) > self.param
+
+
+@dataclass
+class _Outage:
+    start: float
+    cause: str  # "crash" or "killed" (the supervisor acted on a false suspicion)
+    back: float | None = None  # when the restarted/replaced node runs again (may lie past the run)
+
+
+@dataclass
+class NodeRun:
+    """One node's run: what the monitor heard, what it suspected, and when the node was really down."""
+
+    name: str
+    arrivals: list[float]
+    suspicions: list[Suspicion]
+    outages: list[_Outage]
+
+
+def run_node(spec: HealthSpec, name: str, detector: str, param: float, fix: float | None) -> NodeRun:
+    """Simulate one node, its heartbeats, the monitor's detector and the supervisor as ONE event
+    sequence, tick by tick: the supervisor's action (kill + restart/replace, ``fix`` seconds) changes
+    the heartbeats the detector sees next, so suspicion ends once the new incarnation is heard.
+    Heartbeats sent by a killed or replaced incarnation that are still in flight are dropped by the
+    monitor (incarnation numbers, as SWIM/Serf use). A crash that falls while the node is already
+    down has nothing left to kill; a pause stalls only the incarnation it fell on.
+    ``fix=None``: no supervisor (the raw trace the sweep compares)."""
+    rng = random.Random(f"health-{spec.seed}-{name}")
+    pauses = spec.pause_spans().get(name, [])
+    crashes = sorted(spec.crash_times().get(name, []))
+    det = _Detector(spec, detector, param)
+    next_send = spec.heartbeat * rng.random()
+    inflight: list[float] = []
+    heard: list[float] = []
+    outages: list[_Outage] = []
+    suspicions: list[Suspicion] = []
+    crash_i = 0
+    born = 0.0  # when the running incarnation started
+    down: _Outage | None = None
+    open_s: Suspicion | None = None
+    for step in range(1, int(spec.duration / TICK) + 1):
+        now = step * TICK
+        if down is not None and down.back is not None and down.back <= now:
+            next_send = born = down.back  # the new incarnation starts with a heartbeat
+            down = None
+            det.reset()
+            while crash_i < len(crashes) and crashes[crash_i] < next_send:
+                crash_i += 1
+        while down is None:
+            # a pause stalls the incarnation it fell on; it resumes when the pause ends
+            send = next((e for s, e in pauses if born <= s <= next_send < e), next_send)
+            crash = crashes[crash_i] if crash_i < len(crashes) else math.inf
+            if min(send, crash) > now:
+                next_send = send
+                break
+            if crash <= send:
+                crash_i += 1
+                down = _Outage(crash, "crash")
+                outages.append(down)
             else:
-                mean = total / len(gaps)
-                std = math.sqrt(max(0.0, total_sq / len(gaps) - mean * mean))
-            bad = _phi(since, mean + spec.acceptable_pause, max(std, spec.min_std)) > param
-        if bad and suspected_at is None:
-            suspected_at = round(now, 6)
-    if suspected_at is not None:
-        periods.append((suspected_at, None))
-    return periods
-
-
-def _classify(node: str, periods, crashed: dict[str, float]) -> list[Suspicion]:
-    out = []
-    crash = crashed.get(node)
-    for start, end in periods:
-        true = crash is not None and start >= crash
-        out.append(Suspicion(node, start, round(end, 6) if end is not None else None, true,
-                             round(start - crash, 3) if true else None))
-    return out
+                delay = spec.latency + (rng.expovariate(1 / spec.jitter) if spec.jitter > 0 else 0.0)
+                heapq.heappush(inflight, send + delay)
+                next_send = send + spec.heartbeat
+        while inflight and inflight[0] <= now:
+            at = heapq.heappop(inflight)
+            heard.append(at)
+            det.heard(at)
+            if open_s is not None:
+                open_s.end = round(at, 6)
+                open_s = None
+        if open_s is None and det.suspects(now):
+            start = round(now, 6)
+            true = down is not None and down.cause == "crash"
+            open_s = Suspicion(name, start, None, true, round(start - down.start, 3) if true else None)
+            suspicions.append(open_s)
+            if fix is not None:
+                if down is None:  # a false suspicion acted on: the supervisor kills a live node
+                    down = _Outage(now, "killed")
+                    outages.append(down)
+                down.back = now + fix
+                inflight.clear()
+    return NodeRun(name, heard, suspicions, outages)
 
 
 def _setting(detector: str, param: float) -> str:
@@ -267,34 +330,28 @@ def quorum_demo(seed: int) -> list[QuorumRow]:
 
 def run_health(spec: HealthSpec, *, sweep: bool = True, quorum: bool = True) -> HealthResult:
     spec.validate()
-    traces, crashed = arrivals(spec)
     param = spec.timeout if spec.detector == "timeout" else spec.threshold
-    suspicions: list[Suspicion] = []
-    for node, times in traces.items():
-        suspicions += _classify(node, detect(spec, times, spec.detector, param), crashed)
     fix = {"none": None, "restart": spec.restart_time, "replace": spec.replace_time}[spec.recover]
+    names = [f"n{i}" for i in range(1, spec.nodes + 1)]
+    runs = [run_node(spec, name, spec.detector, param, fix) for name in names]
+    suspicions = [s for run in runs for s in run.suspicions]
     nodes, outages = [], []
-    for node in traces:
-        mine = [s for s in suspicions if s.node == node]
-        detections = [s.after_s for s in mine if s.true]
-        down: list[tuple[float, float]] = []
-        if node in crashed:
-            found = detections[0] if detections else None
-            repaired = spec.duration if fix is None or found is None else crashed[node] + found + fix
-            down.append((crashed[node], min(spec.duration, repaired)))
-        if fix is not None:  # the supervisor also acts on false suspicions: it kills a live node
-            down += [(s.start, min(spec.duration, s.start + fix)) for s in mine if not s.true]
+    for run in runs:
+        down = _merge([(round(o.start, 6), round(min(spec.duration, spec.duration if o.back is None else o.back), 6))
+                       for o in run.outages])
         outages.append(down)
-        lost = float(sum(b - a for a, b in _merge(down)))
-        mttr = round(detections[0] + fix, 3) if node in crashed and detections and fix is not None else None
-        nodes.append(NodeHealth(node, round(1 - lost / spec.duration, 6), round(lost, 3),
-                                sum(1 for s in mine if not s.true), detections, mttr))
+        lost = float(sum(b - a for a, b in down))
+        repairs = [o.back - o.start for o in run.outages if o.cause == "crash" and o.back is not None]
+        nodes.append(NodeHealth(run.name, round(1 - lost / spec.duration, 6), round(lost, 3),
+                                sum(1 for s in run.suspicions if not s.true),
+                                [s.after_s for s in run.suspicions if s.true],
+                                round(sum(repairs) / len(repairs), 3) if repairs else None))
     rows = []
-    if sweep:
+    if sweep:  # the detectors alone (no supervisor) on the same raw heartbeats
         for det, values in (("timeout", [1.5, 2, 3, 5, 8]), ("phi-accrual", [1, 3, 5, 8, 12])):
             for value in values:
                 v = value * spec.heartbeat if det == "timeout" else value
-                found = [s for n, t in traces.items() for s in _classify(n, detect(spec, t, det, v), crashed)]
+                found = [s for name in names for s in run_node(spec, name, det, v, None).suspicions]
                 true = [s.after_s for s in found if s.true]
                 false = [s for s in found if not s.true]
                 rows.append(SweepRow(_setting(det, v), round(sum(true) / len(true), 3) if true else None, len(false),
@@ -303,8 +360,7 @@ def run_health(spec: HealthSpec, *, sweep: bool = True, quorum: bool = True) -> 
     return HealthResult(spec.detector, _setting(spec.detector, param), spec.heartbeat, spec.jitter, spec.seed,
                         spec.duration, suspicions, nodes, round(sum(true_all) / len(true_all), 3) if true_all else None,
                         sum(1 for s in suspicions if not s.true), rows, quorum_demo(spec.seed) if quorum else [],
-                        spec.recover, _majority_up(outages, spec.duration),
-                        {n.name: _merge(o) for n, o in zip(nodes, outages, strict=True)})
+                        spec.recover, _majority_up(outages, spec.duration), dict(zip(names, outages, strict=True)))
 
 
 def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
