@@ -202,6 +202,13 @@ def _short(value) -> str:
     return "-" if value is None else f"{value:.4g}"
 
 
+def _rto_text(rto_s, still_open: bool) -> str:
+    """An outage no write ended (it outlasted the load) is a lower bound, not a recovery time."""
+    if rto_s is None or not still_open:
+        return _fmt(rto_s, " s")
+    return f">= {rto_s:g} s, not recovered by the end of the load"
+
+
 def _run_view(r):
     from rich.table import Table
 
@@ -222,7 +229,8 @@ def _run_view(r):
         ("unknown (info)", f"{w.info} ({r.unknown_survived} survived, {r.unknown_lost} lost)"),
         ("acknowledged writes lost (RPO)", r.acked_lost),
         ("RPO as time (span of lost writes)", _fmt(r.rpo_s, " s")),
-        ("unavailability: longest (RTO)", _fmt(r.rto_s, " s")), ("unavailability: total", _fmt(r.unavailable_s, " s")),
+        ("unavailability: longest (RTO)", _rto_text(r.rto_s, r.rto_open)),
+        ("unavailability: total", _fmt(r.unavailable_s, " s")),
         ("failover time (fault -> new writer)", _fmt(r.failover_s, " s")),
         ("time with two primaries", _fmt(r.two_primaries_s, " s")),
         ("write latency p50 / p99", f"{_fmt(r.latency_ms.p50)} / {_fmt(r.latency_ms.p99)} ms"),
@@ -256,11 +264,12 @@ def _compare_view(c):
         table.add_column(col, justify="left" if col == "mode" else "right", no_wrap=col == "mode", overflow="fold")
     for row in c.rows:
         table.add_row(row.mode, _short(row.latency_p50_ms), _short(row.latency_p99_ms), str(row.acked),
-                      str(row.acked_lost), str(row.unknown), str(row.failed), _short(row.rto_s),
+                      str(row.acked_lost), str(row.unknown), str(row.failed),
+                      (">=" if row.rto_open else "") + _short(row.rto_s),
                       _short(row.two_primaries_s), f"{row.ok_fraction * 100:.1f}", str(row.diverged_items),
                       *(_fmt(getattr(row, attr)) for _, attr in extra))
     table.caption = ("lost: acknowledged writes lost; unkn: outcome unknown; fail: failed; 2 prim s: time with two "
-                     "primaries; div: items that differ between nodes at the end"
+                     "primaries; div: items that differ between nodes at the end; >= RTO: the outage outlasted the load"
                      + ("; dups: duplicates applied; stale: stale reads" if extra else ""))
     return table
 

@@ -22,6 +22,7 @@ when the fault fires: the Redis primary or the Raft leader). Times: 2s, 1500ms, 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -41,6 +42,8 @@ def parse_duration(text, what: str = "duration", signed: bool = False) -> float:
         if not m:
             raise BadInput(f"{what}: expected a duration such as 2s or 1500ms, got {text!r}")
         value = float(m.group(1)) * _UNITS[m.group(2)]
+    if not math.isfinite(value):
+        raise BadInput(f"{what}: expected a finite duration such as 2s or 1500ms, got {text!r}")
     if value < 0 and not signed:
         raise BadInput(f"{what}: must not be negative, got {text!r}")
     return value

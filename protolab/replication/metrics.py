@@ -6,15 +6,20 @@
   multi-primary peers). RPO is their number and the time span they cover (first invoke to last ok).
 - unknown writes (info) that survived or not: the same test on info writes.
 - unavailability (RTO): per client, a window opens at the invoke of a write that did not succeed
-  after one that did, and closes at the next write that succeeds; RTO is the longest window.
+  after one that did, and closes at the next write that succeeds; RTO is the longest window. A window
+  no success closes (the outage outlasted the load) ends at the last failed write and is flagged
+  (``rto_open``): the RTO is then a lower bound, not a recovery time.
 - time with two primaries: from the nodes' role changes, the time two or more live nodes claimed
   the writer role at once. Leaders per term (Raft): distinct nodes that led the same term.
-- failover time: from the first fault to the first +switch-master (Sentinel) or new leader (Raft).
+- failover time: from the first fault that hits the writer of its moment (crash, pause, partition,
+  isolate naming it or ``primary``) to the first +switch-master (Sentinel) or new leader (Raft).
 - latency: ok writes, completion - invoke. Lag: each replica's apply time - primary apply time.
 - divergence: live nodes whose final data differs from the reference, and by how many items.
 """
 
 from __future__ import annotations
+
+import re
 
 from protolab.replication.channels import CHANNELS
 from protolab.replication.history import INVOKE, OK, WRITE_FS
@@ -112,11 +117,13 @@ def _windows_from_roles(sim, end: float, writer_roles: set[str]) -> tuple[list[W
     return windows, most
 
 
-def _unavailability(sim) -> tuple[float | None, list[Window]]:
+def _unavailability(sim) -> tuple[float | None, list[Window], bool]:
+    """(RTO, merged windows, whether the longest window was still open when the client's load ended:
+    no write succeeded after it, so the RTO is only a lower bound)."""
     per_client: dict[str, list[tuple]] = {}
     for inv, done in write_pairs(sim.history):
         per_client.setdefault(inv[1], []).append((inv[0], done is not None and done[2] == OK, done))
-    longest = None
+    longest, longest_open = None, False
     windows: list[Window] = []
     for ops in per_client.values():
         opened = None
@@ -128,11 +135,11 @@ def _unavailability(sim) -> tuple[float | None, list[Window]]:
                 last_bad = done[0] if done is not None else t
             elif opened is not None:
                 windows.append(Window(opened, t))
+                longest, longest_open = _longer(longest, longest_open, windows[-1], False)
                 opened = None
-        if opened is not None:
+        if opened is not None:  # never closed: measured up to the last failed write
             windows.append(Window(opened, max(last_bad, opened)))
-    for w in windows:
-        longest = w.seconds if longest is None or w.seconds > longest else longest
+            longest, longest_open = _longer(longest, longest_open, windows[-1], True)
     windows.sort(key=lambda w: (w.start, w.end))
     merged: list[Window] = []
     for w in windows:
@@ -140,19 +147,42 @@ def _unavailability(sim) -> tuple[float | None, list[Window]]:
             merged[-1] = Window(merged[-1].start, max(merged[-1].end, w.end))
         else:
             merged.append(w)
-    return longest, [w for w in merged if w.seconds > 0]
+    return longest, [w for w in merged if w.seconds > 0], longest_open
 
 
-def _failover(sim) -> float | None:
-    first_fault = next((e for e in sim.events if e[1] == "nemesis" and e[2] in ("crash", "partition", "pause",
-                                                                                       "isolate")), None)
-    if first_fault is None:
-        return None
-    t0 = first_fault[0]
-    for t, _source, kind, detail in sim.events:
-        if t < t0:
+def _longer(longest: float | None, was_open: bool, w: Window, still_open: bool) -> tuple[float, bool]:
+    if longest is None or w.seconds > longest or (w.seconds == longest and still_open):
+        return w.seconds, still_open
+    return longest, was_open
+
+
+# Faults that can take the writer away; "cut" names a region, not processes, so it always counts.
+FAILOVER_FAULTS = ("crash", "partition", "pause", "isolate", "cut", "zone-down")
+
+
+def _writers_at(sim, t: float, writer_roles: set[str]) -> set[str]:
+    """The nodes in a writer role just before ``t`` (a crash at ``t`` records the node down at ``t``)."""
+    current: dict[str, str] = {}
+    for rt, name, role, _term in sim.roles:  # in time order
+        if rt >= t:
+            break
+        current[name] = role
+    return {name for name, role in current.items() if role in writer_roles}
+
+
+def _failover(sim, writer_roles: set[str]) -> float | None:
+    """From the first fault that hits the writer of its moment (names it, or ``primary``) to the first
+    +switch-master or new leader after it: a pause of a replica earlier in the run is not the start."""
+    for t0, source, kind, detail in sim.events:
+        if source != "nemesis" or kind not in FAILOVER_FAULTS:
             continue
-        if kind == "+switch-master" or (kind == "role" and detail.startswith("leader")):
+        named = set(re.findall(r"[A-Za-z][\w.]*", detail))
+        if kind == "cut" or named & (_writers_at(sim, t0, writer_roles) | {"primary"}):
+            break
+    else:
+        return None
+    for t, _source, kind, detail in sim.events:
+        if t >= t0 and (kind == "+switch-master" or (kind == "role" and detail.startswith("leader"))):
             return round(t - t0, 6)
     return None
 
@@ -191,7 +221,7 @@ def analyze(sim) -> RunResult:
             else:
                 unknown_lost += 1
     rpo_s = round(max(d[0] for _i, d in lost) - min(i[0] for i, _d in lost), 6) if lost else None
-    rto, unavailable = _unavailability(sim)
+    rto, unavailable, rto_open = _unavailability(sim)
     writer_roles = {"leader"} if sc.family == "raft" else {"primary"}
     two, most_leaders = _windows_from_roles(sim, sim.end, writer_roles)
     lag = Quantiles()
@@ -219,8 +249,9 @@ def analyze(sim) -> RunResult:
         writes=Writes(c[INVOKE], c[OK], c["fail"], c["info"], pending),
         acked_lost=len(lost), lost_write_ids=sorted(i[5] for i, _d in lost)[:50],
         rpo_writes=len(lost), rpo_s=rpo_s, unknown_survived=unknown_survived, unknown_lost=unknown_lost,
-        rto_s=rto, unavailable_s=round(sum(w.seconds for w in unavailable), 6), unavailable=unavailable,
-        failover_s=_failover(sim),
+        rto_s=rto, rto_open=rto_open, unavailable_s=round(sum(w.seconds for w in unavailable), 6),
+        unavailable=unavailable,
+        failover_s=_failover(sim, writer_roles),
         two_primaries_s=round(sum(w.seconds for w in two), 6), two_primaries=two,
         max_leaders_per_term=most_leaders,
         latency_ms=_pct(latencies),

@@ -129,6 +129,7 @@ class RunResult:
     unknown_survived: int
     unknown_lost: int
     rto_s: float | None
+    rto_open: bool  # the longest outage had not ended when the load did: rto_s is a lower bound
     unavailable_s: float
     unavailable: list[Window]
     failover_s: float | None
@@ -163,6 +164,7 @@ class CompareRow:
     duplicates_applied: int | None = None  # sync channels: from the nodes' apply logs
     stale_reads: int | None = None  # modes whose clients read: from the history
     channel: dict = field(default_factory=dict)  # the channel's other measures, name -> value
+    rto_open: bool = False  # the longest outage outlasted the load: rto_s is a lower bound
 
 
 @dataclass

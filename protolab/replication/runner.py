@@ -30,5 +30,5 @@ def compare(scenario: Scenario, modes: list[str], advance=None) -> CompareResult
                                diverged_items=r.divergence.items_differing,
                                duplicates_applied=channel.get("duplicates applied"),
                                stale_reads=stale_reads(sim.history.ops)[0] if reads else None,
-                               channel=channel))
+                               channel=channel, rto_open=r.rto_open))
     return CompareResult(scenario.name, scenario.seed, [f.text for f in scenario.faults], rows)

@@ -32,6 +32,7 @@ TOML layout (every key optional except ``mode``)::
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -305,6 +306,14 @@ class Scenario:
     # --- validation: one clear line per problem ----------------------------------------------
     def validate(self) -> Scenario:
         where = f"scenario {self.name!r}"
+        # NaN passes every "<= 0" test below and inf never ends a run: refuse both up front, by name
+        bad = _non_finite(self)
+        if bad is not None:
+            raise BadInput(f"{where}: {bad[0]} must be a finite number, got {bad[1]!r}")
+        total = sum(c.writes for c in self.clients)
+        if total > MAX_OPERATIONS:
+            raise BadInput(f"{where}: {total:,} client operations in all; at most {MAX_OPERATIONS:,} per run "
+                           "(about a minute of simulation)")
         if self.mode not in MODES:
             raise BadInput(f"{where}: unknown mode {self.mode!r}; modes: {', '.join(MODES)}")
         if not 1 <= self.nodes <= 15:
@@ -680,3 +689,23 @@ def load(name_or_path: str) -> Scenario:
             raise BadInput(f"no scenario file {name_or_path}")
         return load_file(path)
     raise BadInput(f"no scenario named {name_or_path!r}; shipped: {', '.join(named)} (or give a .toml file)")
+
+
+MAX_OPERATIONS = 10_000_000  # client operations per run: benchmarks/replicate_bench.py runs 1,000,000 in ~8 s
+
+
+def _non_finite(obj, path: str = "") -> tuple[str, float] | None:
+    """The first NaN or infinite float anywhere in a scenario (dataclasses, lists), as (path, value)."""
+    if isinstance(obj, float):
+        return None if math.isfinite(obj) else (path or "value", obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            found = _non_finite(getattr(obj, f.name), f"{path}.{f.name}" if path else f.name)
+            if found is not None:
+                return found
+    elif isinstance(obj, (list, tuple)):
+        for i, item in enumerate(obj):
+            found = _non_finite(item, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None

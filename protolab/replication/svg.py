@@ -56,7 +56,8 @@ def ladder(sim, result) -> str:
            '<path d="M0,0 L8,3 L0,6 z" fill="#444"/></marker></defs>',
            f'<rect width="{width}" height="{height}" fill="white"/>',
            f'<text x="{LEFT}" y="20" font-size="14">{escape(result.scenario)}: {escape(result.mode)}, seed '
-           f'{result.seed} - acked lost {result.acked_lost}, RTO {result.rto_s}, two primaries '
+           f'{result.seed} - acked lost {result.acked_lost}, RTO {">= " if result.rto_open else ""}{result.rto_s}, two '
+           'primaries '
            f'{result.two_primaries_s} s</text>']
     # network faults as bands, crashes and pauses as blocks on the lane
     for kind, what, start, stop in sim.fault_log:

@@ -115,6 +115,11 @@ def compare_backends(scenario, backends: list[str], repeat: int, run_redis, adva
     predicted = lost["sim"] > 0 if "sim" in lost else None
     measured = lost["redis"] > 0 if "redis" in lost else None
     notes = []
+    for b in backends:
+        still = sum(1 for r in results[b] if r.rto_open)
+        if still:
+            notes.append(f"{b}: in {still} of {repeat} run(s) the longest outage outlasted the load (no write "
+                         "succeeded after it): its RTO is a lower bound, not a recovery time")
     if "redis" in backends:
         if any(f.kind == "skew" for f in scenario.faults):
             notes.append("clock skew cannot be applied to real processes: skipped there")

@@ -70,6 +70,7 @@ class LocalNemesis:
         names = fault.targets if phase == "end" else await self._targets(fault)
         for name in names or []:
             if phase == "start":
+                t = self.run.now()  # the fault's time is the kill's, before the role change it causes
                 if name in self.run.clients:
                     self.run.clients[name].crashed = True
                 elif self.cluster.alive(name):
@@ -77,7 +78,7 @@ class LocalNemesis:
                     self.run.process_died(name)
                 else:
                     continue
-                self.run.event("nemesis", "crash", name)
+                self.run.event("nemesis", "crash", name, t)
                 if fault.until is not None:
                     self.later(fault.until, Fault("crash", fault.text, fault.at, fault.until, [name]), "end")
             else:
