@@ -47,6 +47,13 @@ _PAUSE = re.compile(r"^(\S+) at (\S+) for (\S+)$")
 _CRASH = re.compile(r"^(\S+) at (\S+)$")
 
 
+def _finite(value, what: str) -> float:
+    """NaN and infinity pass every ``<``/``>`` range check (NaN compares false): refuse them first."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise BadInput(f"{what} must be a finite number, got {value!r}")
+    return float(value)
+
+
 @dataclass
 class HealthSpec:
     detector: str = "timeout"
@@ -71,6 +78,14 @@ class HealthSpec:
             raise BadInput(f"unknown --detector {self.detector!r}; detectors: {', '.join(DETECTORS)}")
         if self.recover not in RECOVERY:
             raise BadInput(f"unknown --recover {self.recover!r}; choices: {', '.join(RECOVERY)}")
+        numbers = {"--heartbeat": self.heartbeat, "--timeout": self.timeout, "--threshold": self.threshold,
+                   "--jitter": self.jitter, "--duration": self.duration, "the phi deviation floor": self.min_std,
+                   "the acceptable pause": self.acceptable_pause, "the latency": self.latency,
+                   "the restart time": self.restart_time, "the replace time": self.replace_time}
+        for what, value in numbers.items():
+            _finite(value, what)
+            if value < 0:
+                raise BadInput(f"{what} must not be negative, got {value:g}")
         if self.heartbeat <= 0 or self.timeout <= 0 or self.threshold <= 0 or self.min_std <= 0:
             raise BadInput("--heartbeat, --timeout, --threshold and the phi deviation floor must be positive")
         if not 1 <= self.nodes <= 50 or not 0 < self.duration <= 3600:
@@ -90,8 +105,9 @@ class HealthSpec:
         m = _PAUSE.match(" ".join(text.split()))
         if not m:
             raise BadInput(f"--pause {text!r}: write it as 'n2 at 10s for 4s'")
-        return (self._node(m.group(1), f"--pause {text!r}"), parse_duration(m.group(2), "--pause time"),
-                parse_duration(m.group(3), "--pause length"))
+        return (self._node(m.group(1), f"--pause {text!r}"),
+                _finite(parse_duration(m.group(2), "--pause time"), f"--pause {text!r}: the time"),
+                _finite(parse_duration(m.group(3), "--pause length"), f"--pause {text!r}: the length"))
 
     def pause_spans(self) -> dict[str, list[tuple[float, float]]]:
         spans: dict[str, list[tuple[float, float]]] = {}
@@ -111,7 +127,8 @@ class HealthSpec:
         m = _CRASH.match(" ".join(text.split()))
         if not m:
             raise BadInput(f"--crash {text!r}: write it as 'n3 at 30s'")
-        return self._node(m.group(1), f"--crash {text!r}"), parse_duration(m.group(2), "--crash time")
+        return (self._node(m.group(1), f"--crash {text!r}"),
+                _finite(parse_duration(m.group(2), "--crash time"), f"--crash {text!r}: the time"))
 
 
 @dataclass
