@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from itertools import count
 
+from protolab.errors import BadInput
 from protolab.replication.channels import CHANNELS
 from protolab.replication.faults import Fault, blocked_pairs
 from protolab.replication.history import History
@@ -45,6 +46,7 @@ class Simulation:
         self.extras: list = []  # processes a sync channel adds beside the nodes (the broker, a gateway, mounts)
         self.channel_series: list[list[float]] = []  # a channel's sampled time series (consumer lag)
         self._build()
+        self._check_hosts()
 
     # --- construction --------------------------------------------------------------------------
     def _build(self) -> None:
@@ -97,6 +99,30 @@ class Simulation:
             self.net.specs[(a, b)] = link.spec
             if not link.one_way:
                 self.net.specs[(b, a)] = link.spec
+
+    def _check_hosts(self) -> None:
+        """Partitions, delays, losses and zones act on hosts, so a Sentinel (s_i runs on the host of
+        node n((i-1) % N + 1)) or a client (on its ``near`` node's host) cannot be put on another side
+        than a process it shares its host with: that would cut the whole host off from both sides."""
+        for fault in self.scenario.faults:
+            if fault.kind in ("partition", "delay", "loss"):
+                self._one_side_per_host(f"fault {fault.text!r}", fault.groups, "on the other side")
+        if self.scenario.zones:
+            self._one_side_per_host(f"scenario {self.scenario.name!r}: zones",
+                                    [z.members for z in self.scenario.zones], "in another zone")
+
+    def _one_side_per_host(self, where: str, groups: list[list[str]], elsewhere: str) -> None:
+        side: dict[str, tuple[int, str]] = {}  # host -> (group, the member that put it there)
+        for i, group in enumerate(groups):
+            for name in group:
+                host = self.host_of(name)
+                j, other = side.setdefault(host, (i, name))
+                if j != i:
+                    if host in (name, other):  # one of the two is the node that gives the host its name
+                        who = f"{other if host == name else name} runs on {host}'s host, which is {elsewhere}"
+                    else:
+                        who = f"{other} and {name} both run on {host}'s host, yet are on different sides"
+                    raise BadInput(f"{where}: {who}; processes on one host cannot be split")
 
     def host_of(self, name: str) -> str:
         ep = self.endpoints.get(name)
