@@ -119,3 +119,15 @@ def test_zones_cannot_split_a_host_and_shipped_scenarios_all_build():
         Simulation(sc)
     for name in shipped():
         Simulation(load(name))  # every shipped scenario's faults and zones keep hosts whole
+
+
+def test_a_paused_process_killed_and_restarted_runs_at_once(cli):
+    # the supervisor fences (kills) the stalled peers and restarts them at 11.8 s: the new processes are
+    # not paused, so the majority is back and a leader is elected long before the old pauses would end
+    res = cli("replicate", "run", "raft-supervised", "--fault", "pause n1 at 3s for 30s",
+              "--fault", "pause n2 at 3.5s for 30s", "--json")
+    assert res.exit_code == 0, res.stderr
+    tl = json.loads(res.stdout)["timeline"]
+    back = max(e["time"] for e in tl if e["kind"] == "restart")
+    leaders = [e["time"] for e in tl if e["kind"] == "role" and e["detail"].startswith("leader")]
+    assert back < 15.0 and leaders and back < min(leaders) < back + 3.0

@@ -190,6 +190,9 @@ class Network:
         """A process died: what it had in flight and what was on its way to it are gone."""
         self.refresh(node)
         self.purge(lambda link: link.src is node or link.dst is node)
+        for link in self.links.values():  # nothing is in flight to it now: a pause it was in is over
+            if link.dst is node:
+                link.last = 0.0
 
     def paused(self, node, until: float) -> None:
         """Messages for a paused process, and its own timers, wait until the pause ends, in their order

@@ -51,6 +51,7 @@ class Endpoint:
     def crash(self) -> None:
         self.up = False
         self.incarnation += 1
+        self.paused_until = 0.0  # a dead process is not stalled: the one that restarts runs at once
         self.net.crashed(self)
         self.on_crash()
 
