@@ -17,7 +17,9 @@ from protolab.cli.common import JsonFlag, group, output
 
 app = group(
     "What an access point announces in a beacon, and why: build, dissect, survey and explain "
-         "802.11 beacon frames."
+         "802.11 beacon frames.\n\n"
+    "Example: protolab beacon build --ssid lab --security wpa3-personal -o lab.pcap && "
+    "protolab beacon dissect lab.pcap"
 )
 
 ROLE_STYLE = {"discovery": "cyan", "time sync": "magenta", "power save": "green", "compatibility": "yellow",
@@ -477,9 +479,12 @@ def survey(
 
     Example: protolab beacon survey capture.pcap --sort channel
     """
+    from protolab.errors import BadInput
     from protolab.render.progress import progress
     from protolab.wifi.survey import sort_networks, survey_file
 
+    if csv and as_json:  # checked before the file is read: one output format per run
+        raise BadInput("--csv and --json are two output formats: choose one")
     size = file.stat().st_size if file.exists() else 0
     with progress(size, "reading", unit="bytes") as advance:
         result = survey_file(file, each=each, progress=advance)

@@ -11,7 +11,8 @@ from protolab.cli.common import JsonFlag, group, output
 
 app = group(
     "Where a design's single points of failure are, what its availability is, and how sessions and "
-    "health checks behave behind a load balancer."
+    "health checks behave behind a load balancer.\n\n"
+    "Example: protolab ha spof web-session-store"
 )
 
 

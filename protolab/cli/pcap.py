@@ -10,7 +10,8 @@ import typer
 from protolab.cli.common import JsonFlag, group, output, warn
 
 app = group(
-    "What is in a capture file: read pcap and pcapng (also gzipped) fast and in constant memory."
+    "What is in a capture file: read pcap and pcapng (also gzipped) fast and in constant memory.\n\n"
+    "Example: protolab pcap info capture.pcap"
 )
 
 FilesArg = Annotated[list[Path], typer.Argument(help="Capture files: pcap or pcapng, optionally gzipped.",

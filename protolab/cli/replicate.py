@@ -11,7 +11,8 @@ from protolab.cli.common import JsonFlag, fail_check, group, output
 
 app = group(
     "How redundant servers stay in sync, fail over, split, and lose or keep data: "
-         "a deterministic simulator of replication modes."
+         "a deterministic simulator of replication modes.\n\n"
+    "Example: protolab replicate compare async-crash --modes async,sync,raft"
 )
 
 # A sample for the help text; the full list is the MODES registry (an unknown mode's error lists it).
@@ -135,6 +136,8 @@ def compare(
     from protolab.replication.runner import compare as run_compare
     from protolab.replication.scenario import MODES
 
+    if backends is None and repeat != 1:
+        raise BadInput(f"--repeat goes with --backends (modes are compared on one seed), got --repeat {repeat}")
     if backends is not None or sentinel_addr is not None or master is not None or yes_disrupt:
         from protolab.cli.replicate_live import check_backend, compare_redis
 

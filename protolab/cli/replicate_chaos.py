@@ -59,6 +59,8 @@ def chaos(
     for path in (save, svg, metrics):
         if path is not None and not path.parent.is_dir():
             raise BadInput(f"cannot write {path}: no directory {path.parent}")
+    if shrink_n < 0:
+        raise BadInput(f"--shrink must be 0 (none) or more, got {shrink_n}")
     base = load(scenario)
     if mode is not None:
         if mode not in MODES:

@@ -11,7 +11,8 @@ from protolab.cli.common import JsonFlag, fail_check, group, output, warn
 
 app = group(
     "How client and server agree on a session key (RSA vs ECDHE), and what public-key and "
-    "symmetric cryptography each do."
+    "symmetric cryptography each do.\n\n"
+    "Example: protolab tls walk --kx rsa --seed 1"
 )
 
 WHO_STYLE = {"client": "bold cyan", "server": "bold magenta", "attacker": "bold red"}
@@ -75,7 +76,7 @@ def _step_views(steps: list) -> list:
     return out
 
 
-def _keys_view(result) -> list:
+def _keys_view(result, cost_skipped: bool = False) -> list:
     from rich.table import Table
     from rich.text import Text
 
@@ -97,10 +98,13 @@ def _keys_view(result) -> list:
             f"encrypting about {kb:,.0f} KB. That is why TLS is hybrid: public-key cryptography once per "
             "handshake (authenticate, agree on a secret), symmetric cryptography for every byte after.",
             style="bold"))
+    elif cost_skipped and result.completed:
+        out.append(Text("The cost of one RSA operation against AES-GCM per KB is not measured in a seeded walk "
+                        "(timings differ from run to run; same seed, same bytes): add --cost to measure it."))
     return out
 
 
-def _walk_view(result):
+def _walk_view(result, cost_skipped: bool = False):
     from rich.text import Text
 
     group_txt = f", {result.group}" if result.group else ""
@@ -114,7 +118,7 @@ def _walk_view(result):
         views.append(Text(f"handshake failed: {result.caught_by or result.error}", style="bold red"))
         if result.why:
             views.append(Text(f"why this check: {result.why}", style="italic"))
-    views += _keys_view(result)
+    views += _keys_view(result, cost_skipped)
     return views
 
 
@@ -243,7 +247,9 @@ def walk(
     suite: Annotated[str | None, typer.Option("--suite", help="Cipher suite (IANA or OpenSSL name, or 0xC02F).")]
     = None,
     group_name: GroupOpt = "x25519",
-    seed: Annotated[int, typer.Option("--seed", help="Seed of every random value: same seed, same bytes.")] = 0,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Seed of every random value (default 0): with --seed, same seed, same bytes (the timing "
+                       "of --cost is then off unless asked for).")] = None,
     ems: EmsOpt = True,
     tamper: Annotated[str | None, typer.Option(
         "--tamper", help="Change one byte in flight: certificate, server-key-exchange, finished or record.")] = None,
@@ -251,7 +257,9 @@ def walk(
     keylog: KeylogOpt = None,
     cert: CertOpt = None,
     key: KeyOpt = None,
-    no_cost: Annotated[bool, typer.Option("--no-cost", help="Skip the RSA vs AES timing.")] = False,
+    cost: Annotated[bool | None, typer.Option(
+        "--cost/--no-cost", help="Time one RSA private-key operation against AES-GCM per KB on this machine "
+                                 "(default: on without --seed, off with it, as timings differ run to run).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Both roles in one process: every message, derivation and check of a TLS handshake, byte by byte.
@@ -264,13 +272,14 @@ def walk(
     identity = None
     if cert is not None or key is not None:
         identity = _identity(cert, key)
-    result = run_walk(version=version, kx=kx, suite=suite, group=group_name, seed=seed, ems=ems, tamper=tamper,
-                      identity=identity, measure=not no_cost)
+    measure = cost if cost is not None else seed is None
+    result = run_walk(version=version, kx=kx, suite=suite, group=group_name, seed=seed or 0, ems=ems,
+                      tamper=tamper, identity=identity, measure=measure)
     if pcap is not None:
         write_pcap(result, pcap)
     if keylog is not None:
         write_keylog(result, keylog)
-    output(result, as_json, _walk_view)
+    output(result, as_json, lambda r: _walk_view(r, cost_skipped=seed is not None and cost is None))
     if not result.completed:
         fail_check(f"handshake failed: {result.caught_by or result.error}")
 

@@ -369,7 +369,8 @@ class Scenario:
         for link in self.links:
             for n in (link.a, link.b):
                 if n not in names:
-                    raise BadInput(f"{where}: link names unknown node {n!r}")
+                    raise BadInput(f"{where}: a [[link]] names {n!r}, but the nodes are "
+                                   f"{', '.join(self.node_names())} (fewer nodes or replicas than the links need?)")
         zones, regions, placed = {z.name for z in self.zones}, {z.region for z in self.zones if z.region}, set()
         for z in self.zones:
             for m in z.members:
