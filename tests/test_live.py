@@ -68,7 +68,9 @@ def test_crash_failover_on_real_sentinel(cli, redis_tools, tmp_path):
     assert 1.5 <= res["rto_s"] <= 3.5, res["rto_s"]  # clients follow the promoted replica before +switch-master
     crash = events(res, "crash")[0]
     assert crash["source"] == "nemesis" and crash["detail"] == "n1"
-    assert 0.9 <= events(res, "+sdown")[0]["time"] - crash["time"] <= 2.1  # down-after 1000 ms + a ping period
+    # down-after 1000 ms, counted from the oldest unanswered PING or the lost connection: a PING sent just
+    # before the kill and not answered yet (a busy machine) starts the count a little before the crash
+    assert 0.5 <= events(res, "+sdown")[0]["time"] - crash["time"] <= 2.1
     for kind in ("+odown", "+elected-leader", "+promoted-slave", "+switch-master"):
         assert events(res, kind), kind
     new = events(res, "+switch-master")[0]["detail"]
@@ -146,7 +148,12 @@ def test_ctrl_c_stops_everything(redis_tools, tmp_path):
     proc, record = _start_run(tmp_path)
     pids = [p["pid"] for p in json.loads(record.read_text())["procs"]]
     proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=30)  # seconds on a busy machine: six processes stopped and reaped
+    finally:
+        if proc.poll() is None:  # never leave the run behind, even when the test fails
+            proc.kill()
+            proc.wait()
     assert proc.returncode != 0
     assert not any(Path(f"/proc/{pid}").exists() and pid in live_pids(tmp_path) for pid in pids)
     assert not record.exists()
