@@ -23,10 +23,10 @@ def run_local(scenario, advance=None):
     from protolab.replication.live.cluster import LocalCluster
     from protolab.replication.live.nemesis import LocalNemesis
     from protolab.replication.live.procs import ProcessManager
-    from protolab.replication.live.run import OVERRUN_MARGIN, LiveRun, sigterm_as_interrupt
+    from protolab.replication.live.run import LiveRun, sigterm_as_interrupt
     from protolab.replication.metrics import analyze
 
-    with sigterm_as_interrupt(scenario.end_time() + OVERRUN_MARGIN), ProcessManager() as procs:
+    with sigterm_as_interrupt(), ProcessManager() as procs:
         cluster = LocalCluster(scenario, procs)
         run = LiveRun(scenario, cluster)
 
@@ -44,7 +44,7 @@ def run_external(scenario, *, sentinel: str, master: str, advance=None):
     """Run the scenario's load and the faults its API allows against an existing deployment."""
     check_scenario(scenario)
     from protolab.replication.live.external import ExternalDeployment, ExternalNemesis, check_faults, parse_addr
-    from protolab.replication.live.run import OVERRUN_MARGIN, LiveRun, sigterm_as_interrupt
+    from protolab.replication.live.run import LiveRun, sigterm_as_interrupt
     from protolab.replication.metrics import analyze
 
     parse_addr(sentinel)
@@ -58,6 +58,6 @@ def run_external(scenario, *, sentinel: str, master: str, advance=None):
         finally:
             await deployment.close()
 
-    with sigterm_as_interrupt(scenario.end_time() + OVERRUN_MARGIN):
+    with sigterm_as_interrupt():
         asyncio.run(main())
     return run, analyze(run)

@@ -18,7 +18,6 @@ import threading
 from itertools import count
 from types import SimpleNamespace
 
-from protolab.errors import CheckFailed
 from protolab.replication.history import History
 from protolab.replication.live.clients import LiveClient
 from protolab.replication.live.conn import ask
@@ -191,18 +190,9 @@ class LiveRun:
         return max(sorted(primaries), key=lambda n: became.get(n, 0.0)) if primaries else None
 
 
-class _Overran(KeyboardInterrupt):
-    """Raised by the deadline alarm; a BaseException, so that no task's ``except Exception`` keeps it."""
-
-
-# Past the scenario's end, a live run needs its start (READY_TIMEOUT at most) and the final reads.
-OVERRUN_MARGIN = 120.0
-
-
 @contextlib.contextmanager
-def sigterm_as_interrupt(limit: float | None = None):
-    """SIGTERM and Ctrl-C end a live run at once (everything is stopped on the way out); with ``limit``,
-    so does a run still going after ``limit`` seconds (a hang), reported as a failed check."""
+def sigterm_as_interrupt():
+    """SIGTERM and Ctrl-C end a live run at once (everything is stopped on the way out)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -210,22 +200,11 @@ def sigterm_as_interrupt(limit: float | None = None):
     def handler(_sig, _frame):
         raise KeyboardInterrupt
 
-    def overran(_sig, _frame):
-        raise _Overran
-
     # SIGINT too: asyncio's own Ctrl-C handling only cancels the main task, and a cancellation that
     # a library swallows would let the run go on to its end; raised here, it stops the run at once.
     old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
-    if limit is not None:
-        old[signal.SIGALRM] = signal.signal(signal.SIGALRM, overran)
-        signal.setitimer(signal.ITIMER_REAL, limit)
     try:
         yield
-    except _Overran:
-        raise CheckFailed(f"the live run did not finish within {limit:.0f} s and was stopped (a hang); every "
-                          "process it started is gone") from None
     finally:
-        if limit is not None:
-            signal.setitimer(signal.ITIMER_REAL, 0)
         for sig, previous in old.items():
             signal.signal(sig, previous)
