@@ -192,7 +192,7 @@ class LiveRun:
 
 @contextlib.contextmanager
 def sigterm_as_interrupt():
-    """SIGTERM and Ctrl-C end a live run at once (everything is stopped on the way out)."""
+    """SIGTERM ends a live run the way Ctrl-C does (everything is stopped on the way out)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -200,11 +200,8 @@ def sigterm_as_interrupt():
     def handler(_sig, _frame):
         raise KeyboardInterrupt
 
-    # SIGINT too: asyncio's own Ctrl-C handling only cancels the main task, and a cancellation that
-    # a library swallows would let the run go on to its end; raised here, it stops the run at once.
-    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    old = signal.signal(signal.SIGTERM, handler)
     try:
         yield
     finally:
-        for sig, previous in old.items():
-            signal.signal(sig, previous)
+        signal.signal(signal.SIGTERM, old)
