@@ -250,6 +250,32 @@ def test_reference_primary_without_a_sentinel_answer_is_the_newest():
     assert run.newest_primary(["n2", "n1"]) == "n1"  # a tie: the lower name, as before
 
 
+def test_a_cancellation_turned_into_an_error_still_ends_a_retry_loop():
+    from protolab.replication.live.conn import stop_if_cancelled
+
+    async def retrying(log: list) -> None:  # the shape of the observer's and ready()'s loops
+        while True:
+            try:
+                try:
+                    await asyncio.sleep(10)
+                except asyncio.CancelledError:
+                    raise ConnectionError("a library turned the cancellation into this") from None
+            except Exception:  # noqa: BLE001
+                stop_if_cancelled()
+                log.append("retried")
+
+    async def main() -> list:
+        log: list = []
+        task = asyncio.ensure_future(retrying(log))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 2)
+        return log
+
+    assert asyncio.run(main()) == []
+
+
 def test_retransmission_after_a_partition():
     from protolab.replication.live.proxy import retransmit_at
 

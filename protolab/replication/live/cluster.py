@@ -19,7 +19,7 @@ from pathlib import Path
 
 from protolab.errors import CheckFailed
 from protolab.replication.live import config
-from protolab.replication.live.conn import ask
+from protolab.replication.live.conn import ask, stop_if_cancelled
 from protolab.replication.live.owners import Owners
 from protolab.replication.live.procs import ProcessManager, find_tool, free_ports
 from protolab.replication.live.proxy import NetState, Proxy
@@ -161,6 +161,7 @@ class LocalCluster:
             try:
                 last = await self._not_ready()
             except (OSError, ConnectionError, asyncio.TimeoutError, Exception) as exc:  # noqa: BLE001
+                stop_if_cancelled()
                 last = f"{type(exc).__name__}: {exc}"
             if last is None:
                 return

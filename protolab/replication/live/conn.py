@@ -46,6 +46,17 @@ class HostConnection(Connection):
             raise
 
 
+def stop_if_cancelled() -> None:
+    """Re-raise a cancellation that came back as another error. redis-py can turn a CancelledError
+    met inside a socket operation into a connection or timeout error; a loop that catches those and
+    retries would then never end (a stop that waits for it hangs, Ctrl-C is ignored). Python 3.11+
+    counts pending cancellations on the task, so they can be recognised after the fact."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    if cancelling is not None and cancelling():
+        raise asyncio.CancelledError
+
+
 # Nothing is sent on connect: no CLIENT SETINFO (redis-py >= 7 calls the switch driver_info, older
 # ones lib_name/lib_version) and RESP2 (no HELLO round trip).
 _QUIET = ({"driver_info": None} if "driver_info" in inspect.signature(AbstractConnection.__init__).parameters

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import re
 
-from protolab.replication.live.conn import call, connection
+from protolab.replication.live.conn import call, connection, stop_if_cancelled
 
 ROLE_PERIOD = 0.05
 ROLE_NAMES = {"master": "primary", "slave": "replica", "sentinel": "sentinel"}
@@ -71,6 +71,7 @@ class Observer:
         try:
             reply = (await call(conn, ("ROLE",)))[0]
         except (OSError, ConnectionError, asyncio.TimeoutError, Exception):  # noqa: BLE001
+            stop_if_cancelled()
             await conn.disconnect()
             return None if self.run.process_alive(name) else "down"
         if isinstance(reply, Exception):
@@ -99,6 +100,7 @@ class Observer:
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - killed or paused Sentinel: reconnect
+                stop_if_cancelled()
                 await asyncio.sleep(0.1)
             finally:
                 with contextlib.suppress(Exception):
