@@ -165,6 +165,7 @@ class LocalCluster:
                 last = f"{type(exc).__name__}: {exc}"
             if last is None:
                 return
+            stop_if_cancelled()
             await asyncio.sleep(0.05)
         raise CheckFailed(f"the live deployment was not ready after {timeout:g} s: {last}")
 

@@ -47,10 +47,11 @@ class HostConnection(Connection):
 
 
 def stop_if_cancelled() -> None:
-    """Re-raise a cancellation that came back as another error. redis-py can turn a CancelledError
-    met inside a socket operation into a connection or timeout error; a loop that catches those and
-    retries would then never end (a stop that waits for it hangs, Ctrl-C is ignored). Python 3.11+
-    counts pending cancellations on the task, so they can be recognised after the fact."""
+    """Re-raise a cancellation that was lost on the way. redis-py can turn a CancelledError met inside a
+    socket operation into a connection or timeout error, or swallow it (disconnect); a loop that
+    catches errors and retries would then never end (a stop that waits for it hangs, Ctrl-C is
+    ignored). Python 3.11+ counts pending cancellations on the task, so a retry loop that calls this
+    on every turn ends anyway."""
     task = asyncio.current_task()
     cancelling = getattr(task, "cancelling", None)
     if cancelling is not None and cancelling():

@@ -83,12 +83,14 @@ class Observer:
             role = await self.role_of(name)
             if role is not None:
                 self.set_role(name, role)
+            stop_if_cancelled()  # a cancellation redis-py swallowed (e.g. in disconnect) still counts
             await asyncio.sleep(ROLE_PERIOD)
 
     async def _events(self, sentinel: str) -> None:
         from redis.asyncio import Redis
 
         while True:
+            stop_if_cancelled()
             client = Redis(host="127.0.0.1", port=self.run.private_port(sentinel), decode_responses=True,
                            socket_connect_timeout=0.5)
             pubsub = client.pubsub()
