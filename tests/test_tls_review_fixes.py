@@ -18,7 +18,7 @@ def _without(src, label: str, dst):
     return dst
 
 
-def _one_line_error(run, code: int, needle: str):
+def _check_one_line_error(run, code: int, needle: str):
     assert run.exit_code == code, (run.stdout, run.stderr)
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], run.stderr
@@ -75,7 +75,7 @@ def test_tls12_keylog_of_another_connection_is_noted(shared, tool, tmp_path):
 ])
 def test_bad_numeric_options_exit_2_before_anything_starts(cli, args, needle):
     run = cli("tls", *args)
-    _one_line_error(run, 2, needle)
+    _check_one_line_error(run, 2, needle)
     assert "listening" not in run.stdout + run.stderr
 
 
@@ -93,7 +93,8 @@ def test_send_text_is_utf8_with_byte_escapes(text, sent):
 
 @pytest.mark.parametrize("text", [r"\x", "\\", r"\u00e9", r"\xzz", r"\q"])
 def test_send_bad_escape_exits_2(cli, text):
-    _one_line_error(cli("tls", "connect", "127.0.0.1:1", "--send", text, "--timeout", "1"), 2, "--send: bad escape")
+    run = cli("tls", "connect", "127.0.0.1:1", "--send", text, "--timeout", "1")
+    _check_one_line_error(run, 2, "--send: bad escape")
 
 
 def test_send_help_says_utf8_and_escapes(cli):
@@ -112,12 +113,12 @@ def test_ephemeral_key_from_no_share_in_capture_exits_2(cli, shared, tmp_path, k
                                            serialization.NoEncryption()))
     base = shared("tls/illustrated-tls12")
     run = cli("tls", "decode", str(base / "captures/capture.pcap"), "--ephemeral", str(path))
-    _one_line_error(run, 2, "matches no key share")
+    _check_one_line_error(run, 2, "matches no key share")
     assert str(path) in run.stderr
     # the right key beside it is not enough: every --ephemeral key must belong to the capture
     run = cli("tls", "decode", str(base / "captures/capture.pcap"), "--ephemeral",
               str(base / "files/client-ephemeral-private.key"), "--ephemeral", str(path))
-    _one_line_error(run, 2, "matches no key share")
+    _check_one_line_error(run, 2, "matches no key share")
     good = cli("tls", "decode", str(base / "captures/capture.pcap"), "--ephemeral",
                str(base / "files/server-ephemeral-private.key"))
     assert good.exit_code == 0 and "status: decrypted" in good.stdout
@@ -152,7 +153,7 @@ def test_keylog_short_master_secret_exits_2_not_tampering(cli, shared, tmp_path)
     label, random_hex, master = (base / "tls12-ecdhe.keylog").read_text().split("\n")[-2].split()
     (tmp_path / "short.keylog").write_text(f"# one byte short\n{label} {random_hex} {master[:-2]}\n")
     run = cli("tls", "decode", str(base / "tls12-ecdhe.pcap"), "--keylog", str(tmp_path / "short.keylog"))
-    _one_line_error(run, 2, "short.keylog line 2: CLIENT_RANDOM secret is 47 bytes, not 48")
+    _check_one_line_error(run, 2, "short.keylog line 2: CLIENT_RANDOM secret is 47 bytes, not 48")
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -162,13 +163,13 @@ def test_keylog_short_master_secret_exits_2_not_tampering(cli, shared, tmp_path)
 ])
 def test_serve_rejects_contradictions_before_listening(cli, args, needle):
     run = cli("tls", "serve", "--port", "0", "--timeout", "5", *args)
-    _one_line_error(run, 2, needle)
+    _check_one_line_error(run, 2, needle)
     assert "listening" not in run.stdout + run.stderr
 
 
 def test_connect_unwritable_keylog_fails_before_connecting(cli):
     # port 1 on 127.0.0.1 refuses: the key log path must be the error, found before any connection attempt
-    _one_line_error(cli("tls", "connect", "127.0.0.1:1", "--keylog", "/nonexistent/dir/k", "--timeout", "1"), 2,
+    _check_one_line_error(cli("tls", "connect", "127.0.0.1:1", "--keylog", "/nonexistent/dir/k", "--timeout", "1"), 2,
                     "cannot write /nonexistent/dir/k")
 
 

@@ -56,39 +56,30 @@ class BDD:
         return self.mk(v, ZERO, ONE)
 
     def conj(self, a: int, b: int) -> int:
-        if a == ZERO or b == ZERO:
-            return ZERO
-        if a == ONE or a == b:
-            return b
-        if b == ONE:
-            return a
-        key = (a, b) if a < b else (b, a)
-        hit = self._and.get(key)
-        if hit is not None:
-            return hit
-        va, vb = self.var[a], self.var[b]
-        v = va if va < vb else vb
-        a0, a1 = (self.low[a], self.high[a]) if va == v else (a, a)
-        b0, b1 = (self.low[b], self.high[b]) if vb == v else (b, b)
-        out = self._and[key] = self.mk(v, self.conj(a0, b0), self.conj(a1, b1))
-        return out
+        return self._apply(a, b, ZERO, ONE, self._and)
 
     def disj(self, a: int, b: int) -> int:
-        if a == ONE or b == ONE:
-            return ONE
-        if a == ZERO or a == b:
+        return self._apply(a, b, ONE, ZERO, self._or)
+
+    def _apply(self, a: int, b: int, absorbing: int, neutral: int, memo: dict) -> int:
+        """AND (absorbing 0, neutral 1) or OR (absorbing 1, neutral 0) of two nodes: Shannon expansion on
+        the lower variable, memoised per operation."""
+        if a == absorbing or b == absorbing:
+            return absorbing
+        if a == neutral or a == b:
             return b
-        if b == ZERO:
+        if b == neutral:
             return a
         key = (a, b) if a < b else (b, a)
-        hit = self._or.get(key)
+        hit = memo.get(key)
         if hit is not None:
             return hit
         va, vb = self.var[a], self.var[b]
         v = va if va < vb else vb
         a0, a1 = (self.low[a], self.high[a]) if va == v else (a, a)
         b0, b1 = (self.low[b], self.high[b]) if vb == v else (b, b)
-        out = self._or[key] = self.mk(v, self.disj(a0, b0), self.disj(a1, b1))
+        out = memo[key] = self.mk(v, self._apply(a0, b0, absorbing, neutral, memo),
+                                  self._apply(a1, b1, absorbing, neutral, memo))
         return out
 
     def at_least(self, k: int, items: list[int]) -> int:

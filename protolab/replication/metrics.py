@@ -123,8 +123,7 @@ def _unavailability(sim) -> tuple[float | None, list[Window], bool]:
     per_client: dict[str, list[tuple]] = {}
     for inv, done in write_pairs(sim.history):
         per_client.setdefault(inv[1], []).append((inv[0], done is not None and done[2] == OK, done))
-    longest, longest_open = None, False
-    windows: list[Window] = []
+    windows: list[tuple[Window, bool]] = []  # (window, still open at the end)
     for ops in per_client.values():
         opened = None
         last_bad = None
@@ -134,26 +133,19 @@ def _unavailability(sim) -> tuple[float | None, list[Window], bool]:
                     opened = t
                 last_bad = done[0] if done is not None else t
             elif opened is not None:
-                windows.append(Window(opened, t))
-                longest, longest_open = _longer(longest, longest_open, windows[-1], False)
+                windows.append((Window(opened, t), False))
                 opened = None
         if opened is not None:  # never closed: measured up to the last failed write
-            windows.append(Window(opened, max(last_bad, opened)))
-            longest, longest_open = _longer(longest, longest_open, windows[-1], True)
-    windows.sort(key=lambda w: (w.start, w.end))
+            windows.append((Window(opened, max(last_bad, opened)), True))
+    # the longest; of equally long ones, an open one (its length is only a lower bound)
+    longest, longest_open = max(((w.seconds, still) for w, still in windows), default=(None, False))
     merged: list[Window] = []
-    for w in windows:
+    for w in sorted((w for w, _ in windows), key=lambda w: (w.start, w.end)):
         if merged and w.start <= merged[-1].end:
             merged[-1] = Window(merged[-1].start, max(merged[-1].end, w.end))
         else:
             merged.append(w)
     return longest, [w for w in merged if w.seconds > 0], longest_open
-
-
-def _longer(longest: float | None, was_open: bool, w: Window, still_open: bool) -> tuple[float, bool]:
-    if longest is None or w.seconds > longest or (w.seconds == longest and still_open):
-        return w.seconds, still_open
-    return longest, was_open
 
 
 # Faults that can take the writer away; "cut" names a region, not processes, so it always counts.

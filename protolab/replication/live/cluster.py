@@ -161,7 +161,6 @@ class LocalCluster:
             try:
                 last = await self._not_ready()
             except (OSError, ConnectionError, asyncio.TimeoutError, Exception) as exc:  # noqa: BLE001
-                stop_if_cancelled()
                 last = f"{type(exc).__name__}: {exc}"
             if last is None:
                 return

@@ -101,8 +101,7 @@ class Observer:
                         self._sentinel_event(sentinel, msg["channel"], msg["data"])
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - killed or paused Sentinel: reconnect
-                stop_if_cancelled()
+            except Exception:  # noqa: BLE001 - killed or paused Sentinel: reconnect (checked at the loop head)
                 await asyncio.sleep(0.1)
             finally:
                 with contextlib.suppress(Exception):
