@@ -38,6 +38,7 @@ from pathlib import Path
 
 from protolab import tomlfile
 from protolab.errors import BadInput
+from protolab.replication.families import FAMILIES
 from protolab.replication.faults import Fault, parse_duration, parse_fault
 from protolab.replication.network import LinkSpec
 
@@ -260,17 +261,13 @@ class Scenario:
     def family(self) -> str:
         return MODES[self.mode].family
 
+    @property
+    def acks(self) -> str:
+        return MODES[self.mode].acks
+
     def promises(self) -> frozenset[str]:
         """The properties this mode promises (the chaos checkers fail a run only on these)."""
-        if self.family == "peer":
-            return frozenset({"durability", "convergence"}) if self.strategy in ("vv", "crdt") else \
-                frozenset({"convergence"})
-        if self.mode not in PROMISES:
-            return frozenset()
-        promised = PROMISES.get(self.mode, frozenset())
-        if self.family == "primary" and self.sentinel.count:
-            promised = promised | {"one-leader-per-term"}  # one elected Sentinel leader per epoch
-        return promised
+        return FAMILIES[self.family].promises(self, PROMISES.get(self.mode, frozenset()))
 
     def node_names(self) -> list[str]:
         return [f"n{i}" for i in range(1, self.nodes + 1)]
@@ -318,8 +315,6 @@ class Scenario:
             raise BadInput(f"{where}: unknown mode {self.mode!r}; modes: {', '.join(MODES)}")
         if not 1 <= self.nodes <= 15:
             raise BadInput(f"{where}: nodes must be between 1 and 15, got {self.nodes}")
-        if self.family == "raft" and self.nodes < 1:
-            raise BadInput(f"{where}: raft needs nodes")
         if self.strategy not in STRATEGIES:
             raise BadInput(f"{where}: unknown strategy {self.strategy!r}; strategies: {', '.join(STRATEGIES)}")
         s = self.sentinel
@@ -338,10 +333,8 @@ class Scenario:
         if not 0 <= r.min_replicas_to_write <= replicas:
             raise BadInput(f"{where}: min_replicas_to_write {r.min_replicas_to_write} is impossible with "
                            f"{replicas} replicas")
-        acks = MODES[self.mode].acks
-        if self.family == "primary" and acks != "none" and replicas == 0 and r.wait is None:
-            raise BadInput(f"{where}: mode {self.mode} needs at least one replica (nodes >= 2)")
-        r.ack_replicas = r.wait if r.wait is not None else {"none": 0, "one": 1, "all": replicas}.get(acks, 0)
+        FAMILIES[self.family].check(self, where)
+        r.ack_replicas = r.wait if r.wait is not None else {"none": 0, "one": 1, "all": replicas}.get(self.acks, 0)
         if self.raft.heartbeat <= 0 or self.raft.election_timeout <= self.raft.heartbeat:
             raise BadInput(f"{where}: raft election_timeout must be longer than the heartbeat")
         if not self.clients:
@@ -405,9 +398,6 @@ class Scenario:
                            f"got {sup.action!r}")
         if sup.interval <= 0 or sup.fall < 1:
             raise BadInput(f"{where}: supervisor interval must be positive and fall at least 1")
-        if sup.action == "replace" and self.family == "raft":
-            raise BadInput(f"{where}: a Raft peer cannot be replaced by an empty one without a membership "
-                           "change; use action = \"restart\"")
         if self.duration is not None and self.duration <= 0:
             raise BadInput(f"{where}: duration must be positive")
         if self.end_time() > 3600:
@@ -426,15 +416,6 @@ class Scenario:
                 or h.apply_time < 0:
             raise BadInput(f"{where}: webhook timeout and backoffs must be positive, attempts >= 1, "
                            f"jitter between 0 and 1")
-        if self.family == "leaderless":
-            n = self.quorum_n()
-            if not 1 <= n <= self.nodes:
-                raise BadInput(f"{where}: quorum n {n} must be between 1 and the {self.nodes} nodes")
-            w, r = self.quorum_rw()
-            for what, v in (("W", w), ("R", r)):
-                if not 1 <= v <= n:
-                    raise BadInput(f"{where}: quorum {what} = {v} is impossible with N = {n} replicas "
-                                   f"(1 <= {what} <= N)")
         if q.lag < 0:
             raise BadInput(f"{where}: quorum lag must not be negative, got {q.lag}")
         if q.timeout <= 0:
@@ -442,12 +423,6 @@ class Scenario:
         for n in q.lagging:
             if n not in self.node_names():
                 raise BadInput(f"{where}: quorum lagging names unknown node {n!r}")
-        if self.family == "storage" and self.mode == "dfs":
-            copies = self.file_copies()
-            if not 1 <= copies <= self.nodes:
-                raise BadInput(f"{where}: storage replicas {copies} must be between 1 and the {self.nodes} nodes")
-            if st.acks is not None and not 1 <= st.acks <= copies:
-                raise BadInput(f"{where}: storage acks {st.acks} is impossible with {copies} replicas")
         if st.heal_interval <= 0 or st.timeout <= 0:
             raise BadInput(f"{where}: storage heal_interval and timeout must be positive")
 
