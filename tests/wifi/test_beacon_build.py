@@ -12,7 +12,7 @@ from protolab.errors import BadInput
 from protolab.wifi import bss_params as bp
 from protolab.wifi.spec import PROFILES, BeaconSpec, resolve, spec_from_hostapd, spec_from_toml
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 # band, channel, HT, VHT, HE, width: every band x PHY generation combination
 COMBOS = [("2.4", 6, False, False, False, 20), ("2.4", 1, True, False, False, 40), ("2.4", 7, True, False, True, 40),

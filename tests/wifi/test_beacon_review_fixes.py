@@ -171,7 +171,7 @@ def test_mixed_mode_own_wpa_ciphers_round_trip_and_misuse():
 def test_dissect_limit_below_1_is_refused(cli, limit):
     from pathlib import Path
 
-    sample = Path(__file__).resolve().parent.parent / "captures/beacon/train-dtim3.pcap"
+    sample = Path(__file__).resolve().parents[2] / "captures/beacon/train-dtim3.pcap"
     result = cli("beacon", "dissect", str(sample), "--limit", limit)
     assert result.exit_code == 2 and result.stderr.strip() == f"error: --limit must be 1 or more, not {limit}"
     assert len(dissect_file(sample, limit=2).beacons) == 2

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-SHARED_WIFI = Path(__file__).resolve().parent.parent.parent / "shared" / "wifi" / "captures"
+SHARED_WIFI = Path(__file__).resolve().parents[3] / "shared" / "wifi" / "captures"
 CAPTURES = sorted(p for p in SHARED_WIFI.glob("*") if not p.name.endswith(".tsv")) if SHARED_WIFI.exists() else []
 
 

@@ -304,7 +304,7 @@ def test_walk_sample_captures_decode(name):
 
     from protolab.tls import kx
 
-    base = Path(__file__).resolve().parent.parent / "captures" / "tls"
+    base = Path(__file__).resolve().parents[2] / "captures" / "tls"
     capture = base / f"walk-{name}.pcap"
     if not capture.exists():
         pytest.skip("walk sample captures not generated")

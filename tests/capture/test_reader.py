@@ -1,5 +1,6 @@
 """The capture reader on shared captures and on files editcap/mergecap make, against tshark (the frame count
-of every shared capture is checked in test_pcap_cli.py, with one tshark run per file for all those tests)."""
+of every shared capture is checked in capture/test_pcap_commands.py, with one tshark run per file for all
+those tests)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "captures" / "beacon"
 
 
@@ -184,13 +184,13 @@ def test_survey_of_a_capture_without_beacons(cli, shared):
 
 
 def test_survey_of_a_beacon_flood_draws_the_first_ones(cli, tmp_path, monkeypatch):
-    import protolab.cli.beacon as beacon_cli
+    import protolab.render.beacon as beacon_render
     from protolab.capture.writer import LINKTYPE_RADIOTAP, PcapWriter
     from protolab.wifi.build import build_train
     from protolab.wifi.spec import BeaconSpec
 
-    assert beacon_cli.SURVEY_MAX_SHOWN == 100
-    monkeypatch.setattr(beacon_cli, "SURVEY_MAX_SHOWN", 5)  # the same logic as 100 of 100,000, drawn quicker
+    assert beacon_render.SURVEY_MAX_SHOWN == 100
+    monkeypatch.setattr(beacon_render, "SURVEY_MAX_SHOWN", 5)  # the same logic as 100 of 100,000, drawn quicker
     b = build_train(BeaconSpec(ssid=b"flood"))[0]
     path, rt = tmp_path / "flood.pcap", b.radiotap_len
     with PcapWriter(path, linktype=LINKTYPE_RADIOTAP) as w:
