@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from protolab.cli.app import GROUPS as APP_GROUPS
 from protolab.tour import StopReport, TourStop
 
 GROUPS = ["beacon", "tls", "replicate", "pcap", "ha"]
@@ -28,6 +29,13 @@ def test_each_group_has_help_with_one_sentence(cli, group):
     assert f"Usage: protolab {group}" in result.stdout
     # The group's one-sentence help is shown.
     assert len(result.stdout.split("Options:")[0].split("\n\n")[1].strip()) > 30
+
+
+@pytest.mark.parametrize("name", sorted(APP_GROUPS))
+def test_every_group_help_has_an_example_and_the_root_help_only_the_first_sentence(cli, name):
+    r = cli(name, "--help")
+    assert r.exit_code == 0 and "Example: protolab " + name in " ".join(r.stdout.split())
+    assert "Example: protolab " + name not in " ".join(cli("--help").stdout.split())
 
 
 def test_group_without_command_shows_help(cli):

@@ -108,6 +108,16 @@ def test_impossible_flags_exit_2(cli, args, expected):
     assert result.exit_code == 2 and expected in result.stderr and result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("args, message", [
+    (("replicate", "compare", "async-crash", "--repeat", "-1"), "--repeat goes with --backends"),
+    (("replicate", "chaos", "async-crash", "--runs", "2", "--shrink", "-1"), "--shrink must be 0"),
+    (("replicate", "run", "async-crash", "--replicas", "0"), "but the nodes are n1"),
+])
+def test_meaningless_values_are_refused(cli, args, message):
+    r = cli(*args)
+    assert r.exit_code == 2 and message in r.stderr and r.stderr.count("\n") == 1
+
+
 def test_compare_rejects_unknown_mode(cli):
     result = cli("replicate", "compare", "async-crash", "--modes", "async,quantum")
     assert result.exit_code == 2 and "quantum" in result.stderr

@@ -50,6 +50,23 @@ def test_seed_gives_the_same_transcript_byte_for_byte(tmp_path, cli):
     assert "CLIENT_TRAFFIC_SECRET_0" in files[0][1].decode()
 
 
+def test_seeded_walk_prints_the_same_bytes_twice(cli):
+    first = cli("tls", "walk", "--kx", "rsa", "--seed", "3")
+    second = cli("tls", "walk", "--kx", "rsa", "--seed", "3")
+    assert first.exit_code == second.exit_code == 0
+    assert first.stdout == second.stdout
+    assert "add --cost to measure it" in first.stdout and "Measured here" not in first.stdout
+    assert json.loads(cli("tls", "walk", "--seed", "3", "--json").stdout)["cost"] is None
+
+
+def test_walk_measures_the_cost_without_a_seed_or_when_asked(cli):
+    for args in ((), ("--seed", "3", "--cost")):
+        res = json.loads(cli("tls", "walk", *args, "--json").stdout)
+        assert res["cost"]["rsa_private_op_us"] > res["cost"]["aes_gcm_per_kb_us"] > 0
+    assert "Measured here" in cli("tls", "walk").stdout
+    assert "add --cost" not in cli("tls", "walk", "--no-cost").stdout
+
+
 def test_walk_shows_messages_derivations_and_the_closing_table():
     r = walk(kx="rsa", ems=False)
     titles = [s.title for s in r.steps if s.kind == "message"]

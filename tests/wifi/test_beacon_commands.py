@@ -139,6 +139,16 @@ def test_dissect_says_what_values_mean(cli):
     assert fields["6 GHz channel"]["value"] == [37, 160] and fields["6 GHz channel"]["role"] == "discovery"
 
 
+@pytest.mark.parametrize("limit", ["0", "-3"])
+def test_dissect_limit_below_1_is_refused(cli, limit):
+    from protolab.wifi.dissect import dissect_file
+
+    sample = SAMPLES / "train-dtim3.pcap"
+    result = cli("beacon", "dissect", str(sample), "--limit", limit)
+    assert result.exit_code == 2 and result.stderr.strip() == f"error: --limit must be 1 or more, not {limit}"
+    assert len(dissect_file(sample, limit=2).beacons) == 2
+
+
 def test_survey_csv_sort_and_each(cli):
     r = cli("beacon", "survey", str(SAMPLES / "profile-wpa.pcap"), "--csv")
     lines = r.stdout.strip().splitlines()
@@ -154,6 +164,11 @@ def test_survey_csv_sort_and_each(cli):
     rows = json.loads(r.stdout)["rows"]
     assert [row["dtim_count"] for row in rows] == [0, 2, 1] * 4
     assert all(b["tsf"] - a["tsf"] == 102400 for a, b in zip(rows, rows[1:], strict=False))
+
+
+def test_survey_refuses_two_output_formats(cli):
+    r = cli("beacon", "survey", str(SAMPLES / "train-dtim3.pcap"), "--csv", "--json")
+    assert r.exit_code == 2 and r.stdout == "" and r.stderr.startswith("error: --csv and --json")
 
 
 def test_survey_table_and_narrow_view_show_names_literally(cli, tmp_path):
