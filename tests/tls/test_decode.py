@@ -9,6 +9,8 @@ import pytest
 from protolab.tls.decode import decode_capture, load_key_material
 from protolab.tls.keylog import read_keylog
 
+from .one_line_error import check_one_line_error
+
 EXPECT = {  # capture -> (version, suite code name, client data starts with, server data starts with)
     "illustrated-tls12": ("TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", b"ping", b"pong"),
     "illustrated-tls13": ("TLS 1.3", "TLS_AES_256_GCM_SHA384", b"ping", b"pong"),
@@ -115,28 +117,21 @@ def test_cli_shows_forward_secrecy_result_lines(cli, shared):
         read_keylog(base / "tls13.keylog").entries[-1].secret.hex()
 
 
-def _check_one_line_error(run, code, text):
-    assert run.exit_code == code, (run.exit_code, run.stdout, run.stderr)
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and text in lines[0], run.stderr
-    assert "Traceback" not in run.stderr + run.stdout
-
-
 def test_bad_input_is_one_line_exit_2(cli, shared, tmp_path):
     base = shared("tls/openssl")
     garbage = tmp_path / "garbage.pcap"
     garbage.write_bytes(random.Random(1).randbytes(3000))
-    _check_one_line_error(cli("tls", "decode", str(garbage)), 2, "not a pcap or pcapng")
+    check_one_line_error(cli("tls", "decode", str(garbage)), 2, "not a pcap or pcapng")
     wrong_key = shared("tls/illustrated-tls12/server/server.key")
-    _check_one_line_error(cli("tls", "decode", str(base / "tls12-rsa-ems.pcap"), "--key", str(wrong_key)), 2,
+    check_one_line_error(cli("tls", "decode", str(base / "tls12-rsa-ems.pcap"), "--key", str(wrong_key)), 2,
                     "does not belong to the certificate")
-    _check_one_line_error(cli("tls", "decode", str(base / "tls12-ecdhe.pcap"), "--keylog", str(base / "tls13.keylog")),
+    check_one_line_error(cli("tls", "decode", str(base / "tls12-ecdhe.pcap"), "--keylog", str(base / "tls13.keylog")),
                     2, "key log has no secrets for any connection")
-    _check_one_line_error(cli("tls", "decode", str(base / "tls13.pcap"), "--keylog", str(base / "server.key")), 2,
+    check_one_line_error(cli("tls", "decode", str(base / "tls13.pcap"), "--keylog", str(base / "server.key")), 2,
                     "no NSS key log lines")
-    _check_one_line_error(cli("tls", "decode", str(base / "tls13.pcap"), "--key", str(base / "tls13.keylog")), 2,
+    check_one_line_error(cli("tls", "decode", str(base / "tls13.pcap"), "--key", str(base / "tls13.keylog")), 2,
                     "not an unencrypted PEM/DER private key")
-    _check_one_line_error(cli("tls", "decode", str(tmp_path / "missing.pcap")), 2, "missing.pcap")
+    check_one_line_error(cli("tls", "decode", str(tmp_path / "missing.pcap")), 2, "missing.pcap")
 
 
 def test_capture_without_tls_is_bad_input(cli, tmp_path):
@@ -149,7 +144,7 @@ def test_capture_without_tls_is_bad_input(cli, tmp_path):
     with PcapWriter(path, linktype=LINKTYPE_ETHERNET) as w:
         for i, f in enumerate(frames):
             w.write(f, i * 1000)
-    _check_one_line_error(cli("tls", "decode", str(path)), 2, "no TLS connection found")
+    check_one_line_error(cli("tls", "decode", str(path)), 2, "no TLS connection found")
 
 
 def _rewrite(original, path, mutate=None, mss=200, reorder=False):
@@ -189,14 +184,14 @@ def test_tampered_record_or_wrong_secret_fails_check_exit_1(cli, shared, tmp_pat
 
     tampered = _rewrite(capture, tmp_path / "tampered.pcap", flip_last_byte_of_big_server_segment, mss=1460)
     run = cli("tls", "decode", str(tampered), "--keylog", str(keylog_path))
-    _check_one_line_error(run, 1, "authenticates")
+    check_one_line_error(run, 1, "authenticates")
     assert "status: failed" in run.stdout  # the result was shown before the exit
     log = read_keylog(keylog_path)
     cr = next(e.key for e in log.entries if e.label == "CLIENT_RANDOM")
     bad = tmp_path / "wrong.keylog"
     bad.write_text(f"CLIENT_RANDOM {cr.hex()} {'00' * 48}\n")
     run = cli("tls", "decode", str(capture), "--keylog", str(bad))  # wrong keys: not even Finished decrypts
-    _check_one_line_error(run, 1, "checks failed")
+    check_one_line_error(run, 1, "checks failed")
     assert "tag check failed" in run.stdout
 
 

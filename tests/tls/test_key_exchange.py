@@ -140,3 +140,27 @@ def test_keylog_read_write(tmp_path):
         read_keylog(tmp_path / "bin")
     with pytest.raises(BadInput, match="cannot read key log .*: No such file or directory"):
         read_keylog(tmp_path / "missing")
+
+
+CR = "ab" * 32
+
+
+@pytest.mark.parametrize("line, problem", [
+    (f"CLIENT_RANDOM {CR} {'11' * 47}", "CLIENT_RANDOM secret is 47 bytes, not 48"),
+    (f"CLIENT_RANDOM {'ab' * 31} {'11' * 48}", "CLIENT_RANDOM client random is 31 bytes, not 32"),
+    (f"CLIENT_RANDOM {CR} zz{'11' * 47}", "CLIENT_RANDOM fields are not hex"),
+    (f"SERVER_TRAFFIC_SECRET_0 {CR} {'11' * 31}", "SERVER_TRAFFIC_SECRET_0 secret is 31 bytes, not 32 or 48"),
+    (f"RSA {'00' * 7} {'11' * 48}", "RSA encrypted pre-master prefix is 7 bytes, not 8"),
+    (f"CLIENT_RANDOM {CR}", "CLIENT_RANDOM takes 2 fields, got 1"),
+], ids=["short-master", "short-random", "not-hex", "short-tls13-secret", "short-rsa-prefix", "missing-field"])
+def test_keylog_line_with_bad_lengths_is_rejected_with_its_line_number(line, problem):
+    # chosen behaviour: a line of a known label that cannot be right is an error (exit 2) naming the line,
+    # not a warning-and-skip; lines of unknown labels and free text are still skipped (counted)
+    from protolab.errors import BadInput
+    from protolab.tls.keylog import parse_keylog
+
+    good = f"# comment\nCLIENT_RANDOM {'cd' * 32} {'22' * 48}\nsomething else\n"
+    with pytest.raises(BadInput, match=f"^k.log line 4: {problem}$"):
+        parse_keylog(good + line + "\n", "k.log")
+    log = parse_keylog(good + f"SERVER_TRAFFIC_SECRET_0 {CR} {'11' * 48}\nFUTURE_LABEL {CR} 1234\n", "k.log")
+    assert log.skipped == 1 and len(log.entries) == 3

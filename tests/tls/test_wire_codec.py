@@ -196,3 +196,19 @@ def test_engine_answers_garbage_with_the_right_alert(garbage, alert):
     client.data_to_send()
     client.receive(garbage)
     assert client.failed and client.data_to_send() == bytes([21, 3, 3, 0, 2, 2, alert])
+
+
+@pytest.mark.parametrize("suite, name, value", [
+    ("TLS_RSA_WITH_AES_128_CBC_SHA256", "IV", "the record's whole CBC IV, random per record"),
+    ("TLS_RSA_WITH_AES_128_GCM_SHA256", "explicit nonce", "makes the AEAD nonce"),
+])
+def test_record_annotation_names_cbc_iv_and_gcm_nonce_apart(suite, name, value):
+    from protolab.tls.walk import walk
+
+    result = walk(suite=suite, measure=False)
+    spans = [f for s in result.steps if s.kind == "record" for f in s.spans]
+    fields = {f.name: str(f.value) for f in spans if f.offset == 5 and f.length in (8, 16)}
+    assert name in fields and value in fields[name], fields
+    assert not any("part of the nonce" in str(f.value) for f in spans)
+    if name == "IV":
+        assert any(f.name == "encrypted data + MAC + padding" for f in spans)
