@@ -1,5 +1,6 @@
-"""Review fixes of `ha health`: the supervisor's recovery feeds back into the heartbeats the detector
-sees (one event sequence), and non-finite numbers are refused."""
+"""`ha health` with a supervisor: its recovery feeds back into the heartbeats the detector sees (one event
+sequence), so a recovered node ends its suspicion, a node killed on a false suspicion stays silent until its
+restart, and every figure (outages, MTTR, availability) agrees with the suspicions."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def test_recovered_crash_ends_its_suspicion_and_every_figure_agrees(detector, re
     assert n3.detections == [sus.after_s] and n3.false_suspicions == 0 and r.false_suspicions == 0
 
 
-def test_reviewer_command_json_has_an_end_matching_the_mttr(cli):
+def test_health_json_suspicion_ends_just_after_the_recovery(cli):
     res = cli("ha", "health", "--crash", "n3 at 30s", "--recover", "restart", "--json")
     assert res.exit_code == 0, res.stderr
     data = json.loads(res.stdout)
@@ -79,34 +80,3 @@ def test_a_restarted_node_can_crash_again_and_is_detected_again():
     n3 = _n(r, "n3")
     assert n3.detections == [s.after_s for s in sus]
     assert n3.mttr_s == pytest.approx(sum(b - a for a, b in spans) / 2, abs=1e-3)
-
-
-@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN"])
-def test_cli_refuses_a_non_finite_threshold(cli, value):
-    res = cli("ha", "health", "--detector", "phi-accrual", "--threshold", value, "--json")
-    assert res.exit_code == 2 and res.stdout == ""
-    assert len(res.stderr.strip().splitlines()) == 1 and "--threshold" in res.stderr
-
-
-@pytest.mark.parametrize("field_", ["heartbeat", "timeout", "threshold", "jitter", "duration", "min_std",
-                                    "acceptable_pause", "latency", "restart_time", "replace_time"])
-@pytest.mark.parametrize("value", [float("nan"), float("inf")])
-def test_spec_refuses_non_finite_numbers(field_, value):
-    from protolab.errors import BadInput
-
-    with pytest.raises(BadInput, match="finite"):
-        HealthSpec(**{field_: value}).validate()
-
-
-def test_spec_refuses_fault_times_that_overflow_to_infinity():
-    from protolab.errors import BadInput
-
-    huge = "9" * 400 + "s"  # float() of this many digits is inf
-    for spec in (HealthSpec(crashes=[f"n3 at {huge}"]), HealthSpec(pauses=[f"n2 at 10s for {huge}"])):
-        with pytest.raises(BadInput, match="finite"):
-            spec.validate()
-
-
-def test_sessions_refuses_nan_too(cli):
-    res = cli("ha", "sessions", "--stale-resolvers", "nan", "--json")
-    assert res.exit_code == 2 and len(res.stderr.strip().splitlines()) == 1
