@@ -109,7 +109,7 @@ def sessions(
     Example: protolab ha sessions --strategy sticky --servers 3 --users 300 --fail "server-2 at 30s"
     """
     from protolab.ha.sessions import SessionsSpec, simulate_sessions
-    from protolab.replication.faults import parse_duration
+    from protolab.sim.durations import parse_duration
 
     spec = SessionsSpec(strategy=strategy, servers=servers, users=users, lb=lb, balancers=balancers, fail=fail,
                         dns_ttl=parse_duration(dns_ttl, "--dns-ttl"), stale_resolvers=stale_resolvers,
@@ -140,7 +140,8 @@ def health(
     Example: protolab ha health --detector phi-accrual --jitter 200ms --pause "n2 at 10s for 4s" --crash "n3 at 30s"
     """
     from protolab.ha.health import HealthSpec, run_health
-    from protolab.replication.faults import parse_duration
+    from protolab.replication.membership import quorum_demo
+    from protolab.sim.durations import parse_duration
 
     _check_dirs(metrics)
     spec = HealthSpec(detector=detector, heartbeat=parse_duration(heartbeat, "--heartbeat"),
@@ -148,7 +149,7 @@ def health(
                       jitter=parse_duration(jitter, "--jitter"), nodes=nodes, duration=parse_duration(duration,
                                                                                                       "--duration"),
                       pauses=list(pause or []), crashes=list(crash or []), recover=recover, seed=seed)
-    result = run_health(spec)
+    result = run_health(spec, quorum=quorum_demo)
     if metrics is not None:
         from protolab.ha.health import series
         from protolab.replication.openmetrics import render_series

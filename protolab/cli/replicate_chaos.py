@@ -43,9 +43,9 @@ def chaos(
     from protolab.render.progress import progress
     from protolab.replication.chaos import chaos as run_chaos
     from protolab.replication.chaos import chaos_scenario, schedule_for
-    from protolab.replication.faults import parse_duration
     from protolab.replication.nemesis import NemesisSpec
     from protolab.replication.scenario import MODES, load
+    from protolab.sim.durations import parse_duration
 
     if runs < 1 or runs > 100_000:
         raise BadInput(f"--runs must be between 1 and 100000, got {runs}")

@@ -24,7 +24,8 @@ and the suspicion ends when its first heartbeat arrives, so the suspicion window
 availability and MTTR all come from the same events. Node availability = time up / run time;
 MTTR = detection + repair. The sweep runs each detector setting without the supervisor on the
 same raw heartbeats (each node's network jitter has its own seeded stream).
-The membership store part reuses the replication lab's Raft peer under a partition.
+The membership store part is the replication lab's Raft peer under a partition: the caller runs it
+(protolab.replication.membership) and hands its rows in, so this lab stays free of the simulator.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ import math
 import random
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from protolab.errors import BadInput
-from protolab.replication.faults import parse_duration
+from protolab.sim.durations import parse_duration
 
 DETECTORS = ("timeout", "phi-accrual")
 RECOVERY = ("none", "restart", "replace")
@@ -158,14 +160,6 @@ class SweepRow:
 
 
 @dataclass
-class QuorumRow:
-    store: str
-    minority_acked: int
-    majority_acked: int
-    verdict: str
-
-
-@dataclass
 class HealthResult:
     detector: str
     setting: str
@@ -178,7 +172,7 @@ class HealthResult:
     detection_s: float | None
     false_suspicions: int
     sweep: list[SweepRow]
-    quorum: list[QuorumRow]
+    quorum: list  # membership-store rows (protolab.replication.membership.QuorumRow)
     recover: str
     service_availability: float  # share of the run with a majority of nodes up
     outages: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # node -> down spans
@@ -318,33 +312,9 @@ def _setting(detector: str, param: float) -> str:
     return f"timeout {param:g}s" if detector == "timeout" else f"phi > {param:g}"
 
 
-def quorum_demo(seed: int) -> list[QuorumRow]:
-    """Two monitors on the two sides of a partition record their verdicts in the membership store:
-    a Raft store (3 peers) only lets the majority side commit; a store without quorum (multi-primary)
-    acknowledges both sides, so each side may declare the other dead: split brain."""
-    from protolab.replication.faults import parse_fault
-    from protolab.replication.runner import simulate
-    from protolab.replication.scenario import ClientSpec, Scenario
-
-    rows = []
-    for store, mode in (("raft (quorum)", "raft"), ("no quorum (multi-primary)", "multi-primary")):
-        sc = Scenario(mode=mode, name="membership-store", nodes=3, seed=seed, settle=5.0,
-                      clients=[ClientSpec("m1", near="n1", rate=20, writes=300, start=0.5),
-                               ClientSpec("m2", near="n3", rate=20, writes=300, start=0.5)],
-                      faults=[parse_fault("partition n1,m1|n2,n3,m2 from 5s to 12s")]).validate()
-        sim, _r = simulate(sc)
-        acked = {"m1": 0, "m2": 0}
-        for inv, done in sim.history.pairs():
-            if done is not None and done[2] == "ok" and 5.5 <= inv[0] < 12:
-                acked[inv[1]] += 1
-        both = acked["m1"] > 0 and acked["m2"] > 0
-        rows.append(QuorumRow(store, acked["m1"], acked["m2"],
-                              "both sides recorded verdicts: two views of who is alive" if both else
-                              "only the majority side could record a verdict: one view"))
-    return rows
-
-
-def run_health(spec: HealthSpec, *, sweep: bool = True, quorum: bool = True) -> HealthResult:
+def run_health(spec: HealthSpec, *, sweep: bool = True, quorum: Callable[[int], list] | None = None) -> HealthResult:
+    """``quorum(seed)`` gives the membership-store rows (the replication lab's simulation, which this lab
+    does not import: the caller passes protolab.replication.membership.quorum_demo); None gives none."""
     spec.validate()
     param = spec.timeout if spec.detector == "timeout" else spec.threshold
     fix = {"none": None, "restart": spec.restart_time, "replace": spec.replace_time}[spec.recover]
@@ -375,7 +345,7 @@ def run_health(spec: HealthSpec, *, sweep: bool = True, quorum: bool = True) -> 
     true_all = [s.after_s for s in suspicions if s.true]
     return HealthResult(spec.detector, _setting(spec.detector, param), spec.heartbeat, spec.jitter, spec.seed,
                         spec.duration, suspicions, nodes, round(sum(true_all) / len(true_all), 3) if true_all else None,
-                        sum(1 for s in suspicions if not s.true), rows, quorum_demo(spec.seed) if quorum else [],
+                        sum(1 for s in suspicions if not s.true), rows, quorum(spec.seed) if quorum else [],
                         spec.recover, _majority_up(outages, spec.duration), dict(zip(names, outages, strict=True)))
 
 

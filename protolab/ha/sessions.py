@@ -3,7 +3,7 @@ session store costs, load imbalance from stickiness, and DNS-based failover of t
 
 Theory of operation
 -------------------
-A seeded discrete-event run on the replication lab's kernel. ``users`` users log in during the
+A seeded discrete-event run on the shared kernel (protolab.sim). ``users`` users log in during the
 first seconds and then send requests with exponential think times (a per-user rate drawn from a
 lognormal, so some users are heavy); some users share one NAT address. Each request:
 
@@ -30,9 +30,9 @@ import re
 from dataclasses import dataclass, field
 
 from protolab.errors import BadInput
-from protolab.replication.faults import parse_duration
-from protolab.replication.kernel import Kernel
-from protolab.replication.stats import Quantiles
+from protolab.sim.durations import parse_duration
+from protolab.sim.kernel import Kernel
+from protolab.sim.quantiles import Quantiles
 
 STRATEGIES = {
     "sticky": "sessions live in the app server's memory; the balancer must keep each user on one server",

@@ -5,8 +5,7 @@ Map of the package (data flows top to bottom):
     scenario.py   Scenario (mode, nodes, clients, links, Sentinel/Raft/replication options, faults),
                   loaded from TOML (shipped ones in scenarios/) or built from flags (cli_support.py)
     faults.py     the fault grammar shared by --fault and scenario files
-    sim.py        builds the cluster, applies faults on schedule, runs the kernel
-      kernel.py   one heap of (time, seq, fn, arg, link) tuples, seeded random source
+    sim.py        builds the cluster, applies faults on schedule, runs the kernel (protolab.sim.kernel)
       network.py  links: latency, jitter, loss, FIFO, partitions; faults purge messages in flight
       nodes/      behaviours: primary.py (Redis-like primary/replica), sentinel.py, raft.py, peer.py
                   (multi-primary: lww / vv / crdt), client.py (writers recording the history)
@@ -30,7 +29,7 @@ Chaos (``protolab replicate chaos``), on top of the same simulator:
     chaos.py      many seeded runs (reads + final reads added), judged by checkers/, tallied
     checkers/     history-only checkers: durability, one leader per term, convergence, linearizability
     shrink.py     the smallest fault schedule that still fails; latency_svg.py, openmetrics.py (outputs)
-    chaos_bench.py, chaos_tour.py   the 200-run acceptance script, the tour stop
+    chaos_tour.py the tour stop (the 200-run acceptance script is benchmarks/chaos_bench.py)
 
 What a backend must provide for ``metrics.analyze`` (the simulator does; a live backend can):
 ``scenario``, ``history``, ``events`` (time, source, kind, detail), ``roles`` (time, node, role,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from protolab.errors import BadInput
-from protolab.replication.faults import parse_duration, parse_fault
+from protolab.replication.faults import parse_fault
 from protolab.replication.scenario import MODES, ClientSpec, Scenario, load
+from protolab.sim.durations import parse_duration
 
 
 def build_scenario(name: str | None, *, mode=None, replicas=None, writes=None, rate=None, faults=None,

@@ -35,7 +35,7 @@ from protolab.replication.result import (
     Window,
     Writes,
 )
-from protolab.replication.stats import Quantiles
+from protolab.sim.quantiles import Quantiles
 
 CONFLICT_MEANING = {  # counts are per node: one conflict is resolved on every node it reaches
     "lww-overwrote": "a node dropped a version because another had a higher timestamp (data lost; a "

@@ -39,8 +39,9 @@ from pathlib import Path
 from protolab import tomlfile
 from protolab.errors import BadInput
 from protolab.replication.families import FAMILIES
-from protolab.replication.faults import Fault, parse_duration, parse_fault
+from protolab.replication.faults import Fault, parse_fault
 from protolab.replication.network import LinkSpec
+from protolab.sim.durations import parse_duration
 
 
 @dataclass(frozen=True)

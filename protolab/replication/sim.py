@@ -14,10 +14,10 @@ from protolab.errors import BadInput
 from protolab.replication.channels import CHANNELS
 from protolab.replication.faults import Fault, blocked_pairs
 from protolab.replication.history import History
-from protolab.replication.kernel import Kernel
 from protolab.replication.network import LinkSpec, Network
 from protolab.replication.nodes.client import PeerClient, RaftClient, SentinelClient
 from protolab.replication.scenario import Scenario
+from protolab.sim.kernel import Kernel
 
 EVENT_CAP = 5000  # timeline entries kept; conflicts beyond this are only counted
 STEPS = 50  # slices of a run, for the progress bar

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from protolab.ha.health import HealthSpec, run_health
+from protolab.replication.membership import quorum_demo
 
 
 def test_timeout_detector_detects_a_crash_after_the_timeout_and_suspects_a_long_pause():
@@ -40,7 +41,7 @@ def test_phi_accrual_adapts_and_supervisor_turns_false_suspicions_into_outages()
 
 
 def test_quorum_store_lets_only_the_majority_record_verdicts():
-    rows = {q.store.split()[0]: q for q in run_health(HealthSpec(), sweep=False).quorum}
+    rows = {q.store.split()[0]: q for q in run_health(HealthSpec(), sweep=False, quorum=quorum_demo).quorum}
     assert rows["raft"].minority_acked == 0 and rows["raft"].majority_acked > 0
     assert rows["no"].minority_acked > 0 and rows["no"].majority_acked > 0
 

@@ -9,11 +9,11 @@ import pytest
 
 from protolab.errors import BadInput
 from protolab.replication.faults import parse_fault
-from protolab.replication.kernel import Kernel
 from protolab.replication.network import LinkSpec, Network
 from protolab.replication.runner import simulate
 from protolab.replication.scenario import ClientSpec, Scenario, Zone, load, shipped
 from protolab.replication.sim import Simulation
+from protolab.sim.kernel import Kernel
 
 PAUSE_END = 30.05
 

@@ -7,11 +7,12 @@ import io
 import pytest
 
 from protolab.errors import BadInput
-from protolab.replication.faults import blocked_pairs, parse_duration, parse_fault
+from protolab.replication.faults import blocked_pairs, parse_fault
 from protolab.replication.history import History, read_jsonl
 from protolab.replication.idlog import IdLog
-from protolab.replication.kernel import Kernel
 from protolab.replication.network import LinkSpec, Network
+from protolab.sim.durations import parse_duration
+from protolab.sim.kernel import Kernel
 
 
 def test_kernel_runs_in_time_order_and_fifo_at_equal_times():

@@ -24,7 +24,7 @@ from protolab.replication.live.owners import Owners
 from protolab.replication.live.procs import ProcessManager, find_tool, free_ports
 from protolab.replication.live.proxy import NetState, Proxy
 from protolab.replication.network import LOOPBACK
-from protolab.replication.stats import Quantiles
+from protolab.sim.quantiles import Quantiles
 
 READY_TIMEOUT = 20.0
 

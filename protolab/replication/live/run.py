@@ -22,7 +22,7 @@ from protolab.replication.history import History
 from protolab.replication.live.clients import LiveClient
 from protolab.replication.live.conn import ask
 from protolab.replication.live.observer import Observer
-from protolab.replication.stats import Quantiles
+from protolab.sim.quantiles import Quantiles
 
 TICK = 0.25  # progress granularity, seconds
 PHASE = 1.0  # Sentinel's PING period: time 0 falls at a seeded random point within it (see execute)
