@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from protolab.replication.nodes.base import Endpoint
 from protolab.sim.quantiles import Quantiles
-from protolab.replication.messages import GOSSIP, READ_REPLY, REPLY, UPDATE
 
 GOSSIP_PERIOD = 1.0
 
@@ -167,10 +166,10 @@ class Peer(Endpoint):
     def on_write(self, msg) -> None:
         client, wid, key = msg
         state = self.strategy.write(key, wid)
-        self.send(client, REPLY, (wid, "ok", None))
+        self.send(client, client.on_reply, (wid, "ok", None))
         now = self.kernel.now
         for p in self.others:
-            self.send(p, UPDATE, (key, state, now))
+            self.send(p, p.on_update, (key, state, now))
 
     def on_update(self, msg) -> None:
         key, state, t = msg
@@ -179,7 +178,7 @@ class Peer(Endpoint):
 
     def gossip(self, _=None) -> None:
         for p in self.others:
-            self.send(p, GOSSIP, dict(self.data))
+            self.send(p, p.on_gossip, dict(self.data))
         self.timer(GOSSIP_PERIOD, self.gossip)
 
     def on_gossip(self, data: dict) -> None:
@@ -193,7 +192,7 @@ class Peer(Endpoint):
         client, opid, key, _direct = msg
         items = self.final_items() if key is None else (
             self.strategy.elements(self.data[key]) if key in self.data else set())
-        self.send(client, READ_REPLY, (opid, "ok", tuple(sorted(items)), None))
+        self.send(client, client.on_read_reply, (opid, "ok", tuple(sorted(items)), None))
 
     def final_items(self) -> set[int]:
         out: set[int] = set()

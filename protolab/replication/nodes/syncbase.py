@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from protolab.replication.nodes.base import Endpoint
 from protolab.sim.quantiles import Quantiles
-from protolab.replication.messages import READ_REPLY, REPLY
 
 
 class SyncNode(Endpoint):
@@ -57,12 +56,12 @@ class SyncNode(Endpoint):
 
     # --- clients -----------------------------------------------------------------------------------
     def reply(self, client, wid: int, status: str = "ok") -> None:
-        self.send(client, REPLY, (wid, status, None))
+        self.send(client, client.on_reply, (wid, status, None))
 
     def on_read(self, msg) -> None:
         client, opid, key, _direct = msg
         result = tuple(sorted(self.items)) if key is None else self.registers.get(key)
-        self.send(client, READ_REPLY, (opid, "ok", result, None))
+        self.send(client, client.on_read_reply, (opid, "ok", result, None))
 
     def refused(self, link, fn, msg) -> None:
         """Connection refused: the caller learns at once (clients: fail; channel calls: the
