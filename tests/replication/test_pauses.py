@@ -1,32 +1,25 @@
-"""Review fixes in the simulated network: pauses hold every message and timer of the paused process
-(links first used during the pause too), and partitions cannot split processes sharing a host."""
+"""Pauses in the simulated network: a paused process runs nothing until its pause ends (every message and timer
+held, links first used during the pause too), clients resume their rate after it, and a paused process that is
+killed and restarted runs at once."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
-
-from protolab.errors import BadInput
 from protolab.replication.faults import parse_fault
 from protolab.replication.network import LinkSpec, Network
 from protolab.replication.runner import simulate
-from protolab.replication.scenario import ClientSpec, Scenario, Zone, load, shipped
-from protolab.replication.sim import Simulation
+from protolab.replication.scenario import ClientSpec, Scenario
 from protolab.sim.kernel import Kernel
+
+from .runs import async_timeline
 
 PAUSE_END = 30.05
 
 
-def _timeline(cli, *args):
-    res = cli("replicate", "run", "--mode", "async", "--writes", "300", *args, "--json")
-    assert res.exit_code == 0, res.stderr
-    return json.loads(res.stdout)["timeline"]
-
-
 def test_paused_sentinels_run_nothing_until_their_pause_ends(cli):
     # s2, s3 paused before they ever talked to s1: the links s1 -> s2/s3 are created during the pause
-    tl = _timeline(cli, "--quorum", "1", "--fault", "pause s2 at 0.05s for 30s",
+    tl = async_timeline(cli, "--quorum", "1", "--fault", "pause s2 at 0.05s for 30s",
                    "--fault", "pause s3 at 0.05s for 30s", "--fault", "crash primary at 3s")
     by = {(e["source"], e["kind"]): e["time"] for e in reversed(tl)}  # first occurrence wins
     assert ("s1", "+try-failover") in by and by["s1", "+try-failover"] < PAUSE_END  # s1 alone tries...
@@ -38,7 +31,7 @@ def test_paused_sentinels_run_nothing_until_their_pause_ends(cli):
 
 def test_five_sentinels_quorum_two_no_majority_while_three_are_paused(cli):
     faults = [a for s in ("s3", "s4", "s5") for a in ("--fault", f"pause {s} at 1s for 30s")]
-    tl = _timeline(cli, "--sentinels", "5", "--quorum", "2", *faults, "--fault", "crash primary at 3s")
+    tl = async_timeline(cli, "--sentinels", "5", "--quorum", "2", *faults, "--fault", "crash primary at 3s")
     elected = [e["time"] for e in tl if e["kind"] == "+elected-leader"]
     assert elected and min(elected) >= 31.0
     assert not [e for e in tl if e["source"] in ("s3", "s4", "s5") and e["time"] < 31.0]
@@ -79,46 +72,6 @@ def test_paused_client_issues_nothing_during_the_pause_then_resumes_its_rate():
         assert [o[0] for o in ops] == sorted(o[0] for o in ops)  # the clock never ran backwards
         # 50 ticks before the pause (0.5 s .. 0.99 s), then the rest 10 ms apart from its end
         assert invokes[50] == 2.0 and abs(invokes[-1] - (2.0 + 249 * 0.01)) < 1e-6
-
-
-# --- partitions by host: s_i runs on n((i-1) % 3 + 1)'s host (s1, s4: n1; s2, s5: n2; s3: n3), c1 near n1
-SPLIT = [
-    ("partition s3,s4,s5|n1,n2,n3,s1,s2,c1 from 1s to 30s", "s4 runs on n1's host, which is on the other side"),
-    ("partition n1 -> s4 from 1s to 30s", "s4 runs on n1's host, which is on the other side"),
-    ("delay s1|s4 200ms from 1s to 2s", "s1 and s4 both run on n1's host"),
-    ("loss n2,n3|c1 20% from 1s to 2s", None),  # fine: c1 shares n1's host, which is not listed
-    ("loss c1|n1 20% from 1s to 2s", "c1 runs on n1's host, which is on the other side"),
-]
-
-
-@pytest.mark.parametrize(("fault", "why"), SPLIT)
-def test_a_fault_cannot_split_processes_sharing_a_host(cli, fault, why):
-    res = cli("replicate", "run", "--mode", "async", "--sentinels", "5", "--quorum", "2", "--writes", "30",
-              "--fault", fault, "--fault", "crash primary at 3s", "--json")
-    if why is None:
-        assert res.exit_code == 0, res.stderr
-        return
-    assert res.exit_code == 2 and res.stdout == ""  # refused before the run, nothing simulated
-    line = res.stderr.strip()
-    assert "\n" not in line and fault in line and why in line and "cannot be split" in line
-
-
-def test_a_partition_along_hosts_keeps_each_side_together(cli):
-    # the repro's intent, grouped by host: n3 and s3 alone; n1's side sees n1 down only once it crashes
-    tl = _timeline(cli, "--sentinels", "5", "--quorum", "2",
-                   "--fault", "partition n3,s3|n1,n2,s1,s2,s4,s5,c1 from 1s to 30s", "--fault", "crash primary at 3s")
-    sdown = {e["source"]: e["time"] for e in reversed(tl) if e["kind"] == "+sdown" and e["detail"] == "primary n1"}
-    assert sdown["s3"] < 3.0  # cut off with n3: it loses n1 at once
-    assert all(sdown[s] > 3.0 for s in ("s1", "s2", "s4", "s5"))  # n1's side sees it only after the crash
-
-
-def test_zones_cannot_split_a_host_and_shipped_scenarios_all_build():
-    sc = Scenario("async", clients=[ClientSpec("c1", near="n2")],
-                  zones=[Zone("a", ["n1", "c1"]), Zone("b", ["n2", "n3"])]).validate()
-    with pytest.raises(BadInput, match="c1 runs on n2's host, which is in another zone"):
-        Simulation(sc)
-    for name in shipped():
-        Simulation(load(name))  # every shipped scenario's faults and zones keep hosts whole
 
 
 def test_a_paused_process_killed_and_restarted_runs_at_once(cli):
