@@ -13,7 +13,7 @@ Map of the package (data flows top to bottom):
     metrics.py    RunResult (result.py) computed from the history and final node states
     svg.py        the message ladder; explain.py, tour.py, runner.py (simulate, compare)
 
-Sync channels (issue 9), more modes of the same simulator (families in ``channels.py``):
+Sync channels, more modes of the same simulator (families in ``channels.py``):
 
     channels.py         family -> node module (build, target) and measures; sim.py and metrics.py ask it
     nodes/syncbase.py   a store that keeps its apply log (duplicates and reordering are read from it)

@@ -1,4 +1,4 @@
-"""The sync channels of issue 9 as a registry: family -> where its nodes live and how it is measured.
+"""The sync channels as a registry: family -> where its nodes live and how it is measured.
 
 A channel family plugs into the simulator like the database families do: ``Simulation`` asks
 ``build(sim)`` for the nodes (and extra processes such as the broker) and the client class,

@@ -116,7 +116,7 @@ ALIASES = {"primary-replica": "master-slave", "multi-primary": "master-master", 
            "s3": "shared-storage", "dfs": "shared-storage"}
 
 
-CHANNEL_TOPICS = ("events", "webhooks", "leaderless", "shared-storage")  # issue 9: the sync channels
+CHANNEL_TOPICS = ("events", "webhooks", "leaderless", "shared-storage")  # the sync channels
 
 
 def lookup(topic: str | None) -> dict:

@@ -85,7 +85,7 @@ class Recovery:
 
 @dataclass
 class Measure:
-    """One number a sync channel reports, with what it means (issue 9)."""
+    """One number a sync channel reports, with what it means."""
 
     name: str
     value: object
@@ -145,7 +145,7 @@ class RunResult:
     timeline: list[Event] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     recoveries: list[Recovery] = field(default_factory=list)
-    channel: ChannelReport | None = None  # sync channels only (issue 9)
+    channel: ChannelReport | None = None  # sync channels only
 
 
 @dataclass

@@ -60,7 +60,7 @@ MODES = {m.name: m for m in [
     Mode("raft", "raft", "majority", "a leader commits log entries once a majority stored them"),
     Mode("raft-unsafe", "raft", "majority", "for teaching: Raft whose peers skip the term check on AppendEntries "
          "(a deposed leader's entries are still accepted); chaos runs catch it"),
-    # --- sync channels (issue 9): n1 changes data, the others learn it through the channel ---------
+    # --- sync channels: n1 changes data, the others learn it through the channel -------------------
     Mode("broker-at-most-once", "broker", "local", "change events through a broker; consumers commit the offset "
          "before applying (a consumer crash loses the events it had fetched)"),
     Mode("broker-at-least-once", "broker", "local", "change events through a broker; consumers apply, then commit "

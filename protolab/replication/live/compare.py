@@ -4,7 +4,7 @@ Each backend runs the scenario ``repeat`` times: the simulator with seeds seed, 
 (it is deterministic, so repeats differ only by seed), the real servers with the same seeds for
 the proxies' jitter and loss draws. For each measure (``MEASURES``) the row shows both medians,
 the difference (measured - predicted) and the prediction's error relative to the measurement.
-Two verdicts the issue asks for: RTO predicted within ``RTO_TOLERANCE`` of the measured median,
+Two verdicts: RTO predicted within ``RTO_TOLERANCE`` of the measured median,
 and loss predicted exactly where it was measured (acknowledged writes lost > 0 in the median run
 of both, or of neither).
 """
