@@ -1,4 +1,4 @@
-"""The issue's acceptance claims, each checked from the recorded history and the final node states.
+"""What each database mode promises, each claim checked from the recorded history and the final node states.
 
 The helpers here recompute losses straight from the history (ok writes whose id is missing from
 the node the clients would now write to) instead of trusting the result object alone.

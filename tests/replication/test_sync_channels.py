@@ -1,4 +1,4 @@
-"""Issue 9: the sync channels (broker, webhooks, leaderless quorums, shared storage).
+"""The sync channels (broker, webhooks, leaderless quorums, shared storage).
 
 Small schedules whose outcome is known exactly, each number recomputed from the history and the
 final node states (apply logs) rather than read off the result alone.

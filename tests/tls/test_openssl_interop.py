@@ -1,5 +1,5 @@
 """Interop with the real OpenSSL on 127.0.0.1: `connect` against `openssl s_server` and `openssl s_client`
-against `serve`, for every suite and group of the issue, EMS on and off, TLS 1.2 and 1.3; the key logs of
+against `serve`, for every suite and group the lab supports, EMS on and off, TLS 1.2 and 1.3; the key logs of
 both ends agree. Plus what a real network does wrong: refused, hung up mid-handshake, garbage, bad certificate.
 Every process started here is stopped in a finally block."""
 

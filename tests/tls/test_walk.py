@@ -14,7 +14,7 @@ import pytest
 from protolab.tls.walk import capture_frames, walk
 
 REPO = Path(__file__).resolve().parents[2]
-ALL_WALKS = [  # (version, suite, group): every suite of the issue, the three groups
+ALL_WALKS = [  # (version, suite, group): every suite the lab supports, the three groups
     ("1.2", "TLS_RSA_WITH_AES_128_GCM_SHA256", "x25519"), ("1.2", "TLS_RSA_WITH_AES_256_GCM_SHA384", "x25519"),
     ("1.2", "TLS_RSA_WITH_AES_128_CBC_SHA", "x25519"), ("1.2", "TLS_RSA_WITH_AES_128_CBC_SHA256", "x25519"),
     ("1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "x25519"),
