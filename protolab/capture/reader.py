@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from protolab.capture.linktypes import linktype_name
-from protolab.capture.stream import open_stream
+from protolab.capture.stream import open_stream, seekable
 from protolab.errors import BadInput
+from protolab.fileio import is_stdio, open_input
 
 MAX_CAPLEN = 262144  # tshark's standard maximum packet size: larger records are refused, not allocated
 
@@ -76,18 +77,18 @@ class Capture:
     """An open capture file. Iterate for packets; `tally()` for counts; use as a context manager."""
 
     def __init__(self, path, progress: Callable[[int], None] | None = None):
-        self._owns_file = not hasattr(path, "read")
-        self.path = str(path) if self._owns_file else str(getattr(path, "name", "<memory>"))
+        given_file = hasattr(path, "read")
+        self._owns_file = not given_file and not is_stdio(path)   # stdin (`-`) is read, never closed
+        self.path = str(getattr(path, "name", "<memory>")) if given_file else str(path)
+        if given_file:
+            source, self._size = path, _remaining_size(path) if seekable(path) else None
+        else:
+            source, self._size = open_input(path, "capture")       # BadInput: missing, a directory...
         try:
-            self.size = os.path.getsize(path) if self._owns_file else _remaining_size(path)
-            self._window, self._raw, self.compressed = open_stream(path, progress)
-        except FileNotFoundError:
-            raise BadInput(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise BadInput(f"{path}: is a directory, not a capture file") from None
-        except PermissionError:
-            raise BadInput(f"{path}: permission denied") from None
+            self._window, self._raw, self.compressed = open_stream(source, progress)
         except OSError as exc:
+            if self._owns_file:
+                source.close()
             raise BadInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
         self.warnings: list[str] = []
         self.interfaces: list[Interface] = []
@@ -178,6 +179,17 @@ class Capture:
         for iface, n in per_iface.items():
             self.interfaces[iface].packets = n
         return t
+
+    @property
+    def size(self) -> int:
+        """Bytes of the file; of a pipe or stdin, the bytes read so far (all of it once walked)."""
+        return self._size if self._size is not None else self._window_source_bytes()
+
+    def _window_source_bytes(self) -> int:
+        try:
+            return self._raw.tell() if self._raw is not None else 0
+        except (OSError, ValueError):
+            return 0
 
     # -- lifetime -------------------------------------------------------------------------------------
     def close(self) -> None:

@@ -130,13 +130,60 @@ class Window:
             self._raw_seen = now
 
 
+class Replay:
+    """A stream that cannot seek back (a pipe, stdin) with the bytes read to sniff it put back in front.
+    `tell` counts the bytes handed out: the size of the stream once it has been read to the end."""
+
+    def __init__(self, raw: BinaryIO, head: bytes):
+        self._raw, self._head, self._seen = raw, head, 0
+
+    def read(self, n: int) -> bytes:
+        if self._head:
+            data, self._head = self._head[:n], self._head[n:]
+        else:
+            data = self._raw.read(n) or b""
+        self._seen += len(data)
+        return data
+
+    def readinto(self, target) -> int:
+        if self._head:
+            data = self.read(len(target))
+            target[:len(data)] = data
+            return len(data)
+        got = self._raw.readinto(target) or 0
+        self._seen += got
+        return got
+
+    def tell(self) -> int:
+        return self._seen
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+def seekable(f) -> bool:
+    try:
+        return bool(f.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 def open_stream(path, progress: Callable[[int], None] | None = None) -> tuple[Window, BinaryIO, bool]:
-    """Open a file (a path, or a seekable binary file object such as BytesIO) for reading, transparently
-    gunzipping it. Returns (window, raw file, compressed)."""
-    raw = path if hasattr(path, "read") else open(path, "rb", buffering=0)  # noqa: SIM115 - the Capture closes it
-    start = raw.tell()
-    head = raw.read(2)
-    raw.seek(start)
+    """Open a file (a path, `-` for stdin, or a binary file object, seekable or not) for reading,
+    transparently gunzipping it (told by its first bytes, not its name). Returns (window, raw file,
+    compressed)."""
+    from protolab.fileio import open_input
+
+    raw = path if hasattr(path, "read") else open_input(path, "capture")[0]
+    if seekable(raw):
+        start = raw.tell()
+        head = raw.read(2)
+        raw.seek(start)
+    else:  # a pipe: what the sniff read is replayed in front of the rest
+        head = raw.read(2) or b""
+        if len(head) == 1:
+            head += raw.read(1) or b""
+        raw = Replay(raw, head)
     if head == GZIP_MAGIC:
         return Window(Gunzip(raw), raw, progress), raw, True
     return Window(raw, raw, progress), raw, False
