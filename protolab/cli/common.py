@@ -17,21 +17,9 @@ def output(result: Any, as_json: bool, view: Callable[[Any], Any]) -> None:
 
         emit_json(result)
         return
-    from protolab.render.console import stdout_console
+    from protolab.render.console import print_renderables
 
-    console = stdout_console()
-    rendered = view(result)
-    for item in rendered if isinstance(rendered, (list, tuple)) else [rendered]:
-        # Piped output soft-wraps lines (no hard breaks at COLUMNS), but a panel or a tree must wrap
-        # its content or it would crop every line at the width.
-        console.print(item, soft_wrap=console.soft_wrap and not _crops(item))
-
-
-def _crops(item: Any) -> bool:
-    from rich.panel import Panel
-    from rich.tree import Tree
-
-    return isinstance(item, (Panel, Tree))
+    print_renderables(view(result))
 
 
 def fail_check(message: str) -> None:

@@ -69,6 +69,7 @@ def run(
 
     Example: protolab replicate run async-crash --seed 7
     """
+    from protolab.render.replicate import run_view
     from protolab.replication.cli_support import build_scenario, write_outputs
     from protolab.replication.runner import simulate
 
@@ -83,7 +84,7 @@ def run(
         check_backend(backend, sentinel_addr, master, yes_disrupt)
         if backend == "redis":
             return run_redis(sc, sentinel=sentinel_addr, master=master, svg=svg, history=history,
-                             as_json=as_json, view=_run_view)
+                             as_json=as_json, view=run_view)
     from protolab.errors import BadInput
     from protolab.render.progress import progress
     from protolab.replication.sim import STEPS
@@ -99,7 +100,7 @@ def run(
 
         with open(metrics, "w", encoding="utf-8") as out:
             write_openmetrics(sim, out, {"mode": sc.mode})
-    output(result, as_json, _run_view)
+    output(result, as_json, run_view)
     failed = [c.name for c in result.checks if not c.ok]
     if failed:
         fail_check(f"{sc.mode} broke its promise: {', '.join(failed)}")
@@ -158,7 +159,9 @@ def compare(
     sc = build_scenario(scenario, seed=seed)
     with progress(STEPS * len(names), "simulating", unit="steps") as advance:
         result = run_compare(sc, names, advance)
-    output(result, as_json, _compare_view)
+    from protolab.render.replicate import compare_view
+
+    output(result, as_json, compare_view)
 
 
 @app.command()
@@ -167,6 +170,7 @@ def scenarios(as_json: JsonFlag = False) -> None:
 
     Example: protolab replicate scenarios
     """
+    from protolab.render.replicate import scenarios_view
     from protolab.replication.scenario import load, shipped
 
     rows = []
@@ -174,7 +178,7 @@ def scenarios(as_json: JsonFlag = False) -> None:
         sc = load(name)
         rows.append({"name": name, "mode": sc.mode, "nodes": sc.nodes, "faults": [f.text for f in sc.faults],
                      "description": " ".join(sc.description.split())})
-    output({"scenarios": rows}, as_json, _scenarios_view)
+    output({"scenarios": rows}, as_json, scenarios_view)
 
 
 @app.command()
@@ -186,117 +190,10 @@ def explain(
 
     Example: protolab replicate explain split-brain
     """
+    from protolab.render.replicate import explain_view
     from protolab.replication.explain import lookup
 
-    output(lookup(topic), as_json, _explain_view)
-
-
-# --- views ---------------------------------------------------------------------------------------
-def _fmt(value, unit: str = "") -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:g}{unit}"
-    return f"{value}{unit}"
-
-
-def _short(value) -> str:
-    """A number in at most 4 significant digits, for narrow table columns."""
-    return "-" if value is None else f"{value:.4g}"
-
-
-def _rto_text(rto_s, still_open: bool) -> str:
-    """An outage no write ended (it outlasted the load) is a lower bound, not a recovery time."""
-    if rto_s is None or not still_open:
-        return _fmt(rto_s, " s")
-    return f">= {rto_s:g} s, not recovered by the end of the load"
-
-
-def _run_view(r):
-    from rich.table import Table
-
-    timeline = Table(title=f"{r.scenario}: {r.mode}" + (f" ({r.strategy})" if r.strategy else "")
-                     + f", seed {r.seed}", title_justify="left")
-    for col in ("time s", "who", "event", "detail"):
-        timeline.add_column(col, justify="right" if col == "time s" else "left")
-    for e in r.timeline[:200]:
-        timeline.add_row(f"{e.time:.3f}", e.source, e.kind, e.detail)
-    if len(r.timeline) > 200:
-        timeline.add_row("...", "", f"{len(r.timeline) - 200} more events", "(see --json)")
-    w = r.writes
-    table = Table(title="result (computed from the history and final node states)", title_justify="left")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    rows = [
-        ("writes invoked", w.invoked), ("acknowledged (ok)", w.ok), ("failed (not applied)", w.fail),
-        ("unknown (info)", f"{w.info} ({r.unknown_survived} survived, {r.unknown_lost} lost)"),
-        ("acknowledged writes lost (RPO)", r.acked_lost),
-        ("RPO as time (span of lost writes)", _fmt(r.rpo_s, " s")),
-        ("unavailability: longest (RTO)", _rto_text(r.rto_s, r.rto_open)),
-        ("unavailability: total", _fmt(r.unavailable_s, " s")),
-        ("failover time (fault -> new writer)", _fmt(r.failover_s, " s")),
-        ("time with two primaries", _fmt(r.two_primaries_s, " s")),
-        ("write latency p50 / p99", f"{_fmt(r.latency_ms.p50)} / {_fmt(r.latency_ms.p99)} ms"),
-        ("replication lag p50 / p99 / max", f"{_fmt(r.lag_ms.p50)} / {_fmt(r.lag_ms.p99)} / {_fmt(r.lag_ms.max)} ms"),
-        ("final divergence", "none" if r.divergence.converged else
-         f"{r.divergence.nodes_differing} node(s), {r.divergence.items_differing} item(s)"),
-    ]
-    if r.max_leaders_per_term is not None:
-        rows.append(("most leaders in one term", r.max_leaders_per_term))
-    for c in r.conflicts:
-        rows.append((f"conflicts: {c.resolution}", c.count))
-    if r.channel is not None:
-        rows += [(f"{r.channel.channel}: {name}", value) for name, value in r.channel.rows]
-    for c in r.checks:
-        rows.append((f"check: {c.name}", "pass" if c.ok else f"FAIL ({c.detail})"))
-    for name, value in rows:
-        table.add_row(name, str(value))
-    return [timeline, table]
-
-
-def _compare_view(c):
-    from rich.table import Table
-
-    table = Table(title=f"{c.scenario}, seed {c.seed}: {'; '.join(c.faults) or 'no faults'}", title_justify="left")
-    # Columns of the sync channels (duplicates, stale reads) only when some row has them.
-    extra = [(title, attr) for title, attr in (("dups", "duplicates_applied"), ("stale", "stale_reads"))
-             if any(getattr(row, attr) is not None for row in c.rows)]
-    for col in ("mode", "p50 ms", "p99 ms", "acked", "lost", "unkn", "fail", "RTO s", "2 prim s",
-                "ok %", "div", *(title for title, _ in extra)):
-        # fold, never "…": a number cut short would be a wrong number
-        table.add_column(col, justify="left" if col == "mode" else "right", no_wrap=col == "mode", overflow="fold")
-    for row in c.rows:
-        table.add_row(row.mode, _short(row.latency_p50_ms), _short(row.latency_p99_ms), str(row.acked),
-                      str(row.acked_lost), str(row.unknown), str(row.failed),
-                      (">=" if row.rto_open else "") + _short(row.rto_s),
-                      _short(row.two_primaries_s), f"{row.ok_fraction * 100:.1f}", str(row.diverged_items),
-                      *(_fmt(getattr(row, attr)) for _, attr in extra))
-    table.caption = ("lost: acknowledged writes lost; unkn: outcome unknown; fail: failed; 2 prim s: time with two "
-                     "primaries; div: items that differ between nodes at the end; >= RTO: the outage outlasted the load"
-                     + ("; dups: duplicates applied; stale: stale reads" if extra else ""))
-    return table
-
-
-def _scenarios_view(result):
-    from rich.table import Table
-
-    table = Table(title="shipped scenarios (protolab replicate run NAME)", title_justify="left")
-    for col in ("name", "mode", "nodes", "faults", "what it shows"):
-        table.add_column(col)
-    for s in result["scenarios"]:
-        table.add_row(s["name"], s["mode"], str(s["nodes"]), "\n".join(s["faults"]), s["description"])
-    return table
-
-
-def _explain_view(result):
-    from rich.text import Text
-
-    if "topics" in result:
-        lines = [f"{t['name']:<14} {t['title']}" for t in result["topics"]]
-        if result.get("sync_channels"):
-            lines += ["", "sync channels:"] + [f"{t['name']:<14} {t['title']}" for t in result["sync_channels"]]
-        return Text("\n".join(lines))
-    return Text(f"{result['title']}\n\n{result['text']}\n\nTry: {result['try']}")
+    output(lookup(topic), as_json, explain_view)
 
 
 from protolab.cli.replicate_chaos import chaos as _chaos  # noqa: E402

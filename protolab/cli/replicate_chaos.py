@@ -42,7 +42,7 @@ def chaos(
     from protolab.errors import BadInput
     from protolab.render.progress import progress
     from protolab.replication.chaos import chaos as run_chaos
-    from protolab.replication.chaos import chaos_scenario, schedule_for
+    from protolab.replication.chaos import shown_run
     from protolab.replication.nemesis import NemesisSpec
     from protolab.replication.scenario import MODES, load
     from protolab.sim.durations import parse_duration
@@ -86,46 +86,21 @@ def chaos(
 
             warn(f"no failure to save: {save} not written")
     if svg is not None or metrics is not None:
-        from protolab.replication.sim import Simulation
-
-        pick = result.failures[0].seed if result.failures else seed
-        faults_of = result.failures[0].faults if result.failures else schedule_for(base, seed, spec)
-        sim = Simulation(chaos_scenario(base, pick, faults_of, reads)).run()
+        shown = shown_run(base, result, spec, reads)
         if svg is not None:
             from protolab.replication.latency_svg import latency_plot
 
-            svg.write_text(latency_plot(sim, f"{base.name} ({base.mode}), chaos run seed {pick}: "
-                                             f"{len(faults_of)} faults"), encoding="utf-8")
+            svg.write_text(latency_plot(shown.sim, shown.title), encoding="utf-8")
         if metrics is not None:
             from protolab.replication.openmetrics import write_openmetrics
 
             with open(metrics, "w", encoding="utf-8") as out:
-                write_openmetrics(sim, out, {"mode": base.mode})
-    output(result, as_json, _view)
+                write_openmetrics(shown.sim, out, {"mode": base.mode})
+    from protolab.render.replicate import chaos_view
+
+    output(result, as_json, chaos_view)
     if result.failed_runs:
         f = result.failures[0] if result.failures else None
         fail_check(f"{result.failed_runs} of {runs} runs broke a promise of {base.mode}"
                    + (f"; first: seed {f.seed}, {f.checker}" if f else ""))
 
-
-def _view(r):
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=f"chaos: {r.scenario} ({r.mode}), {r.runs} runs from seed {r.seed}, faults "
-                        f"{','.join(r.kinds)}", title_justify="left")
-    for col in ("checker", "promised", "pass", "fail", "unknown", "n/a", "first failing seed"):
-        table.add_column(col, justify="left" if col in ("checker", "promised") else "right")
-    for c in r.checkers:
-        table.add_row(f"{c.name}: {c.meaning}", "yes" if c.promised else "no", str(c.passed), str(c.failed),
-                      str(c.unknown), str(c.not_applicable), "-" if c.first_failure_seed is None
-                      else str(c.first_failure_seed))
-    parts: list = [table, Text(f"runs that broke a promise of {r.mode}: {r.failed_runs} of {r.runs}"
-                               + ("" if r.failed_runs else "  (failures of unpromised properties are findings)"))]
-    for f in r.failures:
-        lines = [f"failure: seed {f.seed}, {f.checker}: {f.detail}",
-                 f"  schedule ({len(f.faults)} faults): " + "; ".join(f.faults),
-                 f"  shrunk to {len(f.shrunk)} in {f.shrink_runs} replays: " + ("; ".join(f.shrunk) or "(no fault)"),
-                 f"  replay: {f.replay}"]
-        parts.append(Text("\n".join(lines)))
-    return parts

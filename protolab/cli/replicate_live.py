@@ -73,40 +73,7 @@ def compare_redis(sc, *, backends: str, repeat: int, sentinel: str | None, maste
     runner = redis_runner(sentinel, master)
     with progress(repeat * len(names), "sim and real servers", unit="runs") as advance:
         result = compare_backends(sc, names, repeat, lambda s: runner(s)[1], advance)
-    output(result, as_json, _compare_view)
+    from protolab.render.replicate import backends_view
 
+    output(result, as_json, backends_view)
 
-def _fmt(value) -> str:
-    if value is None:
-        return "-"
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _compare_view(c):
-    from rich.table import Table
-    from rich.text import Text
-
-    title = (f"{c.scenario} ({c.mode}), {c.repeat} run(s) per backend from seed {c.seed}: "
-             f"{'; '.join(c.faults) or 'no faults'}")
-    table = Table(title=title, title_justify="left")
-    table.add_column("measure")
-    table.add_column("unit")
-    for b in c.backends:
-        table.add_column(f"{'predicted (sim)' if b == 'sim' else 'measured (redis)'} median", justify="right")
-    both = len(c.backends) == 2
-    if both:
-        table.add_column("difference", justify="right")
-        table.add_column("sim error", justify="right")
-    for row in c.rows:
-        cells = [row.measure, row.unit] + [_fmt(row.medians[b]) for b in c.backends]
-        if both:
-            cells += [_fmt(row.difference), "-" if row.error_pct is None else f"{row.error_pct:+.1f}%"]
-        table.add_row(*cells)
-    lines = []
-    if c.rto_within_tolerance is not None:
-        lines.append(f"RTO predicted within 30% of the measured median: {'yes' if c.rto_within_tolerance else 'NO'}")
-    if c.loss_agrees is not None:
-        lines.append(f"acknowledged-write loss predicted: {'yes' if c.loss_predicted else 'no'}, measured: "
-                     f"{'yes' if c.loss_measured else 'no'} -> {'agree' if c.loss_agrees else 'DISAGREE'}")
-    lines += [f"note: {n}" for n in c.notes]
-    return [table, Text("\n".join(lines))] if lines else table

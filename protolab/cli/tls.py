@@ -15,9 +15,6 @@ app = group(
     "Example: protolab tls walk --kx rsa --seed 1"
 )
 
-WHO_STYLE = {"client": "bold cyan", "server": "bold magenta", "attacker": "bold red"}
-CRYPTO_STYLE = {"asymmetric": "yellow", "symmetric": "blue"}
-
 VersionOpt = Annotated[str, typer.Option("--version", help="TLS version: 1.2 or 1.3.")]
 GroupOpt = Annotated[str, typer.Option("--group", help="ECDHE group: x25519, secp256r1, secp384r1.")]
 EmsOpt = Annotated[bool, typer.Option("--ems/--no-ems", help="Offer/accept the extended master secret (TLS 1.2).")]
@@ -27,120 +24,6 @@ KeylogOpt = Annotated[Path | None, typer.Option("--keylog", help="Write the NSS 
 SeedOpt = Annotated[int | None, typer.Option(
     "--seed", help="Make the randoms and ephemeral keys reproducible (seeded Mersenne Twister: lab only, anyone "
                    "who knows the seed knows the keys). Default: the OS's CSPRNG.")]
-
-
-# ---- views ---------------------------------------------------------------------------------------------
-def _short(value: bytes | str, n: int = 24) -> str:
-    if isinstance(value, bytes):
-        text = value.hex()
-        return text if len(text) <= 2 * n else f"{text[:2 * n]}… ({len(value)} bytes)"
-    return value
-
-
-def _step_views(steps: list) -> list:
-    from rich.table import Table
-    from rich.text import Text
-
-    from protolab.cli.tls_decode import hexdump_view
-
-    out, shown = [], set()
-    for i, s in enumerate(steps, 1):
-        arrow = {True: "sends", False: "receives", None: ""}.get(s.sent, "")
-        crypto = f"  [{s.crypto}]" if s.crypto else ""
-        head = Text(f"{i:3d} ", style="dim")
-        head.append(f"{s.who:9s}", style=WHO_STYLE.get(s.who, "bold"))
-        if s.kind == "check":
-            head.append(("✓ " if s.ok else "✗ ") + s.title, style="green" if s.ok else "bold red")
-        else:
-            head.append(f"{s.kind:8s} ", style="dim")
-            head.append(f"{arrow + ' ' if arrow else ''}{s.title}", style="bold")
-        if s.data and s.kind in ("message", "record"):
-            head.append(f"  ({len(s.data)} bytes{', encrypted on the wire' if s.protected else ''})", style="dim")
-        head.append(crypto, style=CRYPTO_STYLE.get(s.crypto or "", ""))
-        out.append(head)
-        if s.detail:
-            out.append(Text("      " + s.detail, style="italic"))
-        if s.kind in ("message", "record") and s.data and s.spans and s.data not in shown:
-            shown.add(s.data)  # the receiver's copy of the same bytes is not dumped twice
-            out += hexdump_view(s.data, s.spans)
-        if s.derivations:
-            table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, padding=(0, 1))
-            for col in ("value", "computed as", "from", "result", "primitive"):
-                table.add_column(col, overflow="fold")
-            for d in s.derivations:
-                inputs = "\n".join(f"{k} = {_short(v, 12)}" for k, v in d.inputs.items())
-                table.add_row(d.name, d.function, inputs, _short(d.output, 16),
-                              Text(f"{d.primitive} ({d.kind})" if d.kind in ("asymmetric", "symmetric") else
-                                   d.primitive, style=CRYPTO_STYLE.get(d.kind, "")))
-            out.append(table)
-    return out
-
-
-def _keys_view(result, cost_skipped: bool = False) -> list:
-    from rich.table import Table
-    from rich.text import Text
-
-    out = []
-    if result.keys:
-        table = Table(title="Which keys exist, who knows them, what they protect", show_lines=False)
-        for col in ("key", "bytes", "known by", "protects", "kind"):
-            table.add_column(col, overflow="fold")
-        for k in result.keys:
-            table.add_row(k.name, str(k.size or ""), k.known_by, k.protects,
-                          Text(k.crypto, style=CRYPTO_STYLE.get(k.crypto, "")))
-        out.append(table)
-    if result.cost is not None:
-        c = result.cost
-        kb = c.ratio
-        out.append(Text(
-            f"Measured here: one RSA-{c.rsa_bits} private-key operation takes {c.rsa_private_op_us:,.0f} µs; "
-            f"AES-128-GCM takes {c.aes_gcm_per_kb_us:.2f} µs per KB, so one RSA operation costs as much as "
-            f"encrypting about {kb:,.0f} KB. That is why TLS is hybrid: public-key cryptography once per "
-            "handshake (authenticate, agree on a secret), symmetric cryptography for every byte after.",
-            style="bold"))
-    elif cost_skipped and result.completed:
-        out.append(Text("The cost of one RSA operation against AES-GCM per KB is not measured in a seeded walk "
-                        "(timings differ from run to run; same seed, same bytes): add --cost to measure it."))
-    return out
-
-
-def _walk_view(result, cost_skipped: bool = False):
-    from rich.text import Text
-
-    group_txt = f", {result.group}" if result.group else ""
-    ems = "" if result.ems is None else f", extended master secret {'on' if result.ems else 'off'}"
-    views = [Text(f"{result.version} walk: {result.suite} ({result.kx.upper()}{group_txt}{ems}), "
-                  f"seed {result.seed}", style="bold underline")]
-    views += _step_views(result.steps)
-    if result.completed:
-        views.append(Text(f"handshake complete; both key logs agree: {result.keylogs_agree}", style="green"))
-    else:
-        views.append(Text(f"handshake failed: {result.caught_by or result.error}", style="bold red"))
-        if result.why:
-            views.append(Text(f"why this check: {result.why}", style="italic"))
-    views += _keys_view(result, cost_skipped)
-    return views
-
-
-def _session_view(session):
-    from rich.text import Text
-
-    views = [Text(f"{session.role} <-> {session.peer}: {session.version or '?'} {session.suite}"
-                  + ("" if session.ems is None else f", EMS {'on' if session.ems else 'off'}"),
-                  style="bold underline"),
-             Text("randomness: " + ("the OS CSPRNG" if session.seed is None else
-                                    f"seeded with {session.seed} (reproducible, lab only: not secret)"), style="dim")]
-    views += _step_views(session.steps)
-    if session.connected:
-        views.append(Text("handshake complete", style="green"))
-    else:
-        views.append(Text(f"failed: {session.error}", style="bold red"))
-    if session.received:
-        reply = session.received.decode("utf-8", "replace")
-        views.append(Text(f"decrypted {'reply' if session.role == 'client' else 'request'} "
-                          f"({len(session.received)} bytes):", style="bold"))
-        views.append(Text(reply[:2000] + ("…" if len(reply) > 2000 else "")))
-    return views
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
@@ -279,7 +162,9 @@ def walk(
         write_pcap(result, pcap)
     if keylog is not None:
         write_keylog(result, keylog)
-    output(result, as_json, lambda r: _walk_view(r, cost_skipped=seed is not None and cost is None))
+    from protolab.render.tls import walk_view
+
+    output(result, as_json, lambda r: walk_view(r, cost_skipped=seed is not None and cost is None))
     if not result.completed:
         fail_check(f"handshake failed: {result.caught_by or result.error}")
 
@@ -338,7 +223,9 @@ def connect(
     session = run_connect(host, int(port_text), config, request, timeout=timeout)
     if keylog is not None:
         _write_keylog(keylog, session.keylog)
-    output(session, as_json, _session_view)
+    from protolab.render.tls import session_view
+
+    output(session, as_json, session_view)
     if not session.connected:
         fail_check(f"handshake with {target} failed: {session.error}")
 
@@ -369,6 +256,7 @@ def serve(
     import sys
 
     from protolab.errors import BadInput
+    from protolab.render.tls import session_view
     from protolab.tls.engine import Config
     from protolab.tls.net import listen
     from protolab.tls.net import serve as run_serve
@@ -394,11 +282,11 @@ def serve(
         if keylog is not None:
             _write_keylog(keylog, "".join(logs))
         if not as_json:
-            output(session, False, _session_view)
+            output(session, False, session_view)
 
     sessions = run_serve(sock, config, count=count, timeout=timeout, on_session=shown)
     if as_json:
-        output(sessions, True, _session_view)
+        output(sessions, True, session_view)
     failed = [s for s in sessions if not s.connected]
     if failed:
         fail_check(f"{len(failed)} of {len(sessions)} handshake(s) failed: {failed[0].error}")

@@ -17,6 +17,7 @@ def tour(
     as_json: JsonFlag = False,
 ) -> None:
     from protolab.errors import BadInput
+    from protolab.render.tour import tour_view
     from protolab.tour import registered_stops, run_stops
 
     stops = registered_stops()
@@ -27,23 +28,8 @@ def tour(
             raise BadInput(f"no tour stop named {', '.join(unknown)}; stops: {', '.join(sorted(known)) or 'none'}")
         stops = [s for s in stops if s.name in only]
     reports = run_stops(stops)
-    output({"stops": reports, "ok": all(r.ok for r in reports)}, as_json, _view)
+    output({"stops": reports, "ok": all(r.ok for r in reports)}, as_json, tour_view)
     failed = [r.name for r in reports if not r.ok]
     if failed:
         fail_check(f"tour stop(s) failed their checks: {', '.join(failed)}")
 
-
-def _view(result):
-    from rich.panel import Panel
-    from rich.text import Text
-
-    reports = result["stops"]
-    if not reports:
-        return Text("No lab has a tour stop yet.")
-    panels = []
-    for n, report in enumerate(reports, 1):
-        mark = "[green]ok[/]" if report.ok else "[red]CHECK FAILED[/]"
-        body = "\n".join(report.lines)
-        panels.append(Panel(body, title=f"{n}/{len(reports)}  {report.title}",
-                            subtitle=f"{mark}  {report.seconds:.2f} s", title_align="left"))
-    return panels

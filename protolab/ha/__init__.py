@@ -8,5 +8,6 @@ load balancer, health checks.
     diagram.py    the diagram as DOT or SVG, SPOFs in red
     sessions.py   a load balancer in front of app servers: session strategies, a server death, DNS TTL
     health.py     failure detectors (timeout, phi accrual) under jitter and pauses; the quorum store
-    bench.py      the 1,000-component benchmark (python -m protolab.ha.bench)
+
+The 1,000-component benchmark is benchmarks/ha_spof_bench.py.
 """

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from rich.console import Console
 
@@ -50,3 +51,19 @@ def stderr_console() -> Console:
         emoji=False,  # a BSSID like aa:cd:e5 must stay a BSSID, not become an emoji
         soft_wrap=True,
     )
+
+
+def print_renderables(rendered: Any) -> None:
+    """Print what a view returned (one renderable or a list of them) on stdout."""
+    console = stdout_console()
+    for item in rendered if isinstance(rendered, (list, tuple)) else [rendered]:
+        # Piped output soft-wraps lines (no hard breaks at COLUMNS), but a panel or a tree must wrap
+        # its content or it would crop every line at the width.
+        console.print(item, soft_wrap=console.soft_wrap and not _crops(item))
+
+
+def _crops(item: Any) -> bool:
+    from rich.panel import Panel
+    from rich.tree import Tree
+
+    return isinstance(item, (Panel, Tree))

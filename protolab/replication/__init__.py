@@ -29,7 +29,7 @@ Chaos (``protolab replicate chaos``), on top of the same simulator:
     chaos.py      many seeded runs (reads + final reads added), judged by checkers/, tallied
     checkers/     history-only checkers: durability, one leader per term, convergence, linearizability
     shrink.py     the smallest fault schedule that still fails; latency_svg.py, openmetrics.py (outputs)
-    chaos_bench.py, chaos_tour.py   the 200-run acceptance script, the tour stop
+    chaos_tour.py the tour stop (the 200-run acceptance script is benchmarks/chaos_bench.py)
 
 What a backend must provide for ``metrics.analyze`` (the simulator does; a live backend can):
 ``scenario``, ``history``, ``events`` (time, source, kind, detail), ``roles`` (time, node, role,

@@ -154,3 +154,21 @@ def chaos(base: Scenario, runs: int, seed: int, spec: NemesisSpec, *, reads: flo
         if advance is not None:
             advance(1)
     return result
+
+
+@dataclass
+class ShownRun:
+    """The run that chaos's --svg and --metrics draw: the first failure, else the first run, re-run in full."""
+    seed: int
+    faults: list[str]
+    sim: Simulation
+    title: str  # of the latency plot
+
+
+def shown_run(base: Scenario, result: ChaosResult, spec: NemesisSpec, reads: float = DEFAULT_READS) -> ShownRun:
+    """Re-run that run (chaos keeps no simulation: a thousand runs would not fit in memory)."""
+    first = result.failures[0] if result.failures else None
+    seed = first.seed if first else result.seed
+    faults = first.faults if first else schedule_for(base, result.seed, spec)
+    sim = Simulation(chaos_scenario(base, seed, faults, reads)).run()
+    return ShownRun(seed, faults, sim, f"{base.name} ({base.mode}), chaos run seed {seed}: {len(faults)} faults")

@@ -89,7 +89,7 @@ def test_info_on_a_terminal_says_what_the_plain_view_says(cli, shared):
     """On a TTY the view goes through rich (bold labels, yellow warnings); piped it is plain text without
     importing rich. Both must hold the same lines."""
     from protolab.capture.info import capture_info
-    from protolab.cli.pcap import info_view
+    from protolab.render.pcap import info_view
 
     paths = [shared("wifi/captures/aircrack__pmkid-not-recognized.cap"), shared("tls/openssl/tls13.pcap")]
     plain = cli("pcap", "info", *map(str, paths)).stdout

@@ -1,6 +1,6 @@
 """SPOF analysis at scale (a script, not a test): a generated 1,000-component topology.
 
-    python -m protolab.ha.bench [COMPONENTS]      (default 1000)
+    python benchmarks/ha_spof_bench.py [COMPONENTS]      (default 1000)
 
 The design: one region, 3 zones, a host per component; DNS from two providers, a pair of load
 balancers per zone, and microservices of 9-27 replicas each needing a majority (k-of-n), spread

@@ -1,6 +1,6 @@
 """Chaos acceptance run (a script, not a test): N seeded chaos runs of every shipped scenario.
 
-    python -m protolab.replication.chaos_bench [RUNS]     (default 200)
+    python benchmarks/chaos_bench.py [RUNS]     (default 200)
 
 For each scenario: the runs complete, how many broke a promise of the mode, the checker tallies,
 and for the first failure whether the same seed replays it and the shrunk schedule (never longer)
