@@ -33,10 +33,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from protolab import tomlfile
+from protolab import schema, tomlfile
 from protolab.errors import BadInput
 from protolab.replication.families import FAMILIES
 from protolab.replication.faults import Fault, parse_fault
@@ -102,115 +102,177 @@ STRATEGIES = {
 }
 
 
+DURATION = schema.Kind("duration (2s, 1500ms)", parse_duration)
+
+
+def _read_faults(value, what: str) -> list[Fault]:
+    if not isinstance(value, list):
+        raise BadInput(f"{what} must be a list of strings")
+    return [parse_fault(f) for f in value]
+
+
+FAULTS = schema.Kind("list of faults", _read_faults, write=lambda faults: [f.text for f in faults],
+                     cli_type=list[str])
+PROSE = schema.Kind("text", schema.TEXT.read, write=lambda text: " ".join(text.split()))  # saved on one line
+_f = schema.field
+_POSITIVE_SENTINEL = "{where}: sentinel down_after and failover_timeout must be positive"
+
+
 @dataclass
 class SentinelSpec:
-    count: int = 3
-    down_after: float = 1.0
-    quorum: int = 2
-    failover_timeout: float = 3.0
-    parallel_syncs: int = 1
+    count: int = _f(3, schema.WHOLE, "Sentinels watching the primary (0: no automatic failover)", low=0, high=15,
+                    message="{where}: sentinel count must be between 0 and 15, got {value}",
+                    flag=schema.Flag("--sentinels", "Sentinels (0: no automatic failover)."))
+    down_after: float = _f(1.0, DURATION, "down-after-milliseconds: silence before a Sentinel calls the primary down",
+                           above=0, message=_POSITIVE_SENTINEL,
+                           flag=schema.Flag("--down-after", "Sentinel down-after-milliseconds, e.g. 1000ms."))
+    quorum: int = _f(2, schema.WHOLE, "Sentinels that must agree the primary is down (1..count)",
+                     flag=schema.Flag("--quorum", "Sentinel quorum."))
+    failover_timeout: float = _f(3.0, DURATION, "failover-timeout: how long a failover may take before a retry",
+                                 above=0, message=_POSITIVE_SENTINEL,
+                                 flag=schema.Flag("--failover-timeout", "Sentinel failover-timeout, e.g. 3000ms."))
+    parallel_syncs: int = _f(1, schema.WHOLE, "replicas resynchronised at once after a failover")
 
 
 @dataclass
 class ReplicationSpec:
-    wait: int | None = None  # replicas to wait for; None: from the mode
-    wait_timeout: float = 1.0
-    min_replicas_to_write: int = 0
-    min_replicas_max_lag: float = 10.0
-    persistence: str = "aof"  # aof: the log survives a crash; none: a restarted node is empty
+    wait: int | None = _f(None, schema.WHOLE, "WAIT n: replicas to confirm a write (default: from the mode)",
+                          flag=schema.Flag("--wait", "WAIT n: replicas to confirm a write before the reply."))
+    wait_timeout: float = _f(1.0, DURATION, "how long WAIT waits for the replicas",
+                             flag=schema.Flag("--wait-timeout", "WAIT timeout, e.g. 1s."))
+    min_replicas_to_write: int = _f(0, schema.WHOLE, "min-replicas-to-write: refuse writes with fewer replicas "
+                                    "in reach", flag=schema.Flag("--min-replicas", "min-replicas-to-write."))
+    min_replicas_max_lag: float = _f(10.0, DURATION, "min-replicas-max-lag: a replica silent longer is not counted",
+                                     flag=schema.Flag("--min-replicas-max-lag", "min-replicas-max-lag, e.g. 10s."))
+    persistence: str = _f("aof", schema.TEXT, "aof: the log survives a crash; none: a restarted node comes back "
+                          "empty", choices=("aof", "none"),
+                          message="{where}: persistence must be aof or none, got {value!r}")
     ack_replicas: int = 0  # resolved from mode / wait
 
 
 @dataclass
 class RaftSpec:
-    heartbeat: float = 0.1
-    election_timeout: float = 1.0
+    heartbeat: float = _f(0.1, DURATION, "leader heartbeat (AppendEntries) period", above=0,
+                          message="{where}: raft election_timeout must be longer than the heartbeat")
+    election_timeout: float = _f(1.0, DURATION, "a follower without a heartbeat this long starts an election "
+                                 "(randomised up to twice this)")
 
 
 SUPERVISOR_ACTIONS = ("none", "restart", "replace")
+_SUPERVISOR_TIMES = "{where}: supervisor interval must be positive and fall at least 1"
 
 
 @dataclass
 class SupervisorSpec:
     """A recovery supervisor (``nodes/supervisor.py``): health checks, then restart or replace."""
 
-    action: str = "none"
-    interval: float = 1.0
-    fall: int = 3
-    repair: float = 5.0
+    action: str = _f("none", schema.TEXT, "what the supervisor does to a process that failed its checks",
+                     choices=SUPERVISOR_ACTIONS,
+                     message="{where}: supervisor action must be one of {choices}, got {value!r}")
+    interval: float = _f(1.0, DURATION, "health check period", above=0, message=_SUPERVISOR_TIMES)
+    fall: int = _f(3, schema.WHOLE, "failed checks in a row before it acts", low=1, message=_SUPERVISOR_TIMES)
+    repair: float = _f(5.0, DURATION, "time a restart or replacement takes")
+
+
+_BROKER_SIZES = "{where}: broker partitions must be 1..64 and batch at least 1"
+_BROKER_TIMES = "{where}: broker poll, commit_interval and retry must be positive, apply_time >= 0"
 
 
 @dataclass
 class BrokerSpec:
     """Event-driven sync (``nodes/broker.py``)."""
 
-    partitions: int = 4
-    partition_by: str = "key"  # key: one key's events stay in order; round-robin: they may not
-    poll: float = 0.05  # consumer fetch period when idle
-    batch: int = 20  # events per fetch
-    apply_time: float = 0.002  # a consumer applies one event in this long
-    commit_interval: float = 1.0  # consumers commit their offsets this often (Kafka's auto-commit)
-    retry: float = 0.2  # producer retry period while the broker does not answer
+    partitions: int = _f(4, schema.WHOLE, "topic partitions", low=1, high=64, message=_BROKER_SIZES)
+    partition_by: str = _f("key", schema.TEXT, "key: one key's events stay in order; round-robin: they may not",
+                           choices=("key", "round-robin"),
+                           message="{where}: broker partition_by must be key or round-robin, got {value!r}")
+    poll: float = _f(0.05, DURATION, "consumer fetch period when idle", above=0, message=_BROKER_TIMES)
+    batch: int = _f(20, schema.WHOLE, "events per fetch", low=1, message=_BROKER_SIZES)
+    apply_time: float = _f(0.002, DURATION, "a consumer applies one event in this long", low=0,
+                           message=_BROKER_TIMES)
+    commit_interval: float = _f(1.0, DURATION, "consumers commit their offsets this often (Kafka's auto-commit)",
+                                above=0, message=_BROKER_TIMES)
+    retry: float = _f(0.2, DURATION, "producer retry period while the broker does not answer", above=0,
+                      message=_BROKER_TIMES)
+
+
+_WEBHOOK = "{where}: webhook timeout and backoffs must be positive, attempts >= 1, jitter between 0 and 1"
 
 
 @dataclass
 class WebhookSpec:
     """API calls / webhooks (``nodes/webhook.py``)."""
 
-    timeout: float = 0.5
-    backoff: float = 0.1  # first retry after this; doubles each attempt
-    max_backoff: float = 5.0
-    jitter: float = 0.5  # +- this fraction of the backoff, seeded ("equal jitter")
-    attempts: int = 8  # then the call is given up (dead-lettered)
-    apply_time: float = 0.002
-    versioned: bool = False  # calls carry the origin's sequence; receivers ignore one older than the key's
+    timeout: float = _f(0.5, DURATION, "a call without an answer this long has failed", above=0, message=_WEBHOOK)
+    backoff: float = _f(0.1, DURATION, "first retry after this; doubles each attempt", above=0, message=_WEBHOOK)
+    max_backoff: float = _f(5.0, DURATION, "the backoff stops doubling here", above=0, message=_WEBHOOK)
+    jitter: float = _f(0.5, schema.NUMBER, "+- this fraction of the backoff, seeded (\"equal jitter\")", low=0,
+                       high=1, message=_WEBHOOK)
+    attempts: int = _f(8, schema.WHOLE, "then the call is given up (dead-lettered)", low=1, message=_WEBHOOK)
+    apply_time: float = _f(0.002, DURATION, "a receiver applies one call in this long", low=0, message=_WEBHOOK)
+    versioned: bool = _f(False, schema.BOOL, "calls carry the origin's sequence; receivers ignore one older than "
+                         "the key's")
 
 
 @dataclass
 class QuorumSpec:
     """Leaderless quorums (``nodes/leaderless.py``); r/w None: from the mode (majorities by default)."""
 
-    n: int | None = None  # replicas per key; None: 3, or every node when there are fewer
-    w: int | None = None
-    r: int | None = None
-    read_repair: bool = True
-    hinted_handoff: bool = True
-    timeout: float = 0.2  # the coordinator waits this long for replicas
-    lagging: list[str] = field(default_factory=list)  # replicas that apply writes late (a slow disk)
-    lag: float = 0.0
+    n: int | None = _f(None, schema.WHOLE, "replicas per key (default: 3, or every node when there are fewer)")
+    w: int | None = _f(None, schema.WHOLE, "write quorum W (default: a majority of N)")
+    r: int | None = _f(None, schema.WHOLE, "read quorum R (default: a majority of N)")
+    read_repair: bool = _f(True, schema.BOOL, "a read that sees an old copy writes the newest back")
+    hinted_handoff: bool = _f(True, schema.BOOL, "quorum-sloppy: fallback nodes hold hints for unreachable "
+                              "replicas")
+    timeout: float = _f(0.2, DURATION, "the coordinator waits this long for replicas", above=0,
+                        message="{where}: quorum timeout must be positive")
+    lagging: list[str] = _f([], schema.NAMES, "replicas that apply writes late (a slow disk)")
+    lag: float = _f(0.0, DURATION, "how late the lagging replicas apply writes", low=0,
+                    message="{where}: quorum lag must not be negative, got {value}")
+
+
+_STORAGE_TIMES = "{where}: storage heal_interval and timeout must be positive"
 
 
 @dataclass
 class StorageSpec:
     """Shared storage (``nodes/storage.py``)."""
 
-    replicas: int | None = None  # dfs: copies of each file (None: 3, or every node when fewer)
-    acks: int | None = None  # dfs: copies before the write is acknowledged (None: all)
-    heal_interval: float = 2.0  # dfs: self-heal daemon period
-    timeout: float = 0.5
+    replicas: int | None = _f(None, schema.WHOLE, "dfs: copies of each file (default: 3, or every node when fewer)")
+    acks: int | None = _f(None, schema.WHOLE, "dfs: copies before the write is acknowledged (default: all)")
+    heal_interval: float = _f(2.0, DURATION, "dfs: self-heal daemon period", above=0, message=_STORAGE_TIMES)
+    timeout: float = _f(0.5, DURATION, "a storage request without an answer this long has failed", above=0,
+                        message=_STORAGE_TIMES)
+
+
+_CLIENT_LOAD = "{where}: client {item}: rate, keys and timeout must be positive, writes >= 0"
 
 
 @dataclass
 class ClientSpec:
-    name: str
-    near: str | None = None
-    rate: float = 100.0
-    writes: int = 1000
-    keys: int = 16
-    timeout: float = 1.0
-    start: float = 0.5
-    reads: float = 0.0  # fraction of operations that are reads of a key (the rest are writes)
-    w: int | None = None  # leaderless: this client's write quorum (consistency per request); None: the mode's
-    r: int | None = None  # leaderless: this client's read quorum
+    name: str = _f(schema.REQUIRED, schema.TEXT, "the client's name (default: c1, c2, ...)")
+    near: str | None = _f(None, schema.TEXT, "the node it talks to first (and shares a host with)")
+    rate: float = _f(100.0, schema.NUMBER, "operations per second", above=0, message=_CLIENT_LOAD,
+                     flag=schema.Flag("--rate", "Writes per second per client."))
+    writes: int = _f(1000, schema.WHOLE, "operations in all (reads and writes)", low=0, message=_CLIENT_LOAD,
+                     flag=schema.Flag("--writes", "Writes per client."))
+    keys: int = _f(16, schema.WHOLE, "distinct keys it writes", low=1, message=_CLIENT_LOAD)
+    timeout: float = _f(1.0, DURATION, "an operation without an answer this long ends unknown", above=0,
+                        message=_CLIENT_LOAD)
+    start: float = _f(0.5, DURATION, "when its first operation starts")
+    reads: float = _f(0.0, schema.NUMBER, "fraction of the operations that are reads of a key", low=0, high=1,
+                      message="{where}: client {item}: reads is a fraction between 0 and 1, got {value}")
+    w: int | None = _f(None, schema.WHOLE, "leaderless: this client's write quorum (default: the mode's)")
+    r: int | None = _f(None, schema.WHOLE, "leaderless: this client's read quorum (default: the mode's)")
 
 
 @dataclass
 class Zone:
     """An availability zone: the hosts (nodes, clients) in it, and its region."""
 
-    name: str
-    members: list[str]
-    region: str | None = None
+    name: str = _f(schema.REQUIRED, schema.TEXT, "the zone's name (faults: zone-down NAME)")
+    members: list[str] = _f(schema.REQUIRED, schema.NAMES, "the nodes and clients in it")
+    region: str | None = _f(None, schema.TEXT, "its region (faults: cut REGION; [[region_link]] between regions)")
 
 
 @dataclass
@@ -228,31 +290,65 @@ class LinkOverride:
     one_way: bool = False
 
 
+_LINK = LinkSpec()  # its defaults are the [network] table's
+NETWORK_FIELDS = (
+    schema.Field(DURATION, "one-way latency of every link", name="base", key="latency", default=_LINK.base,
+                 flag=schema.Flag("--latency", "Default one-way link latency, e.g. 0.5ms.")),
+    schema.Field(DURATION, "random extra latency, drawn from dist", name="jitter", default=_LINK.jitter),
+    schema.Field(schema.TEXT, "jitter distribution", name="dist", default=_LINK.dist, choices=("uniform", "exp"),
+                 message="{where}: dist must be uniform or exp, got {value!r}"),
+    schema.Field(schema.NUMBER, "fraction of messages lost", name="loss", default=_LINK.loss, low=0, high=1,
+                 message="{where}.loss: a fraction between 0 and 1, got {value}"),
+)
+# Shown by `--mode`'s help; the full list is MODES (an unknown mode's error lists it).
+MODE_NAMES = ("async|semi-sync|sync|multi-primary|raft, or a sync channel such as broker-at-least-once, "
+              "webhook-outbox, quorum, nfs (see `protolab replicate explain`)")
+
+
 @dataclass
 class Scenario:
-    mode: str
-    name: str = "custom"
-    description: str = ""
-    nodes: int = 3
-    strategy: str = "lww"
-    seed: int = 1
-    duration: float | None = None
-    settle: float = 20.0
-    network: LinkSpec = field(default_factory=LinkSpec)
-    links: list[LinkOverride] = field(default_factory=list)
-    replication: ReplicationSpec = field(default_factory=ReplicationSpec)
-    sentinel: SentinelSpec = field(default_factory=SentinelSpec)
-    raft: RaftSpec = field(default_factory=RaftSpec)
-    clients: list[ClientSpec] = field(default_factory=list)
-    faults: list[Fault] = field(default_factory=list)
-    final_reads: bool = False  # read every node's whole state 1 s before the end (the checkers' final reads)
-    zones: list[Zone] = field(default_factory=list)
-    region_links: list[RegionLink] = field(default_factory=list)
-    supervisor: SupervisorSpec = field(default_factory=SupervisorSpec)
-    broker: BrokerSpec = field(default_factory=BrokerSpec)
-    webhook: WebhookSpec = field(default_factory=WebhookSpec)
-    quorum: QuorumSpec = field(default_factory=QuorumSpec)
-    storage: StorageSpec = field(default_factory=StorageSpec)
+    mode: str = _f(schema.REQUIRED, schema.TEXT, "the replication mode (`protolab replicate explain`)",
+                   choices=MODES, message="{where}: unknown mode {value!r}; modes: {choices}",
+                   flag=schema.Flag("--mode", f"Replication mode: {MODE_NAMES}."))
+    name: str = _f("custom", schema.TEXT, "the scenario's name (default: the file's)", leads=True)
+    description: str = _f("", PROSE, "what the scenario shows", leads=True)
+    nodes: int = _f(3, schema.WHOLE, "nodes n1..nN; n1 starts as the primary / leader", low=1, high=15,
+                    message="{where}: nodes must be between 1 and 15, got {value}",
+                    flag=schema.Flag("--replicas", "Copies besides the first node (nodes = replicas + 1).",
+                                     to_field=lambda replicas: replicas + 1, low=0,
+                                     message="{flag} must be 0 or more, got {value}"))
+    strategy: str = _f("lww", schema.TEXT, "multi-primary conflict resolution", choices=STRATEGIES,
+                       message="{where}: unknown strategy {value!r}; strategies: {choices}",
+                       flag=schema.Flag("--strategy", "multi-primary conflict resolution: lww|vv|crdt."))
+    seed: int = _f(1, schema.WHOLE, "random seed (same seed, same run)",
+                   flag=schema.Flag("--seed", "Random seed (same seed, same run)."))
+    settle: float = _f(20.0, DURATION, "simulated time after the last write or fault")
+    final_reads: bool = _f(False, schema.BOOL, "read every node's whole state 1 s before the end (the chaos "
+                           "checkers' final reads)")
+    faults: list[Fault] = _f([], FAULTS, "faults in the shared grammar, e.g. \"crash primary at 3s\"",
+                             flag=schema.Flag("--fault", "A fault, e.g. 'crash primary at 2s' or "
+                                              "'partition n1|n2,n3 from 3s to 9s' (repeatable; replaces the "
+                                              "scenario's faults)."))
+    duration: float | None = _f(None, DURATION, "simulated time to run (default: last write or fault + settle)",
+                                above=0, message="{where}: duration must be positive",
+                                flag=schema.Flag("--duration", "Simulated time to run (default: writes and "
+                                                 "faults + settle)."))
+    network: LinkSpec = schema.table(LinkSpec, "network", "the default link between any two hosts",
+                                     fields=NETWORK_FIELDS)
+    links: list[LinkOverride] = schema.table(LinkOverride, "link", "a link that differs from [network]", many=True)
+    zones: list[Zone] = schema.table(Zone, "zone", "availability zones (geography for faults)", many=True)
+    region_links: list[RegionLink] = schema.table(RegionLink, "region_link", "the link between two regions",
+                                                  many=True)
+    replication: ReplicationSpec = schema.table(ReplicationSpec, "replication", "primary/replica settings")
+    sentinel: SentinelSpec = schema.table(SentinelSpec, "sentinel", "Redis Sentinel")
+    raft: RaftSpec = schema.table(RaftSpec, "raft", "Raft timers")
+    supervisor: SupervisorSpec = schema.table(SupervisorSpec, "supervisor", "the recovery supervisor")
+    broker: BrokerSpec = schema.table(BrokerSpec, "broker", "event-driven sync channels")
+    webhook: WebhookSpec = schema.table(WebhookSpec, "webhook", "webhook sync channels")
+    quorum: QuorumSpec = schema.table(QuorumSpec, "quorum", "leaderless quorum modes")
+    storage: StorageSpec = schema.table(StorageSpec, "storage", "shared storage modes")
+    clients: list[ClientSpec] = schema.table(ClientSpec, "client", "the load: one table per client", many=True,
+                                             item_defaults=lambda i: {"name": f"c{i}"})
 
     def region_of(self) -> dict[str, str]:
         """Member name -> region, for members of zones that name one."""
@@ -312,23 +408,12 @@ class Scenario:
         if total > MAX_OPERATIONS:
             raise BadInput(f"{where}: {total:,} client operations in all; at most {MAX_OPERATIONS:,} per run "
                            "(about a minute of simulation)")
-        if self.mode not in MODES:
-            raise BadInput(f"{where}: unknown mode {self.mode!r}; modes: {', '.join(MODES)}")
-        if not 1 <= self.nodes <= 15:
-            raise BadInput(f"{where}: nodes must be between 1 and 15, got {self.nodes}")
-        if self.strategy not in STRATEGIES:
-            raise BadInput(f"{where}: unknown strategy {self.strategy!r}; strategies: {', '.join(STRATEGIES)}")
+        schema.check(self, where)  # every declared range and choice; what follows relates fields
         s = self.sentinel
-        if s.count < 0 or s.count > 15:
-            raise BadInput(f"{where}: sentinel count must be between 0 and 15, got {s.count}")
         if s.count and not 1 <= s.quorum <= s.count:
             raise BadInput(f"{where}: sentinel quorum {s.quorum} must be between 1 and the {s.count} sentinels")
-        if s.down_after <= 0 or s.failover_timeout <= 0:
-            raise BadInput(f"{where}: sentinel down_after and failover_timeout must be positive")
         r = self.replication
         replicas = self.nodes - 1
-        if r.persistence not in ("aof", "none"):
-            raise BadInput(f"{where}: persistence must be aof or none, got {r.persistence!r}")
         if r.wait is not None and not 0 <= r.wait <= replicas:
             raise BadInput(f"{where}: wait {r.wait} is impossible with {replicas} replicas")
         if not 0 <= r.min_replicas_to_write <= replicas:
@@ -336,7 +421,7 @@ class Scenario:
                            f"{replicas} replicas")
         FAMILIES[self.family].check(self, where)
         r.ack_replicas = r.wait if r.wait is not None else {"none": 0, "one": 1, "all": replicas}.get(self.acks, 0)
-        if self.raft.heartbeat <= 0 or self.raft.election_timeout <= self.raft.heartbeat:
+        if self.raft.election_timeout <= self.raft.heartbeat:
             raise BadInput(f"{where}: raft election_timeout must be longer than the heartbeat")
         if not self.clients:
             raise BadInput(f"{where}: no clients, so no writes")
@@ -348,10 +433,6 @@ class Scenario:
             if c.name in seen or c.name in names:
                 raise BadInput(f"{where}: client name {c.name!r} is used twice or clashes with a node")
             seen.add(c.name)
-            if c.rate <= 0 or c.writes < 0 or c.keys < 1 or c.timeout <= 0:
-                raise BadInput(f"{where}: client {c.name}: rate, keys and timeout must be positive, writes >= 0")
-            if not 0 <= c.reads <= 1:
-                raise BadInput(f"{where}: client {c.name}: reads is a fraction between 0 and 1, got {c.reads}")
             n = self.quorum_n()
             for what, v in (("W", c.w), ("R", c.r)):
                 if v is not None and not 1 <= v <= n:
@@ -393,256 +474,101 @@ class Scenario:
                                f"(nodes n1..n{self.nodes}, clients {', '.join(sorted(seen))})")
             if f.kind == "partition" and "primary" in f.names():
                 raise BadInput(f"{where}: fault {f.text!r}: partitions take node names, not 'primary'")
-        sup = self.supervisor
-        if sup.action not in SUPERVISOR_ACTIONS:
-            raise BadInput(f"{where}: supervisor action must be one of {', '.join(SUPERVISOR_ACTIONS)}, "
-                           f"got {sup.action!r}")
-        if sup.interval <= 0 or sup.fall < 1:
-            raise BadInput(f"{where}: supervisor interval must be positive and fall at least 1")
-        if self.duration is not None and self.duration <= 0:
-            raise BadInput(f"{where}: duration must be positive")
         if self.end_time() > 3600:
             raise BadInput(f"{where}: more than an hour of simulated time; shorten it")
         return self
 
     def _validate_channels(self, where: str) -> None:
-        b, h, q, st = self.broker, self.webhook, self.quorum, self.storage
-        if not 1 <= b.partitions <= 64 or b.batch < 1:
-            raise BadInput(f"{where}: broker partitions must be 1..64 and batch at least 1")
-        if b.partition_by not in ("key", "round-robin"):
-            raise BadInput(f"{where}: broker partition_by must be key or round-robin, got {b.partition_by!r}")
-        if min(b.poll, b.commit_interval, b.retry) <= 0 or b.apply_time < 0:
-            raise BadInput(f"{where}: broker poll, commit_interval and retry must be positive, apply_time >= 0")
-        if min(h.timeout, h.backoff, h.max_backoff) <= 0 or h.attempts < 1 or not 0 <= h.jitter <= 1 \
-                or h.apply_time < 0:
-            raise BadInput(f"{where}: webhook timeout and backoffs must be positive, attempts >= 1, "
-                           f"jitter between 0 and 1")
-        if q.lag < 0:
-            raise BadInput(f"{where}: quorum lag must not be negative, got {q.lag}")
-        if q.timeout <= 0:
-            raise BadInput(f"{where}: quorum timeout must be positive")
-        for n in q.lagging:
+        for n in self.quorum.lagging:
             if n not in self.node_names():
                 raise BadInput(f"{where}: quorum lagging names unknown node {n!r}")
-        if st.heal_interval <= 0 or st.timeout <= 0:
-            raise BadInput(f"{where}: storage heal_interval and timeout must be positive")
 
 
-# --- TOML --------------------------------------------------------------------------------------
-_TOP = {"name", "description", "mode", "nodes", "strategy", "duration", "settle", "seed", "faults", "network",
-        "link", "replication", "sentinel", "raft", "client", "final_reads", "zone", "region_link", "supervisor",
-        "broker", "webhook", "quorum", "storage"}
-# [table] -> (Scenario attribute, {key: kind}); kinds: int, dur, num, str, bool, names, int?
-_CHANNEL_TABLES = {
-    "broker": {"partitions": "int", "partition_by": "str", "poll": "dur", "batch": "int", "apply_time": "dur",
-               "commit_interval": "dur", "retry": "dur"},
-    "webhook": {"timeout": "dur", "backoff": "dur", "max_backoff": "dur", "jitter": "num", "attempts": "int",
-                "apply_time": "dur", "versioned": "bool"},
-    "quorum": {"n": "int?", "w": "int?", "r": "int?", "read_repair": "bool", "hinted_handoff": "bool",
-               "timeout": "dur", "lagging": "names", "lag": "dur"},
-    "storage": {"replicas": "int?", "acks": "int?", "heal_interval": "dur", "timeout": "dur"},
-}
 
-
-def _channel_tables(sc: Scenario, data: dict, source: str) -> None:
-    for table, keys in _CHANNEL_TABLES.items():
-        d = _table(data.get(table, {}), set(keys), f"{source}: [{table}]")
-        spec = getattr(sc, table)
-        for key, value in d.items():
-            what, kind = f"{source}: {table}.{key}", keys[key]
-            if kind in ("int", "int?"):
-                value = _int(value, what)
-            elif kind == "dur":
-                value = parse_duration(value, what, signed=True)
-                if value < 0:
-                    raise BadInput(f"{what}: must not be negative, got {d[key]!r}")
-            elif kind == "num":
-                value = _num(value, what)
-            elif kind == "bool":
-                if not isinstance(value, bool):
-                    raise BadInput(f"{what}: expected true or false, got {value!r}")
-            elif kind == "names":
-                if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-                    raise BadInput(f"{what}: expected a list of node names")
-                value = list(value)
-            else:
-                value = str(value)
-            setattr(spec, key, value)
-
-
-def _table(data: dict, allowed: set[str], where: str) -> dict:
-    if not isinstance(data, dict):
-        raise BadInput(f"{where}: expected a table")
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise BadInput(f"{where}: unknown key {unknown[0]!r}; keys: {', '.join(sorted(allowed))}")
-    return data
-
-
-def _int(value, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadInput(f"{what}: expected a whole number, got {value!r}")
-    return value
-
-
-def _num(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BadInput(f"{what}: expected a number, got {value!r}")
-    return float(value)
-
-
+# --- TOML: reading and writing come from the declarations; links are read against [network] ------
 def _link_spec(d: dict, where: str, base: LinkSpec) -> LinkSpec:
-    dist = d.get("dist", base.dist)
-    if dist not in ("uniform", "exp"):
-        raise BadInput(f"{where}: dist must be uniform or exp, got {dist!r}")
-    loss = _num(d.get("loss", base.loss), f"{where}.loss")
-    if not 0 <= loss <= 1:
-        raise BadInput(f"{where}.loss: a fraction between 0 and 1, got {loss}")
-    return LinkSpec(parse_duration(d.get("latency", base.base), f"{where}.latency"),
-                    parse_duration(d.get("jitter", base.jitter), f"{where}.jitter"), dist, loss)
+    """A link's latency model: the [network] fields it gives, the others as in [network]."""
+    values = schema.read_values(list(NETWORK_FIELDS), d, f"{where}.")
+
+    spec = LinkSpec(**{f.name: values.get(f.name, getattr(base, f.name)) for f in NETWORK_FIELDS})
+    for f in NETWORK_FIELDS:
+        problem = schema.field_error(f, getattr(spec, f.name), where, f.toml_key)
+        if problem:
+            raise BadInput(problem)
+    return spec
+
+
+_NETWORK_KEYS = {f.toml_key for f in NETWORK_FIELDS}
+
+
+def _between(d: dict, where: str, what: str) -> tuple[str, str]:
+    between = d.get("between")
+    if not (isinstance(between, list) and len(between) == 2 and all(isinstance(x, str) for x in between)):
+        raise BadInput(f"{where}: between must be two {what}")
+    return between[0], between[1]
+
+
+def _links(data, source: str, network: LinkSpec) -> list[LinkOverride]:
+    out = []
+    for i, d in enumerate(data, 1):
+        where = f"{source}: [[link]] #{i}"
+        schema.check_keys(d, _NETWORK_KEYS | {"between", "one_way"}, where)
+        a, b = _between(d, where, "names, e.g. [\"n1\", \"n2\"]")
+        out.append(LinkOverride(a, b, _link_spec(d, where, network),
+                                schema.BOOL.read(d.get("one_way", False), f"{where}.one_way")))
+    return out
+
+
+def _region_links(data, source: str, network: LinkSpec) -> list[RegionLink]:
+    out = []
+    for i, d in enumerate(data, 1):
+        where = f"{source}: [[region_link]] #{i}"
+        schema.check_keys(d, _NETWORK_KEYS | {"between"}, where)
+        a, b = _between(d, where, "region names")
+        out.append(RegionLink(a, b, _link_spec(d, where, network)))
+    return out
+
+
+def _link_lines(table: str, a: str, b: str, spec: LinkSpec) -> list[str]:
+    return ["", f"[[{table}]]", f"between = {schema.literal([a, b])}"] + [
+        f"{f.toml_key} = {schema.literal(getattr(spec, f.name))}" for f in NETWORK_FIELDS]
+
+
+# keys read by hand above, for the reference table: (key, type, default, allowed, meaning)
+LINK_KEYS = (
+    ("[[link]].between", "two names", "required", "-", "the two hosts this link joins"),
+    ("[[link]].latency, jitter, dist, loss", "as in [network]", "[network]'s", "as in [network]",
+     "this link's own latency model"),
+    ("[[link]].one_way", "true/false", "false", "-", "only the direction from the first to the second"),
+    ("[[region_link]].between", "two names", "required", "-", "the two regions this link joins"),
+    ("[[region_link]].latency, jitter, dist, loss", "as in [network]", "[network]'s", "as in [network]",
+     "the latency model between the regions"),
+)
 
 
 def from_dict(data: dict, source: str = "scenario") -> Scenario:
-    _table(data, _TOP, source)
+    schema.check_keys(data, schema.top_keys(Scenario), source)
     if "mode" not in data:
         raise BadInput(f"{source}: missing 'mode' (one of {', '.join(MODES)})")
-    sc = Scenario(mode=str(data["mode"]), name=str(data.get("name", Path(source).stem)),
-                  description=str(data.get("description", "")))
-    if "nodes" in data:
-        sc.nodes = _int(data["nodes"], f"{source}: nodes")
-    sc.strategy = str(data.get("strategy", sc.strategy))
-    if "seed" in data:
-        sc.seed = _int(data["seed"], f"{source}: seed")
-    if "duration" in data:
-        sc.duration = parse_duration(data["duration"], f"{source}: duration")
-    if "settle" in data:
-        sc.settle = parse_duration(data["settle"], f"{source}: settle")
-    net = _table(data.get("network", {}), {"latency", "jitter", "dist", "loss"}, f"{source}: [network]")
-    sc.network = _link_spec(net, f"{source}: [network]", LinkSpec())
-    for i, d in enumerate(data.get("link", [])):
-        where = f"{source}: [[link]] #{i + 1}"
-        _table(d, {"between", "latency", "jitter", "dist", "loss", "one_way"}, where)
-        between = d.get("between")
-        if not (isinstance(between, list) and len(between) == 2 and all(isinstance(x, str) for x in between)):
-            raise BadInput(f"{where}: between must be two names, e.g. [\"n1\", \"n2\"]")
-        sc.links.append(LinkOverride(between[0], between[1], _link_spec(d, where, sc.network),
-                                     bool(d.get("one_way", False))))
-    r = _table(data.get("replication", {}), {"wait", "wait_timeout", "min_replicas_to_write", "min_replicas_max_lag",
-                                             "persistence"}, f"{source}: [replication]")
-    rep = sc.replication
-    if "wait" in r:
-        rep.wait = _int(r["wait"], f"{source}: replication.wait")
-    rep.wait_timeout = parse_duration(r.get("wait_timeout", rep.wait_timeout), f"{source}: wait_timeout")
-    rep.min_replicas_to_write = _int(r.get("min_replicas_to_write", 0), f"{source}: min_replicas_to_write")
-    rep.persistence = str(r.get("persistence", rep.persistence))
-    rep.min_replicas_max_lag = parse_duration(r.get("min_replicas_max_lag", rep.min_replicas_max_lag),
-                                              f"{source}: min_replicas_max_lag")
-    s = _table(data.get("sentinel", {}), {"count", "down_after", "quorum", "failover_timeout", "parallel_syncs"},
-               f"{source}: [sentinel]")
-    sen = sc.sentinel
-    sen.count = _int(s.get("count", sen.count), f"{source}: sentinel.count")
-    sen.quorum = _int(s.get("quorum", sen.quorum), f"{source}: sentinel.quorum")
-    sen.parallel_syncs = _int(s.get("parallel_syncs", sen.parallel_syncs), f"{source}: sentinel.parallel_syncs")
-    sen.down_after = parse_duration(s.get("down_after", sen.down_after), f"{source}: sentinel.down_after")
-    sen.failover_timeout = parse_duration(s.get("failover_timeout", sen.failover_timeout),
-                                          f"{source}: sentinel.failover_timeout")
-    rf = _table(data.get("raft", {}), {"heartbeat", "election_timeout"}, f"{source}: [raft]")
-    sc.raft.heartbeat = parse_duration(rf.get("heartbeat", sc.raft.heartbeat), f"{source}: raft.heartbeat")
-    sc.raft.election_timeout = parse_duration(rf.get("election_timeout", sc.raft.election_timeout),
-                                              f"{source}: raft.election_timeout")
-    for i, c in enumerate(data.get("client", [])):
-        where = f"{source}: [[client]] #{i + 1}"
-        _table(c, {"name", "near", "rate", "writes", "keys", "timeout", "start", "reads", "w", "r"}, where)
-        sc.clients.append(ClientSpec(
-            name=str(c.get("name", f"c{i + 1}")), near=c.get("near"),
-            rate=_num(c.get("rate", 100), f"{where}.rate"), writes=_int(c.get("writes", 1000), f"{where}.writes"),
-            keys=_int(c.get("keys", 16), f"{where}.keys"),
-            timeout=parse_duration(c.get("timeout", 1.0), f"{where}.timeout"),
-            start=parse_duration(c.get("start", 0.5), f"{where}.start"),
-            reads=_num(c.get("reads", 0.0), f"{where}.reads"),
-            w=_int(c["w"], f"{where}.w") if "w" in c else None, r=_int(c["r"], f"{where}.r") if "r" in c else None))
-    sc.final_reads = bool(data.get("final_reads", False))
-    _channel_tables(sc, data, source)
-    su = _table(data.get("supervisor", {}), {"action", "interval", "fall", "repair"}, f"{source}: [supervisor]")
-    sc.supervisor = SupervisorSpec(str(su.get("action", "none")),
-                                   parse_duration(su.get("interval", 1.0), f"{source}: supervisor.interval"),
-                                   _int(su.get("fall", 3), f"{source}: supervisor.fall"),
-                                   parse_duration(su.get("repair", 5.0), f"{source}: supervisor.repair"))
-    for i, z in enumerate(data.get("zone", [])):
-        where = f"{source}: [[zone]] #{i + 1}"
-        _table(z, {"name", "region", "members"}, where)
-        members = z.get("members")
-        if not isinstance(z.get("name"), str) or not (isinstance(members, list)
-                                                       and all(isinstance(m, str) for m in members)):
-            raise BadInput(f"{where}: needs name = \"az-a\" and members = [\"n1\", ...]")
-        sc.zones.append(Zone(z["name"], list(members), str(z["region"]) if "region" in z else None))
-    for i, d in enumerate(data.get("region_link", [])):
-        where = f"{source}: [[region_link]] #{i + 1}"
-        _table(d, {"between", "latency", "jitter", "dist", "loss"}, where)
-        between = d.get("between")
-        if not (isinstance(between, list) and len(between) == 2 and all(isinstance(x, str) for x in between)):
-            raise BadInput(f"{where}: between must be two region names")
-        sc.region_links.append(RegionLink(between[0], between[1], _link_spec(d, where, sc.network)))
-    faults = data.get("faults", [])
-    if not isinstance(faults, list):
-        raise BadInput(f"{source}: faults must be a list of strings")
-    sc.faults = [parse_fault(f) for f in faults]
+    sc = schema.read(Scenario, data, source, defaults={"name": Path(source).stem}, skip=("link", "region_link"))
+    sc.links = _links(_array(data, "link", source), source, sc.network)
+    sc.region_links = _region_links(_array(data, "region_link", source), source, sc.network)
     return sc.validate()
 
 
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)  # repr round-trips floats exactly: the file replays the same run
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _array(data: dict, key: str, source: str) -> list:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise BadInput(f"{source}: [[{key}]] must be an array of tables")
+    return value
 
 
 def to_toml(sc: Scenario) -> str:
     """The scenario as a TOML file that ``load`` reads back into the same scenario (times in seconds)."""
-    lines = [f"{k} = {_toml_value(v)}" for k, v in [
-        ("name", sc.name), ("description", " ".join(sc.description.split())), ("mode", sc.mode),
-        ("nodes", sc.nodes), ("strategy", sc.strategy), ("seed", sc.seed), ("settle", sc.settle),
-        ("final_reads", sc.final_reads), ("faults", [f.text for f in sc.faults])]]
-    if sc.duration is not None:
-        lines.append(f"duration = {sc.duration!r}")
-    net = sc.network
-    lines += ["", "[network]", f"latency = {net.base!r}", f"jitter = {net.jitter!r}", f'dist = "{net.dist}"',
-              f"loss = {net.loss!r}"]
-    for link in sc.links:
-        s = link.spec
-        lines += ["", "[[link]]", f'between = ["{link.a}", "{link.b}"]', f"latency = {s.base!r}",
-                  f"jitter = {s.jitter!r}", f'dist = "{s.dist}"', f"loss = {s.loss!r}",
-                  f"one_way = {_toml_value(link.one_way)}"]
-    for z in sc.zones:
-        lines += ["", "[[zone]]", f'name = "{z.name}"', f"members = {_toml_value(z.members)}"] + (
-            [f'region = "{z.region}"'] if z.region else [])
-    for rl in sc.region_links:
-        s = rl.spec
-        lines += ["", "[[region_link]]", f'between = ["{rl.a}", "{rl.b}"]', f"latency = {s.base!r}",
-                  f"jitter = {s.jitter!r}", f'dist = "{s.dist}"', f"loss = {s.loss!r}"]
-    r = sc.replication
-    lines += ["", "[replication]"] + ([f"wait = {r.wait}"] if r.wait is not None else []) + [
-        f"wait_timeout = {r.wait_timeout!r}", f"min_replicas_to_write = {r.min_replicas_to_write}",
-        f"min_replicas_max_lag = {r.min_replicas_max_lag!r}", f'persistence = "{r.persistence}"']
-    s = sc.sentinel
-    lines += ["", "[sentinel]", f"count = {s.count}", f"down_after = {s.down_after!r}", f"quorum = {s.quorum}",
-              f"failover_timeout = {s.failover_timeout!r}", f"parallel_syncs = {s.parallel_syncs}"]
-    lines += ["", "[raft]", f"heartbeat = {sc.raft.heartbeat!r}", f"election_timeout = {sc.raft.election_timeout!r}"]
-    su = sc.supervisor
-    lines += ["", "[supervisor]", f'action = "{su.action}"', f"interval = {su.interval!r}", f"fall = {su.fall}",
-              f"repair = {su.repair!r}"]
-    for table, keys in _CHANNEL_TABLES.items():
-        spec = getattr(sc, table)
-        lines += ["", f"[{table}]"] + [f"{k} = {_toml_value(getattr(spec, k))}" for k in keys
-                                       if getattr(spec, k) is not None]
-    for c in sc.clients:
-        lines += ["", "[[client]]", f'name = "{c.name}"'] + ([f'near = "{c.near}"'] if c.near else []) + [
-            f"rate = {c.rate!r}", f"writes = {c.writes}", f"keys = {c.keys}", f"timeout = {c.timeout!r}",
-            f"start = {c.start!r}", f"reads = {c.reads!r}"] + [f"{k} = {getattr(c, k)}" for k in ("w", "r")
-                                                                if getattr(c, k) is not None]
+    lines = schema.toml_lines(sc, custom={
+        "link": lambda links: [line for x in links for line in _link_lines("link", x.a, x.b, x.spec)
+                               + [f"one_way = {schema.literal(x.one_way)}"]],
+        "region_link": lambda links: [line for x in links for line in _link_lines("region_link", x.a, x.b, x.spec)]})
     return "\n".join(lines) + "\n"
 
 
