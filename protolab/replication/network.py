@@ -17,8 +17,8 @@ wrapper on the hot path. Faults therefore act on the messages where they are:
 A link whose state is plain (not blocked, no loss, uniform jitter, destination up, no tracing)
 has ``fast`` set and takes the short path. Partitions are sets of blocked (source host,
 destination host) pairs: endpoints on the same host always reach each other. When ``trace`` is
-a list, every message not listed as quiet is recorded as ``[sent, arrives, src, dst, label,
-status]`` for the ladder diagram.
+a list, every message whose type is not ladder noise is recorded as ``[sent, arrives, src, dst,
+type name, status]`` for the ladder diagram.
 """
 
 from __future__ import annotations
@@ -26,15 +26,11 @@ from __future__ import annotations
 from heapq import heapify, heappush
 from typing import TYPE_CHECKING
 
+from protolab.replication.messages import NOISE
+
 if TYPE_CHECKING:
     from protolab.sim.kernel import Kernel
 
-# Handlers whose messages are periodic noise; the ladder diagram leaves them out.
-QUIET = frozenset({"on_ping", "on_pong", "on_info", "on_info_reply", "on_hello", "on_repl_ack",
-                   "on_append_reply", "on_gossip", "on_link_closed", "on_health", "on_health_ok",
-                   # the sync channels' polling and background repair (issue 9)
-                   "on_fetch", "on_fetched", "on_refused", "on_offsets", "on_offsets_reply", "on_heal", "on_handoff",
-                   "on_handoff_done", "on_produce_ack"})
 TRACE_CAP = 50_000
 
 
@@ -129,30 +125,31 @@ class Network:
 
     # --- the hot path --------------------------------------------------------------------
     def _make_send(self):
-        """``send(link, fn, msg)``: a closure, so the fast path reads locals instead of attributes."""
+        """``send(link, kind, msg)``: a closure, so the fast path reads locals instead of attributes."""
         heap, seq, rnd, kernel, slow = self._heap, self._seq, self._random, self.kernel, self._send_slow
 
-        def send(link: Link, fn, msg) -> None:
-            """Send ``msg`` over ``link``; at arrival the destination runs ``fn(msg)``."""
+        def send(link: Link, kind, msg) -> None:
+            """Send ``msg``, a message of type ``kind`` (``messages.py``), over ``link``; at arrival the
+            destination's handler for that type runs with ``msg``."""
             if link.fast:
                 t = kernel.now + link.base + link.jitter * rnd()
                 if t < link.last:
                     t = link.last
                 link.last = t
-                heappush(heap, (t, next(seq), fn, msg, link))
+                heappush(heap, (t, next(seq), getattr(link.dst, kind.handler), msg, link))
             else:
-                slow(link, fn, msg)
+                slow(link, kind, msg)
 
         return send
 
-    def _send_slow(self, link: Link, fn, msg) -> None:
+    def _send_slow(self, link: Link, kind, msg) -> None:
         kernel = self.kernel
         if not link.dst.up:
-            link.dst.refused(link, fn, msg)
+            link.dst.refused(link, kind, msg)
             return
         if link.blocked or (link.loss and self._random() < link.loss):
             if self.trace is not None:
-                self._record(link, fn, kernel.now, "dropped")
+                self._record(link, kind, kernel.now, "dropped")
             return
         t = kernel.now + link.base
         if link.jitter:
@@ -160,10 +157,11 @@ class Network:
         if t < link.last:
             t = link.last
         link.last = t
+        fn = getattr(link.dst, kind.handler)
         if self.trace is None:
             heappush(self._heap, (t, next(self._seq), fn, msg, link))
         else:
-            idx = self._record(link, fn, t, "delivered")
+            idx = self._record(link, kind, t, "delivered")
             heappush(self._heap, (t, next(self._seq), self._traced, (fn, msg, idx), link))
 
     def _traced(self, arg) -> None:
@@ -213,10 +211,9 @@ class Network:
                 link.last = until
 
     # --- tracing (the ladder diagram) ----------------------------------------------------
-    def _record(self, link: Link, fn, arrives: float, status: str) -> int:
+    def _record(self, link: Link, kind, arrives: float, status: str) -> int:
         trace = self.trace
-        name = fn.__name__
-        if name in QUIET or len(trace) >= TRACE_CAP:
+        if kind.ladder == NOISE or len(trace) >= TRACE_CAP:
             return -1
-        trace.append([self.kernel.now, arrives, link.src.name, link.dst.name, name.removeprefix("on_"), status])
+        trace.append([self.kernel.now, arrives, link.src.name, link.dst.name, kind.name, status])
         return len(trace) - 1

@@ -14,6 +14,7 @@ from protolab.errors import BadInput
 from protolab.replication.channels import CHANNELS
 from protolab.replication.faults import Fault, blocked_pairs
 from protolab.replication.history import History
+from protolab.replication.messages import LINK_CLOSED
 from protolab.replication.network import LinkSpec, Network
 from protolab.replication.nodes.client import PeerClient, RaftClient, SentinelClient
 from protolab.replication.scenario import Scenario
@@ -147,8 +148,8 @@ class Simulation:
     def connections_reset(self, node) -> None:
         """A process died: its host resets its TCP connections (Sentinels, clients, replicas see it)."""
         for other in [*self.sentinels, *self.clients, *self.nodes.values()]:
-            if other is not node and hasattr(other, "on_link_closed"):
-                self.net.send(self.net.link(node, other), other.on_link_closed, node)
+            if other is not node and hasattr(other, LINK_CLOSED.handler):
+                self.net.send(self.net.link(node, other), LINK_CLOSED, node)
 
     def switch_master(self, sentinel, master: str) -> None:
         pass

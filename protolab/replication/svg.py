@@ -13,10 +13,8 @@ from __future__ import annotations
 
 from html import escape
 
-BULK = {"write", "reply", "stream", "update", "append",
-        # the sync channels' bulk traffic (issue 9)
-        "produce", "produce_ack", "fetch", "fetched", "commit", "hook", "hook_reply", "replica_write", "replica_ack",
-        "replica_read", "replica_value", "store", "stored", "heal", "repair"}
+from protolab.replication.messages import BULK, VOCABULARY
+
 PANEL = 140  # width of the lag panel of a broker run
 MAX_BULK = 300
 MAX_CONTROL = 700
@@ -86,8 +84,8 @@ def ladder(sim, result) -> str:
     for t in range(int(end) + 1):
         out.append(f'<text x="{width - 40}" y="{y(t)}" fill="#666">{t}s</text>')
     trace = sim.net.trace or []
-    bulk = [m for m in trace if m[4] in BULK]
-    control = [m for m in trace if m[4] not in BULK]
+    bulk = [m for m in trace if VOCABULARY[m[4]].ladder == BULK]
+    control = [m for m in trace if VOCABULARY[m[4]].ladder != BULK]
     for sent, arrives, src, dst, label, status in sorted(_sample(control, MAX_CONTROL) + _sample(bulk, MAX_BULK),
                                                          key=lambda m: (m[0], m[2], m[3])):
         if src not in x or dst not in x:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from protolab.replication.faults import parse_fault
+from protolab.replication.messages import CONTROL, Message
 from protolab.replication.network import LinkSpec, Network
 from protolab.replication.runner import simulate
 from protolab.replication.scenario import ClientSpec, Scenario
@@ -37,21 +38,28 @@ def test_five_sentinels_quorum_two_no_majority_while_three_are_paused(cli):
     assert not [e for e in tl if e["source"] in ("s3", "s4", "s5") and e["time"] < 31.0]
 
 
+PROBE = Message("probe", ("value",), CONTROL)  # test-only: _Ep.on_probe records (arrival time, message)
+
+
 class _Ep:
-    def __init__(self, name):
+    def __init__(self, name, clock):
         self.name = self.host = name
         self.up, self.paused_until = True, 0.0
         self.got = []
+        self.clock = clock
+
+    def on_probe(self, msg):
+        self.got.append((self.clock.now, msg))
 
 
 def test_link_created_during_pause_delivers_at_its_end_in_order():
     k = Kernel(3)
     net = Network(k, LinkSpec(0.001, 0.004))
-    a, b, c = _Ep("a"), _Ep("b"), _Ep("c")
+    a, b, c = _Ep("a", k), _Ep("b", k), _Ep("c", k)
     k.at(0.5, lambda _: (setattr(b, "paused_until", 2.0), net.paused(b, 2.0)))
     for i in range(50):  # a's link to b exists before the pause, c's is first used during it
-        k.at(0.4 + i * 0.01, lambda i: net.send(net.link(a, b), lambda m: b.got.append((k.now, m)), ("a", i)), i)
-        k.at(0.6 + i * 0.01, lambda i: net.send(net.link(c, b), lambda m: b.got.append((k.now, m)), ("c", i)), i)
+        k.at(0.4 + i * 0.01, lambda i: net.send(net.link(a, b), PROBE, ("a", i)), i)
+        k.at(0.6 + i * 0.01, lambda i: net.send(net.link(c, b), PROBE, ("c", i)), i)
     k.run(5)
     late = [(t, m) for t, m in b.got if m[1] >= 10 or m[0] == "c"]
     assert all(t >= 2.0 for t, _m in late)

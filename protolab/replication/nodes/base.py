@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from protolab.replication.messages import HEALTH_OK, READ, READ_REPLY, REPLY, WRITE
+
 if TYPE_CHECKING:
     from protolab.replication.sim import Simulation
 
@@ -24,8 +26,9 @@ class Endpoint:
         self.skew = 0.0  # seconds added to the simulated time by this process's wall clock
 
     # --- messaging and timers ------------------------------------------------------------
-    def send(self, other: Endpoint, fn, msg) -> None:
-        self.net.send(self.net.link(self, other), fn, msg)
+    def send(self, other: Endpoint, kind, msg) -> None:
+        """Send ``msg``, a message of type ``kind`` (``messages.py``), to ``other``."""
+        self.net.send(self.net.link(self, other), kind, msg)
 
     def timer(self, delay: float, fn, arg=None) -> None:
         """Call ``fn(arg)`` after ``delay`` unless this process crashes first; a pause defers it."""
@@ -61,21 +64,21 @@ class Endpoint:
         self.net.refresh(self)
         self.on_restart()
 
-    def refused(self, link, fn, msg) -> None:
-        """A message reached this host while the process was down (the host may answer RST)."""
+    def refused(self, link, kind, msg) -> None:
+        """A message of type ``kind`` reached this host while the process was down (the host may
+        answer RST)."""
 
-    def refuse_client_request(self, link, fn, msg) -> None:
+    def refuse_client_request(self, link, kind, msg) -> None:
         """`refused` of a node that serves clients: the host is up, the port is closed, so a client's
         write or read is answered at once with "refused" (a failed op, definitely not applied)."""
-        name = fn.__name__
-        if name == "on_write":
-            self.net.send(self.net.link(self, msg[0]), msg[0].on_reply, (msg[1], "refused", None))
-        elif name == "on_read":
-            self.net.send(self.net.link(self, msg[0]), msg[0].on_read_reply, (msg[1], "refused", None, None))
+        if kind is WRITE:
+            self.net.send(self.net.link(self, msg[0]), REPLY, (msg[1], "refused", None))
+        elif kind is READ:
+            self.net.send(self.net.link(self, msg[0]), READ_REPLY, (msg[1], "refused", None, None))
 
     def on_health(self, supervisor) -> None:
         """A recovery supervisor's health check: a running process answers (a paused one late)."""
-        self.send(supervisor, supervisor.on_health_ok, self.name)
+        self.send(supervisor, HEALTH_OK, self.name)
 
     def replace_empty(self) -> None:
         """Replaced by a fresh, empty node (the supervisor's ``replace``); kinds that allow it override."""

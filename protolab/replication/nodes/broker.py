@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from protolab.replication.messages import COMMIT, FETCH, FETCHED, OFFSETS, OFFSETS_REPLY, PRODUCE, PRODUCE_ACK, REFUSED
 from protolab.replication.nodes.base import Endpoint
 from protolab.replication.nodes.client import Client
 from protolab.replication.nodes.syncbase import SyncNode
@@ -58,7 +59,7 @@ class Origin(SyncNode):
         self.unacked[wid] = event
         self.published += 1
         broker = self.sim.broker
-        self.send(broker, broker.on_produce, (self, event))
+        self.send(broker, PRODUCE, (self, event))
 
     def on_produce_ack(self, wid: int) -> None:
         self.unacked.pop(wid, None)
@@ -66,7 +67,7 @@ class Origin(SyncNode):
     def _retry(self, _=None) -> None:
         broker = self.sim.broker
         for event in list(self.unacked.values()):
-            self.send(broker, broker.on_produce, (self, event))
+            self.send(broker, PRODUCE, (self, event))
         self.timer(self.sim.scenario.broker.retry, self._retry)
 
     def forget(self) -> None:
@@ -102,18 +103,18 @@ class Broker(Endpoint):
             else:
                 p, self._rr = self._rr, (self._rr + 1) % self.spec.partitions
             self.logs[p].append(event)
-        self.send(producer, producer.on_produce_ack, wid)
+        self.send(producer, PRODUCE_ACK, wid)
 
     def offsets(self, consumer: str) -> list[int]:
         return self.committed.setdefault(consumer, [0] * self.spec.partitions)
 
     def on_offsets(self, consumer) -> None:
-        self.send(consumer, consumer.on_offsets_reply, list(self.offsets(consumer.name)))
+        self.send(consumer, OFFSETS_REPLY, list(self.offsets(consumer.name)))
 
     def on_fetch(self, msg) -> None:
         consumer, p, offset = msg
         events = self.logs[p][offset:offset + self.spec.batch]
-        self.send(consumer, consumer.on_fetched, (p, offset, events))
+        self.send(consumer, FETCHED, (p, offset, events))
 
     def on_commit(self, msg) -> None:
         consumer, offsets = msg
@@ -122,10 +123,10 @@ class Broker(Endpoint):
             if off > mine[p]:
                 mine[p] = off
 
-    def refused(self, link, fn, msg) -> None:
+    def refused(self, link, kind, msg) -> None:
         src = link.src
-        if hasattr(src, "on_refused"):
-            self.net.send(self.net.link(self, src), src.on_refused, (fn.__name__, msg))
+        if hasattr(src, REFUSED.handler):
+            self.net.send(self.net.link(self, src), REFUSED, (kind, msg))
 
     def on_crash(self) -> None:
         self.sim.role_change(self, "down")
@@ -166,7 +167,7 @@ class Consumer(SyncNode):
 
     def resume(self) -> None:
         broker = self.sim.broker
-        self.send(broker, broker.on_offsets, self)
+        self.send(broker, OFFSETS, self)
         self.timer(self.spec.poll, self._poll)
         self.timer(self.spec.commit_interval, self._commit_tick)
 
@@ -177,8 +178,8 @@ class Consumer(SyncNode):
             self._poll_now()
 
     def on_refused(self, msg) -> None:
-        name, payload = msg
-        if name == "on_fetch":
+        kind, payload = msg
+        if kind is FETCH:
             self.fetching.pop(payload[1], None)
 
     def _poll(self, _=None) -> None:
@@ -189,7 +190,7 @@ class Consumer(SyncNode):
         broker = self.sim.broker
         now = self.kernel.now
         if self.position is None:
-            self.send(broker, broker.on_offsets, self)
+            self.send(broker, OFFSETS, self)
             return
         if len(self.queue) >= self.spec.batch:
             return
@@ -197,7 +198,7 @@ class Consumer(SyncNode):
             sent = self.fetching.get(p)
             if sent is None or now - sent > FETCH_TIMEOUT:
                 self.fetching[p] = now
-                self.send(broker, broker.on_fetch, (self, p, self.position[p]))
+                self.send(broker, FETCH, (self, p, self.position[p]))
 
     def on_fetched(self, msg) -> None:
         p, offset, events = msg
@@ -209,7 +210,7 @@ class Consumer(SyncNode):
             self.queue.append((p, offset + i, event))
         if self.commit_first:  # at-most-once: commit what was fetched, before applying it
             broker = self.sim.broker
-            self.send(broker, broker.on_commit, (self, list(self.position)))
+            self.send(broker, COMMIT, (self, list(self.position)))
         if not self.busy:
             self._next()
         self._poll_now()
@@ -232,7 +233,7 @@ class Consumer(SyncNode):
     def _commit_tick(self, _=None) -> None:
         if self.position is not None and not self.commit_first:
             broker = self.sim.broker
-            self.send(broker, broker.on_commit, (self, list(self.done)))
+            self.send(broker, COMMIT, (self, list(self.done)))
         self.timer(self.spec.commit_interval, self._commit_tick)
 
     def lag_events(self) -> int:

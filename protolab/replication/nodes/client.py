@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from heapq import heappush
 
+from protolab.replication import messages
 from protolab.replication.history import FAIL, INFO, INVOKE, OK, READ, READ_ALL
 from protolab.replication.nodes.base import Endpoint
 
@@ -68,7 +69,7 @@ class Client(Endpoint):
     def retarget(self, node: Endpoint | None) -> None:
         self.target = node
         self._link = self.net.link(self, node) if node is not None else None
-        self._on_write = node.on_write if node is not None else None
+        self._on_write = getattr(node, messages.WRITE.handler) if node is not None else None
 
     # --- issuing writes (the hot path) ---------------------------------------------------------
     def tick(self, _=None) -> None:
@@ -94,7 +95,7 @@ class Client(Endpoint):
                 link.last = t
                 heappush(self._heap, (t, next(self._seq), self._on_write, (self, wid, key), link))
             else:
-                self._send(link, self._on_write, (self, wid, key))
+                self._send(link, messages.WRITE, (self, wid, key))
         self.issued = issued = issued + 1
         if issued < self._writes:  # from the start time, so float errors do not add up
             heappush(self._heap, (self._start + issued * self.interval, next(self._seq), self._next_tick, None, None))
@@ -129,7 +130,7 @@ class Client(Endpoint):
         now, opid = self.kernel.now, next(self._wids)
         self._record(now, self.name, INVOKE, f, key, opid, node.name)
         self.reading[opid] = (now, node, key, f)
-        self.send(node, node.on_read, (self, opid, key, direct))
+        self.send(node, messages.READ, (self, opid, key, direct))
 
     def on_read_reply(self, msg) -> None:
         opid, status, result, hint = msg
@@ -228,7 +229,7 @@ class SentinelClient(Client):
             return
         self.asking = True
         for s in sentinels:
-            self.send(s, s.on_get_master, self)
+            self.send(s, messages.GET_MASTER, self)
         self.kernel.at(self.kernel.now + 0.5, self._ask_expired)
 
     def _ask_expired(self, _=None) -> None:

@@ -23,6 +23,16 @@ preference list, a read quorum can miss it: a stale read. ``lagging`` replicas a
 
 from __future__ import annotations
 
+from protolab.replication.messages import (
+    HANDOFF,
+    HANDOFF_DONE,
+    READ_REPLY,
+    REPAIR,
+    REPLICA_ACK,
+    REPLICA_READ,
+    REPLICA_VALUE,
+    REPLICA_WRITE,
+)
 from protolab.replication.nodes.client import Client
 from protolab.replication.nodes.syncbase import SyncNode
 
@@ -96,13 +106,13 @@ class Replica(SyncNode):
         else:
             self.store(key, version, wid, born)
         if coord is not None:
-            self.send(coord, coord.on_replica_ack, (op, self.name))
+            self.send(coord, REPLICA_ACK, (op, self.name))
 
     def on_replica_read(self, msg) -> None:
         coord, op, key = msg
         version = self.versions.get(key, NO_VERSION)
         value = self.registers.get(key) if key in self.versions else None
-        self.send(coord, coord.on_replica_value, (op, self.name, version, value))
+        self.send(coord, REPLICA_VALUE, (op, self.name, version, value))
 
     def on_repair(self, msg) -> None:
         key, version, wid, born = msg
@@ -115,13 +125,13 @@ class Replica(SyncNode):
             return
         for hint in list(self.hints):
             target = self.sim.nodes[hint[0]]
-            self.send(target, target.on_handoff, (self, hint))
+            self.send(target, HANDOFF, (self, hint))
         self.timer(HANDOFF_PERIOD, self._handoff)
 
     def on_handoff(self, msg) -> None:
         holder, (intended, key, version, wid, born) = msg
         self.store(key, version, wid, born)
-        self.send(holder, holder.on_handoff_done, (intended, key, version, wid, born))
+        self.send(holder, HANDOFF_DONE, (intended, key, version, wid, born))
 
     def on_handoff_done(self, hint) -> None:
         if hint in self.hints:
@@ -144,7 +154,7 @@ class Replica(SyncNode):
                           acked=set(), home=home, done=False, sloppy_tried=False, need=client.spec.w or self.w)
         for name in home:
             node = self.sim.nodes[name]
-            self.send(node, node.on_replica_write, (self, op, key, version, wid, born, None))
+            self.send(node, REPLICA_WRITE, (self, op, key, version, wid, born, None))
         self.timer(self.q.timeout, self._write_timeout, op)
 
     def on_replica_ack(self, msg) -> None:
@@ -168,7 +178,7 @@ class Replica(SyncNode):
             spare = fallbacks(self.sim.scenario, op["key"])
             for intended, name in zip(silent, spare, strict=False):
                 node = self.sim.nodes[name]
-                self.send(node, node.on_replica_write, (self, op_id, op["key"], op["version"], op["wid"],
+                self.send(node, REPLICA_WRITE, (self, op_id, op["key"], op["version"], op["wid"],
                                                         op["born"], intended))
             self.timer(self.q.timeout, self._write_timeout, op_id)
             return
@@ -185,7 +195,7 @@ class Replica(SyncNode):
                           need=client.spec.r or self.r)
         for name in home:
             node = self.sim.nodes[name]
-            self.send(node, node.on_replica_read, (self, op, key))
+            self.send(node, REPLICA_READ, (self, op, key))
         self.timer(self.q.timeout, self._read_timeout, op)
 
     def on_replica_value(self, msg) -> None:
@@ -198,7 +208,7 @@ class Replica(SyncNode):
             op["done"] = True
             version, value = max(op["replies"].values(), key=lambda v: v[0])
             client = op["client"]
-            self.send(client, client.on_read_reply, (op["opid"], "ok", value, None))
+            self.send(client, READ_REPLY, (op["opid"], "ok", value, None))
         if len(op["replies"]) == len(op["home"]):
             self._repair(op_id)
 
@@ -208,7 +218,7 @@ class Replica(SyncNode):
             return
         if not op["done"]:
             client = op["client"]
-            self.send(client, client.on_read_reply, (op["opid"], "timeout", None, None))
+            self.send(client, READ_REPLY, (op["opid"], "timeout", None, None))
         self._repair(op_id)
 
     def _repair(self, op_id) -> None:
@@ -221,7 +231,7 @@ class Replica(SyncNode):
         for name, (v, _value) in sorted(op["replies"].items()):
             if v < version:
                 node = self.sim.nodes[name]
-                self.send(node, node.on_repair, (op["key"], version, value, self.kernel.now))
+                self.send(node, REPAIR, (op["key"], version, value, self.kernel.now))
 
 
 class CoordinatorClient(Client):

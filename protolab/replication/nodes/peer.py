@@ -21,6 +21,7 @@ Conflicts are counted by how they were resolved; losses are measured from the hi
 
 from __future__ import annotations
 
+from protolab.replication.messages import GOSSIP, READ_REPLY, REPLY, UPDATE
 from protolab.replication.nodes.base import Endpoint
 from protolab.sim.quantiles import Quantiles
 
@@ -166,10 +167,10 @@ class Peer(Endpoint):
     def on_write(self, msg) -> None:
         client, wid, key = msg
         state = self.strategy.write(key, wid)
-        self.send(client, client.on_reply, (wid, "ok", None))
+        self.send(client, REPLY, (wid, "ok", None))
         now = self.kernel.now
         for p in self.others:
-            self.send(p, p.on_update, (key, state, now))
+            self.send(p, UPDATE, (key, state, now))
 
     def on_update(self, msg) -> None:
         key, state, t = msg
@@ -178,7 +179,7 @@ class Peer(Endpoint):
 
     def gossip(self, _=None) -> None:
         for p in self.others:
-            self.send(p, p.on_gossip, dict(self.data))
+            self.send(p, GOSSIP, dict(self.data))
         self.timer(GOSSIP_PERIOD, self.gossip)
 
     def on_gossip(self, data: dict) -> None:
@@ -192,7 +193,7 @@ class Peer(Endpoint):
         client, opid, key, _direct = msg
         items = self.final_items() if key is None else (
             self.strategy.elements(self.data[key]) if key in self.data else set())
-        self.send(client, client.on_read_reply, (opid, "ok", tuple(sorted(items)), None))
+        self.send(client, READ_REPLY, (opid, "ok", tuple(sorted(items)), None))
 
     def final_items(self) -> set[int]:
         out: set[int] = set()

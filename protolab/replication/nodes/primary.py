@@ -24,6 +24,17 @@ from collections import deque
 from heapq import heappush
 
 from protolab.replication.idlog import IdLog, last_write_to
+from protolab.replication.messages import (
+    FULL_SYNC,
+    INFO_REPLY,
+    LINK_CLOSED,
+    PONG,
+    READ_REPLY,
+    REPL_ACK,
+    REPLY,
+    STREAM,
+    SYNC_REQUEST,
+)
 from protolab.replication.nodes.base import Endpoint
 from protolab.sim.quantiles import FLUSH_EVERY, Quantiles
 
@@ -35,7 +46,7 @@ class ReplicaState:
     __slots__ = ("node", "link", "on_stream", "acked", "last_ack", "last_sent")
 
     def __init__(self, node, link, now: float) -> None:
-        self.node, self.link, self.on_stream = node, link, node.on_stream
+        self.node, self.link, self.on_stream = node, link, getattr(node, STREAM.handler)
         self.acked = 0
         self.last_ack = now
         self.last_sent = now
@@ -72,20 +83,20 @@ class DataNode(Endpoint):
     def start(self) -> None:
         self.sim.role_change(self, self.role)
         if self.master is not None:
-            self.send(self.master, self.master.on_sync_request, self)
+            self.send(self.master, SYNC_REQUEST, self)
         self.timer(ACK_PERIOD * self.kernel.rng.random(), self._periodic)
 
     # --- client writes ---------------------------------------------------------------------------
     def on_write(self, msg) -> None:
         client, wid, _key = msg
         if self.role != "primary":
-            self.send(client, client.on_reply, (wid, "readonly", self.master.name if self.master else None))
+            self.send(client, REPLY, (wid, "readonly", self.master.name if self.master else None))
             return
         now = self.kernel.now
         if self.min_replicas:
             lag = self.opts.min_replicas_max_lag
             if sum(1 for r in self.stream if now - r.last_ack <= lag) < self.min_replicas:
-                self.send(client, client.on_reply, (wid, "noreplicas", None))
+                self.send(client, REPLY, (wid, "noreplicas", None))
                 return
         log = self.log
         if wid == log.next_id:  # IdLog.append, inlined: this is the hot path of every run
@@ -105,7 +116,7 @@ class DataNode(Endpoint):
                 link.last = t
                 heappush(heap, (t, next(seq), r.on_stream, msg, link))
             else:
-                self._send(link, r.on_stream, msg)
+                self._send(link, STREAM, msg)
         self.last_write = now
         if self.ack_needed:
             self.waiting[wid] = (offset, client)
@@ -120,10 +131,10 @@ class DataNode(Endpoint):
             link.last = t
             heappush(heap, (t, next(seq), on_reply, (wid, "ok", None), link))
         else:
-            self._send(link, on_reply, (wid, "ok", None))
+            self._send(link, REPLY, (wid, "ok", None))
 
     def _reply_route(self, client) -> tuple:
-        route = self._replies[client] = (self.net.link(self, client), client.on_reply)
+        route = self._replies[client] = (self.net.link(self, client), getattr(client, REPLY.handler))
         return route
 
     def _release(self) -> None:
@@ -136,12 +147,12 @@ class DataNode(Endpoint):
             _offset, wid = order.popleft()
             entry = self.waiting.pop(wid, None)
             if entry is not None:
-                self.send(entry[1], entry[1].on_reply, (wid, "ok", None))
+                self.send(entry[1], REPLY, (wid, "ok", None))
 
     def _wait_expired(self, wid: int) -> None:
         entry = self.waiting.pop(wid, None)
         if entry is not None:
-            self.send(entry[1], entry[1].on_reply, (wid, "wait-timeout", None))
+            self.send(entry[1], REPLY, (wid, "wait-timeout", None))
 
     refused = Endpoint.refuse_client_request
 
@@ -149,11 +160,11 @@ class DataNode(Endpoint):
         """GET on the primary (a replica answers READONLY unless read ``direct``ly: the final reads)."""
         client, opid, key, direct = msg
         if self.role != "primary" and not direct:
-            self.send(client, client.on_read_reply, (opid, "readonly", None, self.master.name if self.master else None))
+            self.send(client, READ_REPLY, (opid, "readonly", None, self.master.name if self.master else None))
             return
         result = (tuple(sorted(self.log)) if key is None
                   else last_write_to(self.log.reversed_ids(), key, self.sim.key_of))
-        self.send(client, client.on_read_reply, (opid, "ok", result, None))
+        self.send(client, READ_REPLY, (opid, "ok", result, None))
 
     # --- the replication stream (replica side) ---------------------------------------------------
     def on_stream(self, msg) -> None:
@@ -171,10 +182,10 @@ class DataNode(Endpoint):
             if not offset % FLUSH_EVERY:
                 self.lag.flush()
             if self.each_ack:
-                self.send(master, master.on_repl_ack, (self.name, offset))
+                self.send(master, REPL_ACK, (self.name, offset))
         elif offset > log.length + 1:  # a gap: messages were lost, ask for a resync
             self.link_up = False
-            self.send(master, master.on_sync_request, self)
+            self.send(master, SYNC_REQUEST, self)
 
     def on_full_sync(self, msg) -> None:
         master, log = msg
@@ -189,14 +200,14 @@ class DataNode(Endpoint):
         self.log = log
         self.lag.flush()  # the offsets jump here: flush, so the pending samples stay under FLUSH_EVERY
         self.link_up = True
-        self.send(master, master.on_repl_ack, (self.name, log.length))
+        self.send(master, REPL_ACK, (self.name, log.length))
 
     def _periodic(self, _=None) -> None:
         if self.role == "replica" and self.master is not None:
             if self.link_up:
-                self.send(self.master, self.master.on_repl_ack, (self.name, self.log.length))
+                self.send(self.master, REPL_ACK, (self.name, self.log.length))
             else:
-                self.send(self.master, self.master.on_sync_request, self)
+                self.send(self.master, SYNC_REQUEST, self)
         self.timer(ACK_PERIOD, self._periodic)
 
     # --- the replication stream (primary side) ---------------------------------------------------
@@ -208,7 +219,7 @@ class DataNode(Endpoint):
             state = self.replicas[replica.name] = ReplicaState(replica, self.net.link(self, replica), self.kernel.now)
             self.stream.append(state)
         state.last_sent = self.kernel.now
-        self.send(replica, replica.on_full_sync, (self, self.log.copy()))
+        self.send(replica, FULL_SYNC, (self, self.log.copy()))
 
     def on_repl_ack(self, msg) -> None:
         name, offset = msg
@@ -218,7 +229,7 @@ class DataNode(Endpoint):
             # ACK meets a reset and the replica reconnects (a lost close must not leave it stranded)
             replica = self.sim.nodes.get(name)
             if replica is not None:
-                self.send(replica, replica.on_link_closed, self)
+                self.send(replica, LINK_CLOSED, self)
             return
         now = self.kernel.now
         state.last_ack = now
@@ -229,7 +240,7 @@ class DataNode(Endpoint):
         # A replica that stays behind with nothing in flight lost part of the stream: resync it.
         if offset < self.log.length and now - max(state.last_sent, self.last_write) >= ACK_PERIOD:
             state.last_sent = now
-            self.send(state.node, state.node.on_full_sync, (self, self.log.copy()))
+            self.send(state.node, FULL_SYNC, (self, self.log.copy()))
 
     def on_link_closed(self, node) -> None:
         if node is self.master:  # the primary's process died: the replication link is gone
@@ -237,12 +248,12 @@ class DataNode(Endpoint):
 
     # --- commands from Sentinel ------------------------------------------------------------------
     def on_ping(self, sentinel) -> None:
-        self.send(sentinel, sentinel.on_pong, self.name)
+        self.send(sentinel, PONG, self.name)
 
     def on_info(self, sentinel) -> None:
         info = (self.name, self.role, self.master.name if self.master else None, self.link_up,
                 self.log.length, self.priority, self.runid)
-        self.send(sentinel, sentinel.on_info_reply, info)
+        self.send(sentinel, INFO_REPLY, info)
 
     def on_slaveof(self, master_name: str | None) -> None:
         if master_name is None:
@@ -259,7 +270,7 @@ class DataNode(Endpoint):
         reconfigured): each attached replica sees its link drop and asks for a sync again, instead
         of believing it is still attached to a primary that no longer streams to it."""
         for r in self.stream:
-            self.send(r.node, r.node.on_link_closed, self)
+            self.send(r.node, LINK_CLOSED, self)
 
     def become_primary(self) -> None:
         self.role, self.master, self.link_up = "primary", None, False
@@ -276,12 +287,12 @@ class DataNode(Endpoint):
         self.replicas.clear()
         self.stream.clear()
         for wid, (_offset, client) in list(self.waiting.items()):
-            self.send(client, client.on_reply, (wid, "demoted", None))
+            self.send(client, REPLY, (wid, "demoted", None))
         self.waiting.clear()
         self.wait_order.clear()
         if was_primary:
             self.sim.role_change(self, "replica")
-        self.send(master, master.on_sync_request, self)
+        self.send(master, SYNC_REQUEST, self)
 
     # --- what the analysis reads ---------------------------------------------------------------
     def final_items(self) -> set[int]:

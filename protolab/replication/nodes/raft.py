@@ -29,6 +29,7 @@ history checkers catch it (lost acknowledged writes, stale reads); the safe mode
 from __future__ import annotations
 
 from protolab.replication.idlog import last_write_to
+from protolab.replication.messages import APPEND, APPEND_REPLY, READ_REPLY, REPLY, REQUEST_VOTE, VOTE
 from protolab.replication.nodes.base import Endpoint
 from protolab.sim.quantiles import Quantiles
 
@@ -99,7 +100,7 @@ class RaftPeer(Endpoint):
         self.reset_election()
         last_term = self.log[-1][0] if self.log else 0
         for p in self.peers:
-            self.send(p, p.on_request_vote, (self, self.term, len(self.log), last_term))
+            self.send(p, REQUEST_VOTE, (self, self.term, len(self.log), last_term))
         if len(self.votes) >= self.majority():
             self.become_leader()
 
@@ -115,7 +116,7 @@ class RaftPeer(Endpoint):
         if was != "follower":
             for wid_client in self.waiting.values():  # the outcome of these writes is unknown now
                 client, wid = wid_client
-                self.send(client, client.on_reply, (wid, "demoted", None))
+                self.send(client, REPLY, (wid, "demoted", None))
             self.waiting.clear()
             self._drop_reads("demoted")
             self.sim.role_change(self, "follower", self.term)
@@ -124,7 +125,7 @@ class RaftPeer(Endpoint):
     def _drop_reads(self, status: str | None) -> None:
         if status is not None:
             for client, opid, _key in self.reads.values():
-                self.send(client, client.on_read_reply, (opid, status, None, None))
+                self.send(client, READ_REPLY, (opid, status, None, None))
         self.reads.clear()
 
     def on_request_vote(self, msg) -> None:
@@ -136,7 +137,7 @@ class RaftPeer(Endpoint):
         if granted:
             self.voted_for = cand.name
             self.reset_election()
-        self.send(cand, cand.on_vote, (self.name, self.term, granted))
+        self.send(cand, VOTE, (self.name, self.term, granted))
 
     def on_vote(self, msg) -> None:
         name, term, granted = msg
@@ -160,7 +161,7 @@ class RaftPeer(Endpoint):
     def on_write(self, msg) -> None:
         client, wid, _key = msg
         if self.role != "leader":
-            self.send(client, client.on_reply, (wid, "not-leader", self.leader))
+            self.send(client, REPLY, (wid, "not-leader", self.leader))
             return
         self.log.append((self.term, wid, self.kernel.now))
         self.waiting[len(self.log)] = (client, wid)
@@ -174,14 +175,14 @@ class RaftPeer(Endpoint):
             sent = self.next_sent[p.name]
             upto = min(last, sent + BATCH)
             prev_term = self.log[sent - 1][0] if sent else 0
-            self.send(p, p.on_append, (self, self.term, sent, prev_term, self.log[sent:upto], self.commit_index))
+            self.send(p, APPEND, (self, self.term, sent, prev_term, self.log[sent:upto], self.commit_index))
             self.next_sent[p.name] = upto
 
     def on_append(self, msg) -> None:
         leader, term, prev, prev_term, entries, leader_commit = msg
         self.observe_term(term, leader.name)
         if term < self.term and not self.unsafe:  # raft-unsafe skips this check
-            self.send(leader, leader.on_append_reply, (self.name, self.term, False, len(self.log)))
+            self.send(leader, APPEND_REPLY, (self.name, self.term, False, len(self.log)))
             return
         reply_term = term if self.unsafe else self.term
         if self.role != "follower":
@@ -196,7 +197,7 @@ class RaftPeer(Endpoint):
                 hint = prev - 1
                 while hint > 0 and self.log[hint - 1][0] == conflict:
                     hint -= 1
-            self.send(leader, leader.on_append_reply, (self.name, reply_term, False, hint))
+            self.send(leader, APPEND_REPLY, (self.name, reply_term, False, hint))
             return
         for i, entry in enumerate(entries):
             index = prev + i  # 0-based position
@@ -209,7 +210,7 @@ class RaftPeer(Endpoint):
         match = prev + len(entries)
         if leader_commit > self.commit_index:
             self.apply(min(leader_commit, match))
-        self.send(leader, leader.on_append_reply, (self.name, reply_term, True, match))
+        self.send(leader, APPEND_REPLY, (self.name, reply_term, True, match))
 
     def on_append_reply(self, msg) -> None:
         name, term, ok, index = msg
@@ -237,7 +238,7 @@ class RaftPeer(Endpoint):
                 read = self.reads.pop(index, None)
                 if read is not None:
                     client, opid, key = read
-                    self.send(client, client.on_read_reply, (opid, "ok", self._value(key), None))
+                    self.send(client, READ_REPLY, (opid, "ok", self._value(key), None))
                 continue
             if wid is not None:
                 self.applied.append(wid)
@@ -246,7 +247,7 @@ class RaftPeer(Endpoint):
             waiting = self.waiting.pop(index, None)
             if waiting is not None:
                 client, wid = waiting
-                self.send(client, client.on_reply, (wid, "ok", None))
+                self.send(client, REPLY, (wid, "ok", None))
         self.commit_index = max(self.commit_index, upto)
 
     refused = Endpoint.refuse_client_request
@@ -255,10 +256,10 @@ class RaftPeer(Endpoint):
     def on_read(self, msg) -> None:
         client, opid, key, direct = msg
         if direct:  # the final per-node reads: this node's applied state, whatever its role
-            self.send(client, client.on_read_reply, (opid, "ok", self._value(key), None))
+            self.send(client, READ_REPLY, (opid, "ok", self._value(key), None))
             return
         if self.role != "leader":
-            self.send(client, client.on_read_reply, (opid, "not-leader", None, self.leader))
+            self.send(client, READ_REPLY, (opid, "not-leader", None, self.leader))
             return
         self.log.append((self.term, -opid, self.kernel.now))
         self.reads[len(self.log)] = (client, opid, key)

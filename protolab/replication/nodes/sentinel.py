@@ -35,6 +35,7 @@ other Sentinels ~2.25-2.45 s after the primary was SIGKILLed; this model aims at
 
 from __future__ import annotations
 
+from protolab.replication.messages import HELLO, INFO, IS_MASTER_DOWN, IS_MASTER_DOWN_REPLY, MASTER_ADDR, PING, SLAVEOF
 from protolab.replication.nodes.base import Endpoint
 
 PING_PERIOD = 1.0
@@ -117,11 +118,11 @@ class Sentinel(Endpoint):
                 inst.last_ping = now
                 if not inst.act_ping:
                     inst.act_ping = now
-                self.send(node, node.on_ping, self)
+                self.send(node, PING, self)
             period = FAST_INFO_PERIOD if fast and inst.name != self.master else INFO_PERIOD
             if now - inst.last_info_sent >= period:
                 inst.last_info_sent = now
-                self.send(node, node.on_info, self)
+                self.send(node, INFO, self)
             down = bool(inst.act_ping) and now - inst.act_ping > self.opts.down_after
             if down != inst.sdown:
                 inst.sdown, inst.sdown_change = down, now
@@ -150,7 +151,7 @@ class Sentinel(Endpoint):
         for peer in self.peers:
             if force or now - self.last_ask.get(peer.name, -1e9) >= ASK_PERIOD:
                 self.last_ask[peer.name] = now
-                self.send(peer, peer.on_is_master_down, (self, self.master, self.current_epoch, vote_for))
+                self.send(peer, IS_MASTER_DOWN, (self, self.master, self.current_epoch, vote_for))
 
     # --- Sentinel to Sentinel ----------------------------------------------------------------
     def on_is_master_down(self, msg) -> None:
@@ -159,7 +160,7 @@ class Sentinel(Endpoint):
         isdown = master == self.master and inst is not None and inst.sdown
         if runid is not None and master == self.master:
             self.vote(epoch, runid)
-        self.send(asker, asker.on_is_master_down_reply, (self.name, isdown, self.leader, self.leader_epoch))
+        self.send(asker, IS_MASTER_DOWN_REPLY, (self.name, isdown, self.leader, self.leader_epoch))
 
     def on_is_master_down_reply(self, msg) -> None:
         name, isdown, leader, leader_epoch = msg
@@ -181,7 +182,7 @@ class Sentinel(Endpoint):
     def hello(self) -> None:
         self.last_hello = self.kernel.now
         for peer in self.peers:
-            self.send(peer, peer.on_hello, (self.name, self.address(), self.config_epoch))
+            self.send(peer, HELLO, (self.name, self.address(), self.config_epoch))
 
     def on_hello(self, msg) -> None:
         _name, master, epoch = msg
@@ -251,7 +252,7 @@ class Sentinel(Endpoint):
             self.event("+convert-to-slave" if role == "primary" else "+fix-slave-config", f"{name} -> {self.master}")
             inst.role_time = now  # do not resend before the next report
             node = self.sim.nodes[name]
-            self.send(node, node.on_slaveof, self.master)
+            self.send(node, SLAVEOF, self.master)
 
     # --- the failover state machine --------------------------------------------------------------
     def start_failover(self, now: float) -> None:
@@ -279,7 +280,7 @@ class Sentinel(Endpoint):
             self.promoted = chosen
             self.event("+selected-slave", chosen)
             node = self.sim.nodes[chosen]
-            self.send(node, node.on_slaveof, None)
+            self.send(node, SLAVEOF, None)
             self.fo_state, self.fo_change = WAIT_PROMOTION, now
         elif state == WAIT_PROMOTION:
             if now - self.fo_change > self.opts.failover_timeout:
@@ -321,7 +322,7 @@ class Sentinel(Endpoint):
                 inst.reconf = "sent"
                 in_progress += 1
                 node = self.sim.nodes[inst.name]
-                self.send(node, node.on_slaveof, self.promoted)
+                self.send(node, SLAVEOF, self.promoted)
         timed_out = now - self.fo_change > self.opts.failover_timeout
         if timed_out or all(i.reconf == "done" for i in others):
             self.event("+failover-end", "timeout" if timed_out else "all replicas reconfigured")
@@ -329,7 +330,7 @@ class Sentinel(Endpoint):
                 for inst in others:
                     if inst.reconf != "done":
                         node = self.sim.nodes[inst.name]
-                        self.send(node, node.on_slaveof, self.promoted)
+                        self.send(node, SLAVEOF, self.promoted)
             self.switch_master(self.promoted, self.fo_epoch)
 
     def abort(self, kind: str) -> None:
@@ -340,4 +341,4 @@ class Sentinel(Endpoint):
 
     # --- clients ---------------------------------------------------------------------------------
     def on_get_master(self, client) -> None:
-        self.send(client, client.on_master_addr, self.address())
+        self.send(client, MASTER_ADDR, self.address())

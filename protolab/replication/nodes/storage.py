@@ -22,6 +22,7 @@ With ``[replication] persistence = "none"`` a crashed storage server comes back 
 
 from __future__ import annotations
 
+from protolab.replication.messages import HEAL, LOAD, LOADED, READ_REPLY, REPLY, STORE, STORED
 from protolab.replication.nodes.base import Endpoint
 from protolab.replication.nodes.client import Client
 from protolab.replication.nodes.syncbase import SyncNode
@@ -64,12 +65,12 @@ class StorageServer(SyncNode):
     def on_store(self, msg) -> None:
         front, op, key, wid = msg
         self.store(key, wid)
-        self.send(front, front.on_stored, (op, self.name))
+        self.send(front, STORED, (op, self.name))
 
-    def on_fetch(self, msg) -> None:
+    def on_load(self, msg) -> None:
         front, op, key = msg
         value = tuple(sorted(self.items)) if key is None else self.registers.get(key)
-        self.send(front, front.on_fetched, (op, self.name, value))
+        self.send(front, LOADED, (op, self.name, value))
 
     def _heal(self, _=None) -> None:
         sc = self.sim.scenario
@@ -77,7 +78,7 @@ class StorageServer(SyncNode):
             for name in holders(sc, key):
                 if name != self.name:
                     node = self.sim.nodes[name]
-                    self.send(node, node.on_heal, (key, wid))
+                    self.send(node, HEAL, (key, wid))
         self.timer(sc.storage.heal_interval, self._heal)
 
     def on_heal(self, msg) -> None:
@@ -108,7 +109,7 @@ class Front(Endpoint):
                                  "n": len(copies), "done": False}
         for name in copies:
             node = self.sim.nodes[name]
-            self.send(node, node.on_store, (self, self.op_ids, key, wid))
+            self.send(node, STORE, (self, self.op_ids, key, wid))
         self.timer(self.timeout, self._timeout, self.op_ids)
 
     def on_read(self, msg) -> None:
@@ -120,7 +121,7 @@ class Front(Endpoint):
                                  "n": len(copies), "done": False, "all": key is None}
         for name in copies:
             node = self.sim.nodes[name]
-            self.send(node, node.on_fetch, (self, self.op_ids, key))
+            self.send(node, LOAD, (self, self.op_ids, key))
         self.timer(self.timeout, self._timeout, self.op_ids)
 
     def on_stored(self, msg) -> None:
@@ -131,7 +132,7 @@ class Front(Endpoint):
         if len(op["got"]) >= self.acks:
             self._finish(msg[0], "ok")
 
-    def on_fetched(self, msg) -> None:
+    def on_loaded(self, msg) -> None:
         op_id, name, value = msg
         op = self.ops.get(op_id)
         if op is None or op["done"]:
@@ -166,9 +167,9 @@ class Front(Endpoint):
         op["done"] = True
         client = op["client"]
         if op["write"]:
-            self.send(client, client.on_reply, (op["id"], status, None))
+            self.send(client, REPLY, (op["id"], status, None))
         else:
-            self.send(client, client.on_read_reply, (op["id"], status, value, None))
+            self.send(client, READ_REPLY, (op["id"], status, value, None))
 
     refused = Endpoint.refuse_client_request
 

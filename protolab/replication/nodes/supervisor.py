@@ -15,6 +15,7 @@ recorded with its detection time and MTTR (crash -> back), which the run's unava
 
 from __future__ import annotations
 
+from protolab.replication.messages import HEALTH
 from protolab.replication.nodes.base import Endpoint
 
 
@@ -42,7 +43,7 @@ class Supervisor(Endpoint):
             if self.missed[name] >= self.spec.fall:
                 self.declare_down(node)
             else:
-                self.send(node, node.on_health, self)
+                self.send(node, HEALTH, self)
         self.timer(self.spec.interval, self.tick)
 
     def on_health_ok(self, name: str) -> None:

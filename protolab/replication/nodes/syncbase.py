@@ -12,6 +12,7 @@ write, so a redelivery after a crash is still recognised. With ``[replication] p
 
 from __future__ import annotations
 
+from protolab.replication.messages import READ, READ_REPLY, REFUSED, REPLY, WRITE
 from protolab.replication.nodes.base import Endpoint
 from protolab.sim.quantiles import Quantiles
 
@@ -56,25 +57,24 @@ class SyncNode(Endpoint):
 
     # --- clients -----------------------------------------------------------------------------------
     def reply(self, client, wid: int, status: str = "ok") -> None:
-        self.send(client, client.on_reply, (wid, status, None))
+        self.send(client, REPLY, (wid, status, None))
 
     def on_read(self, msg) -> None:
         client, opid, key, _direct = msg
         result = tuple(sorted(self.items)) if key is None else self.registers.get(key)
-        self.send(client, client.on_read_reply, (opid, "ok", result, None))
+        self.send(client, READ_REPLY, (opid, "ok", result, None))
 
-    def refused(self, link, fn, msg) -> None:
+    def refused(self, link, kind, msg) -> None:
         """Connection refused: the caller learns at once (clients: fail; channel calls: the
         ``on_refused`` of the calling process, when it has one)."""
-        name = fn.__name__
         src = link.src
         back = self.net.link(self, src)
-        if name == "on_write":
-            self.net.send(back, msg[0].on_reply, (msg[1], "refused", None))
-        elif name == "on_read":
-            self.net.send(back, msg[0].on_read_reply, (msg[1], "refused", None, None))
-        elif hasattr(src, "on_refused"):
-            self.net.send(back, src.on_refused, (name, msg))
+        if kind is WRITE:
+            self.net.send(back, REPLY, (msg[1], "refused", None))
+        elif kind is READ:
+            self.net.send(back, READ_REPLY, (msg[1], "refused", None, None))
+        elif hasattr(src, REFUSED.handler):
+            self.net.send(back, REFUSED, (kind, msg))
 
     # --- crash / restart -----------------------------------------------------------------------
     def on_crash(self) -> None:

@@ -23,6 +23,7 @@ fixes out-of-order delivery and makes repeats harmless, in either design.
 
 from __future__ import annotations
 
+from protolab.replication.messages import HOOK, HOOK_REPLY
 from protolab.replication.nodes.client import Client
 from protolab.replication.nodes.syncbase import SyncNode
 
@@ -57,7 +58,7 @@ class Sender(SyncNode):
             self.retries += 1
         peer = self.sim.nodes[d[3]]
         key = d[0] if self.durable else None  # the idempotency key
-        self.send(peer, peer.on_hook, (self, did, d[5], d[0], d[1], d[2], key, d[6]))
+        self.send(peer, HOOK, (self, did, d[5], d[0], d[1], d[2], key, d[6]))
         self.timer(self.spec.timeout, self._timed_out, (did, d[5]))
 
     def on_hook_reply(self, msg) -> None:
@@ -119,7 +120,7 @@ class Receiver(SyncNode):
             self.counts["versioned-call-ignored"] = self.counts.get("versioned-call-ignored", 0) + 1
         elif self.apply(wid, key, born, dedupe=idem is not None) and self.spec.versioned:
             self.seqs[key] = seq
-        self.send(sender, sender.on_hook_reply, (did, call))
+        self.send(sender, HOOK_REPLY, (did, call))
 
 
 class OriginClient(Client):
