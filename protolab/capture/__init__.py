@@ -1,6 +1,7 @@
 """protolab.capture: the one place that knows capture file formats and link layers.
 
     reader        open_capture(path) -> Capture: format sniffing, Packet stream, tally() (the info fast path)
+    records       Packet, Interface, Header, Tally, Walker: what the formats produce and the facade hands on
     stream        the byte window every reader reads through; gzip inflation that keeps what a bad stream held
     pcap, pcapng  the two formats' walkers (pcap.py: classic pcap in all its magics; pcapng.py: blocks)
     fastpath      header-only hot loops for `pcap info`

@@ -23,7 +23,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from protolab.capture.reader import Tally
+from protolab.capture.records import Header, Tally
 
 CHUNK_MIN = 1 << 20
 
@@ -163,7 +163,7 @@ def scan_stream(st: Scan, w, lay: Layout) -> bool:
     return False
 
 
-def fast_tally(cap, w, lay: Layout, careful_tail) -> tuple[Tally, list[int]]:
+def fast_tally(header: Header, w, lay: Layout, careful_tail) -> tuple[Tally, list[int]]:
     """Tally the whole file; `careful_tail(start_number, odd)` walks what the hot loop leaves.
 
     Returns the Tally and the [over snaplen, caplen > orig_len] counts for the caller to report.
@@ -177,7 +177,7 @@ def fast_tally(cap, w, lay: Layout, careful_tail) -> tuple[Tally, list[int]]:
     for _iface, ts, caplen, orig_len, _ in careful_tail(st.n, odd):
         tail.add(ts, caplen, orig_len)
     total.join(tail, 1)
-    cap.interfaces[0].packets = total.n
+    header.interfaces[0].packets = total.n
     return total.to_tally(), odd
 
 
@@ -215,14 +215,14 @@ def scan_ng_window(st: Scan, buf, pos: int, endian: str) -> int:
     return pos
 
 
-def ng_tally(cap, w, walk) -> Tally:
+def ng_tally(header: Header, w, walk) -> Tally:
     """Tally a pcapng: `walk(hot)` is the careful block walker, which hands runs of enhanced packet blocks
     of a one-interface section to `hot(w, endian, iface)` and yields the records it reads itself."""
     total = Scan()      # times in nanoseconds
     runs: list[Scan] = []
 
     def hot(w, endian: str, iface: int) -> int:
-        info = cap.interfaces[iface]
+        info = header.interfaces[iface]
         if info.ticks_per_second > 10**9:   # finer than ns: distinct ticks may share a ns, so the order
             return 0                        # of the ns values is the careful walker's to judge
         st = Scan()
@@ -243,7 +243,7 @@ def ng_tally(cap, w, walk) -> Tally:
             total.join(run, 1)
         runs.clear()
         total.add(ts, caplen, orig_len)
-        cap.interfaces[iface].packets += 1
+        header.interfaces[iface].packets += 1
     for run in runs:
         total.join(run, 1)
     return total.to_tally()

@@ -13,8 +13,9 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from protolab.capture.fastpath import Layout, fast_tally
 from protolab.capture.linktypes import split_linktype_word
-from protolab.capture.reader import MAX_CAPLEN, Interface
+from protolab.capture.records import MAX_CAPLEN, Header, Interface, Walker
 from protolab.errors import BadInput
 
 
@@ -34,8 +35,8 @@ MAGICS = {
 FILE_HEADER_LEN = 24
 
 
-def open_walker(cap, window):
-    """Read the file header into `cap`; return the record walker, or None when this is not pcap."""
+def open_walker(path: str, window) -> Walker | None:
+    """Read the file header; the walker over the records, or None when this is not pcap."""
     buf = window.buf
     if len(buf) < 4:
         return None
@@ -45,25 +46,20 @@ def open_walker(cap, window):
             break
     else:
         return None
-    cap.format, cap.byte_order, cap.precision = "pcap", "little" if endian == "<" else "big", magic.precision
     if not window.fill(FILE_HEADER_LEN):   # no link type, no records: nothing to read (capinfos fails too)
-        raise BadInput(f"{cap.path}: a pcap file cut short in its file header ({window.remaining()} of "
+        raise BadInput(f"{path}: a pcap file cut short in its file header ({window.remaining()} of "
                        f"{FILE_HEADER_LEN} bytes): no capture to read")
     major, minor, _zone, _sigfigs, snaplen, word = struct.unpack_from(endian + "HHiIII", window.buf, 4)
-    cap.version, cap.snaplen = f"{major}.{minor}", snaplen
     linktype, fcs_len = split_linktype_word(word)
-    cap.interfaces.append(Interface(0, linktype, snaplen, fcs_len, 10**9 // magic.frac_to_ns,
-                                    linktype_word=word))
+    iface = Interface(0, linktype, snaplen, fcs_len, 10**9 // magic.frac_to_ns, linktype_word=word)
+    header = Header("pcap", "little" if endian == "<" else "big", f"{major}.{minor}", magic.precision, snaplen,
+                    interfaces=[iface])
     window.pos = FILE_HEADER_LEN
-
-    def walk(with_data: bool):
-        yield from _walk(cap, window, endian, magic, snaplen, with_data)
-
-    walk.tally = lambda: _fast_tally(cap, window, endian, magic, snaplen)
-    return walk
+    return Walker(header, lambda with_data: _walk(header, window, endian, magic, snaplen, with_data),
+                  lambda: _fast_tally(header, window, endian, magic, snaplen))
 
 
-def _walk(cap, w, endian: str, magic: Magic, snaplen: int, with_data: bool, start_number: int = 0,
+def _walk(header: Header, w, endian: str, magic: Magic, snaplen: int, with_data: bool, start_number: int = 0,
           odd: list[int] | None = None):
     """Yield (0, timestamp_ns, caplen, orig_len, data|None) per record; `odd` counts [over snaplen, caplen >
     orig_len] when the caller reports them itself."""
@@ -80,23 +76,23 @@ def _walk(cap, w, endian: str, magic: Magic, snaplen: int, with_data: bool, star
             if not w.fill(hlen):
                 left = w.remaining()
                 if left:
-                    cap.warn(f"{left} stray byte(s) after the last complete record (frame {number}) ignored: "
-                             "the file appears cut short in a record header")
+                    header.warn(f"{left} stray byte(s) after the last complete record (frame {number}) ignored: "
+                                "the file appears cut short in a record header")
                 break
             buf, view, pos, end = w.buf, w.view, w.pos, len(w.buf)
         sec, frac, caplen, orig_len = unpack(buf, pos)
         if caplen > limit:
-            cap.warn(f"record {number + 1} claims {caplen} captured bytes (more than the {limit} allowed): "
-                     f"stopped reading there, {number} frames kept")
-            cap.stopped_early = True
+            header.warn(f"record {number + 1} claims {caplen} captured bytes (more than the {limit} allowed): "
+                        f"stopped reading there, {number} frames kept")
+            header.stopped_early = True
             break
         start = pos + hlen
         nxt = start + caplen
         if nxt > end:
             w.pos = pos
             if not w.fill(hlen + caplen):
-                cap.warn(f"the last record (frame {number + 1}) is cut short: {w.remaining() - hlen} of {caplen} "
-                         f"bytes present; {number} complete frames kept")
+                header.warn(f"the last record (frame {number + 1}) is cut short: {w.remaining() - hlen} of {caplen} "
+                            f"bytes present; {number} complete frames kept")
                 break
             buf, view, pos, end = w.buf, w.view, w.pos, len(w.buf)
             start = pos + hlen
@@ -110,26 +106,24 @@ def _walk(cap, w, endian: str, magic: Magic, snaplen: int, with_data: bool, star
         yield 0, sec * 1_000_000_000 + frac * frac_ns, caplen, orig_len, bytes(view[start:nxt]) if with_data else None
     w.pos = pos if w.buf is buf else w.pos
     if odd is None:
-        _report_odd(cap, counts, snaplen)
+        _report_odd(header, counts, snaplen)
 
 
-def _report_odd(cap, counts: list[int], snaplen: int) -> None:
+def _report_odd(header: Header, counts: list[int], snaplen: int) -> None:
     if counts[0]:
-        cap.warn(f"{counts[0]} record(s) longer than the snaplen {snaplen} (kept)")
+        header.warn(f"{counts[0]} record(s) longer than the snaplen {snaplen} (kept)")
     if counts[1]:
-        cap.warn(f"{counts[1]} record(s) with more captured bytes than the original length (kept)")
+        header.warn(f"{counts[1]} record(s) with more captured bytes than the original length (kept)")
 
 
-def _fast_tally(cap, w, endian: str, magic: Magic, snaplen: int):
-    from protolab.capture.fastpath import Layout, fast_tally
-
+def _fast_tally(header: Header, w, endian: str, magic: Magic, snaplen: int):
     limit = max(MAX_CAPLEN, min(snaplen, 16 * MAX_CAPLEN))
     layout = Layout(endian, magic.header_len, 10**9 // magic.frac_to_ns, magic.frac_to_ns, snaplen, limit,
                     FILE_HEADER_LEN)
 
     def careful_tail(start_number: int, odd: list[int]):
-        return _walk(cap, w, endian, magic, snaplen, False, start_number, odd)
+        return _walk(header, w, endian, magic, snaplen, False, start_number, odd)
 
-    tally, odd = fast_tally(cap, w, layout, careful_tail)
-    _report_odd(cap, odd, snaplen)
+    tally, odd = fast_tally(header, w, layout, careful_tail)
+    _report_odd(header, odd, snaplen)
     return tally

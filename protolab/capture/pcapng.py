@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import struct
 
-from protolab.capture.reader import Interface
+from protolab.capture.fastpath import ng_tally
+from protolab.capture.records import Header, Interface, Walker
 
 SHB = 0x0A0D0D0A
 IDB = 0x00000001
@@ -29,28 +30,18 @@ MAX_BLOCK = 16 * 1024 * 1024  # generous: tshark's own limit for a block is of t
 OPT_END, OPT_IF_NAME, OPT_IF_TSRESOL, OPT_IF_FCSLEN, OPT_IF_TSOFFSET, OPT_SHB_USERAPPL = 0, 2, 9, 13, 14, 4
 
 
-def open_walker(cap, window):
+def open_walker(path: str, window) -> Walker | None:
+    """Read the first section header; the walker over the blocks, or None when this is not pcapng."""
     buf = window.buf
     if len(buf) < 12 or struct.unpack_from("<I", buf, 0)[0] != SHB:
         return None
     endian = _section_endian(buf, 0)
     if endian is None:
         return None
-    cap.format = "pcapng"
-    cap.byte_order = "little" if endian == "<" else "big"
     major, minor = struct.unpack_from(endian + "HH", buf, 12) if len(buf) >= 16 else (0, 0)
-    cap.version = f"{major}.{minor}"
-
-    def walk(with_data: bool):
-        yield from _walk(cap, window, with_data)
-
-    def tally():
-        from protolab.capture.fastpath import ng_tally
-
-        return ng_tally(cap, window, lambda hot: _walk(cap, window, False, hot))
-
-    walk.tally = tally
-    return walk
+    header = Header("pcapng", "little" if endian == "<" else "big", f"{major}.{minor}")
+    return Walker(header, lambda with_data: _walk(header, window, with_data),
+                  lambda: ng_tally(header, window, lambda hot: _walk(header, window, False, hot)))
 
 
 def _section_endian(buf, pos):
@@ -76,9 +67,9 @@ def _options(buf, start, end, endian):
         pos += 4 + ((length + 3) & ~3)
 
 
-def _interface(cap, buf, pos, blen, endian, section: int, section_id: int) -> Interface:
+def _interface(header: Header, buf, pos, blen, endian, section: int, section_id: int) -> Interface:
     linktype, _reserved, snaplen = struct.unpack_from(endian + "HHI", buf, pos + 8)
-    iface = Interface(len(cap.interfaces), linktype, snaplen, section=section, section_id=section_id)
+    iface = Interface(len(header.interfaces), linktype, snaplen, section=section, section_id=section_id)
     tsresol, offset_s = 6, 0
     for code, value in _options(buf, pos + 16, pos + blen - 4, endian):
         if code == OPT_IF_TSRESOL and value:
@@ -107,7 +98,7 @@ def _tick_converter(iface: Interface):
     return 1_000_000_000, tps, iface.offset_ns
 
 
-def _walk(cap, w, with_data: bool, hot=None):
+def _walk(header: Header, w, with_data: bool, hot=None):
     """Yield (interface, timestamp_ns, caplen, orig_len, data|None) per packet block (timestamp None for a
     simple packet block, which has none). With `hot`, runs of enhanced packet blocks in a one-interface
     section go to hot(w, endian, interface) instead, which returns how many it took (the fast path of
@@ -126,59 +117,59 @@ def _walk(cap, w, with_data: bool, hot=None):
             if not w.fill(8):
                 left = w.remaining()
                 if left:
-                    cap.warn(f"{left} stray byte(s) after the last complete block ignored "
-                             "(the file appears cut short)")
+                    header.warn(f"{left} stray byte(s) after the last complete block ignored "
+                                "(the file appears cut short)")
                 break
         buf, pos = w.buf, w.pos
         btype, blen = hdr(buf, pos)
         if btype == SHB:
             if not w.fill(12):
-                cap.warn("the file ends inside a section header block")
+                header.warn("the file ends inside a section header block")
                 break
             buf, pos = w.buf, w.pos
             new_endian = _section_endian(buf, pos)
             if new_endian is None:
-                cap.warn(f"a section header block at offset {w.tell()} has no valid byte-order magic: stopped")
-                cap.stopped_early = True
+                header.warn(f"a section header block at offset {w.tell()} has no valid byte-order magic: stopped")
+                header.stopped_early = True
                 break
             endian = new_endian
-            if ("little" if endian == "<" else "big") != cap.byte_order:
-                cap.byte_order = "mixed"     # pcapng sections may each have their own byte order
+            if ("little" if endian == "<" else "big") != header.byte_order:
+                header.byte_order = "mixed"     # pcapng sections may each have their own byte order
             hdr = struct.Struct(endian + "II").unpack_from
             epb = struct.Struct(endian + "IIIII").unpack_from
             btype, blen = hdr(buf, pos)
             section_ifaces = []
             section += 1
         if blen < 12 or blen % 4 or blen > MAX_BLOCK:
-            cap.warn(f"block at offset {w.tell()} (type 0x{btype:08x}) has an impossible length {blen}: "
-                     f"stopped reading there, {number} frames kept")
-            cap.stopped_early = True
+            header.warn(f"block at offset {w.tell()} (type 0x{btype:08x}) has an impossible length {blen}: "
+                        f"stopped reading there, {number} frames kept")
+            header.stopped_early = True
             break
         if not w.fill(blen):
             what = "packet" if btype in (EPB, SPB, OPB) else f"block (type 0x{btype:08x})"
-            cap.warn(f"the last {what} is cut short: {w.remaining()} of {blen} bytes present; "
-                     f"{number} complete frames kept")
+            header.warn(f"the last {what} is cut short: {w.remaining()} of {blen} bytes present; "
+                        f"{number} complete frames kept")
             break
         buf, pos = w.buf, w.pos
         w.pos = pos + blen
         if btype == EPB or btype == OPB:
             if blen < 32:
-                cap.warn(f"a packet block at offset {w.tell() - blen} is too short ({blen} bytes): stopped")
-                cap.stopped_early = True
+                header.warn(f"a packet block at offset {w.tell() - blen} is too short ({blen} bytes): stopped")
+                header.stopped_early = True
                 break
             if btype == EPB:
                 local, ts_hi, ts_lo, caplen, orig_len = epb(buf, pos + 8)
             else:
                 local, ts_hi, ts_lo, caplen, orig_len = struct.unpack_from(endian + "HxxIIII", buf, pos + 8)
             if 28 + caplen + 4 > blen:
-                cap.warn(f"packet block {number + 1} claims {caplen} bytes but its block holds {blen - 32}: "
-                         f"stopped reading there, {number} frames kept")
-                cap.stopped_early = True
+                header.warn(f"packet block {number + 1} claims {caplen} bytes but its block holds {blen - 32}: "
+                            f"stopped reading there, {number} frames kept")
+                header.stopped_early = True
                 break
             if local >= len(section_ifaces):
-                cap.warn(f"packet {number + 1} refers to interface {local}, which the section never declared: "
-                         f"stopped reading there, {number} frames kept")
-                cap.stopped_early = True
+                header.warn(f"packet {number + 1} refers to interface {local}, which the section never declared: "
+                            f"stopped reading there, {number} frames kept")
+                header.stopped_early = True
                 break
             iface = section_ifaces[local]
             mul, div, off = convert[iface]
@@ -188,27 +179,27 @@ def _walk(cap, w, with_data: bool, hot=None):
                    bytes(w.view[pos + 28:pos + 28 + caplen]) if with_data else None)
         elif btype == SPB:
             if not section_ifaces:
-                cap.warn(f"a simple packet block comes before any interface: stopped, {number} frames kept")
-                cap.stopped_early = True
+                header.warn(f"a simple packet block comes before any interface: stopped, {number} frames kept")
+                header.stopped_early = True
                 break
             (orig_len,) = struct.unpack_from(endian + "I", buf, pos + 8)
             iface = section_ifaces[0]
-            snaplen = cap.interfaces[iface].snaplen
+            snaplen = header.interfaces[iface].snaplen
             caplen = min(orig_len, blen - 16, snaplen or orig_len)
             number += 1
             yield iface, None, caplen, orig_len, bytes(w.view[pos + 12:pos + 12 + caplen]) if with_data else None
         elif btype == IDB:
             if blen < 20:
-                cap.warn(f"an interface description block at offset {w.tell() - blen} is too short: stopped")
-                cap.stopped_early = True
+                header.warn(f"an interface description block at offset {w.tell() - blen} is too short: stopped")
+                header.stopped_early = True
                 break
-            iface = _interface(cap, buf, pos, blen, endian, section, len(section_ifaces))
+            iface = _interface(header, buf, pos, blen, endian, section, len(section_ifaces))
             section_ifaces.append(iface.id)
-            cap.interfaces.append(iface)
+            header.interfaces.append(iface)
             iface.ticks_to_ns = _tick_converter(iface)
             convert.append(iface.ticks_to_ns)
         elif btype == SHB:
             for code, value in _options(buf, pos + 24, pos + blen - 4, endian):
-                if code == OPT_SHB_USERAPPL and not cap.application:
-                    cap.application = value.decode("utf-8", "replace").rstrip("\0")
+                if code == OPT_SHB_USERAPPL and not header.application:
+                    header.application = value.decode("utf-8", "replace").rstrip("\0")
         # any other block type (statistics, name resolution, custom, ...) is skipped by its length

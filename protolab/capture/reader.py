@@ -1,11 +1,12 @@
 """Open a capture file (pcap or pcapng, either byte order, gzipped or not) and stream its packets.
 
 Theory of operation: `open_capture` sniffs the first bytes (gzip magic, then the pcap or pcapng magic) and
-builds a `Capture` around a format walker (protolab.capture.pcap / .pcapng). A walker is a generator over
-the records of the file that yields `(interface, timestamp_ns, caplen, orig_len, data)` tuples (timestamp
-None when the record has none); it reads through a `Window` (protolab.capture.stream), so memory stays at
-one chunk plus one record whatever the file size. Problems met on the way (a cut-short last record,
-trailing bytes, absurd lengths) end or skip what they must, are recorded once in `Capture.warnings`, and
+builds a `Capture` around the `Walker` the format returns (protolab.capture.pcap / .pcapng; the record types
+are in protolab.capture.records, below both): the file's `Header` and a generator over the records of the
+file that yields `(interface, timestamp_ns, caplen, orig_len, data)` tuples (timestamp None when the record
+has none); it reads through a `Window` (protolab.capture.stream), so memory stays at one chunk plus one
+record whatever the file size. Problems met on the way (a cut-short last record, trailing bytes, absurd
+lengths) end or skip what they must, are recorded once in the header's warnings (`Capture.warnings`), and
 never raise: what was read is kept. Only a file that is not a capture at all raises `BadInput`.
 
 Two ways to walk: iterating the Capture yields `Packet` objects (with the bytes); `tally()` is the fast
@@ -16,61 +17,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
-from protolab.capture.linktypes import linktype_name
+from protolab.capture import pcap, pcapng
+from protolab.capture.records import Packet, Tally, Walker
 from protolab.capture.stream import open_stream, seekable
 from protolab.errors import BadInput
 from protolab.fileio import is_stdio, open_input
 
-MAX_CAPLEN = 262144  # tshark's standard maximum packet size: larger records are refused, not allocated
-
-
-@dataclass(slots=True)
-class Packet:
-    number: int          # 1-based, as tshark's frame.number
-    timestamp_ns: int    # nanoseconds since the epoch (0 for a pcapng simple packet block, which has none)
-    linktype: int        # link type, FCS bits masked off
-    fcs_len: int         # FCS bytes at the end per the link-type word / if_fcslen (0 when unknown)
-    data: bytes          # bytes as captured
-    orig_len: int        # length on the wire
-    interface: int = 0   # index into Capture.interfaces (0 for pcap). It counts on across pcapng sections;
-                         # Capture.interfaces[i].section / .section_id give tshark's frame.section_number
-                         # and frame.interface_id (which restarts at 0 in each section)
-
-
-@dataclass
-class Interface:
-    id: int                  # index in Capture.interfaces, counted across sections (Packet.interface)
-    linktype: int
-    snaplen: int
-    fcs_len: int = 0
-    ticks_per_second: int = 1_000_000
-    offset_ns: int = 0       # pcapng if_tsoffset
-    ticks_to_ns: tuple[int, int, int] = (1000, 1, 0)   # (mul, div, offset): ns = ticks * mul // div + offset
-    name: str = ""
-    linktype_word: int = 0   # the raw word (pcap) with its FCS bits, for reporting
-    packets: int = 0
-    section: int = 1         # 1-based pcapng section, as tshark's frame.section_number
-    section_id: int = 0      # the id within its section, as tshark's frame.interface_id
-
-    @property
-    def linktype_name(self) -> str:
-        return linktype_name(self.linktype)
-
-
-@dataclass
-class Tally:
-    """What the fast path counts: enough for `pcap info` without decoding a single frame."""
-
-    packets: int = 0
-    data_bytes: int = 0          # sum of captured lengths
-    wire_bytes: int = 0          # sum of original lengths
-    truncated: int = 0           # records shorter than on the wire (caplen < orig_len)
-    first_ns: int | None = None  # earliest timestamp
-    last_ns: int | None = None   # latest timestamp
-    in_order: bool = True        # timestamps never go backwards
-    untimed: int = 0             # records without a timestamp (pcapng simple packet blocks): in no time figure
+FORMATS = (pcap.open_walker, pcapng.open_walker)   # each sniffs the first bytes: a Walker, or None when not its own
 
 
 class Capture:
@@ -90,30 +44,20 @@ class Capture:
             if self._owns_file:
                 source.close()
             raise BadInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
-        self.warnings: list[str] = []
-        self.interfaces: list[Interface] = []
-        self.format = ""
-        self.byte_order = ""          # "little" | "big" | "mixed" (pcapng sections of both orders)
-        self.version = ""
-        self.precision = ""           # pcap: "microseconds" | "nanoseconds"; pcapng: per interface
-        self.snaplen = 0
-        self.application = ""         # pcapng shb_userappl
         self._used = False
-        self.stopped_early = False    # a walker stopped on a record it refused, before the data ran out
         try:
             self._walker = self._detect()
         except BadInput:
             self.close()
             raise
+        self.header = self._walker.header
 
-    def _detect(self):
-        from protolab.capture import pcap, pcapng
-
+    def _detect(self) -> Walker:
         w = self._window
         w.fill(64)
         head = w.buf[:4]
-        for module in (pcap, pcapng):
-            walker = module.open_walker(self, w)
+        for open_walker in FORMATS:
+            walker = open_walker(self.path, w)
             if walker is not None:
                 return walker
         if w.error and len(head) < 4:
@@ -122,22 +66,29 @@ class Capture:
         shown = head.hex() if head else "empty file"
         raise BadInput(f"{self.path}: {what} pcap or pcapng capture (starts with {shown})")
 
-    # -- walking -------------------------------------------------------------------------------------
-    def warn(self, message: str) -> None:
-        if message not in self.warnings:
-            self.warnings.append(message)
+    # -- what the format read (the walk adds to it: later pcapng sections' interfaces, warnings) -------
+    format = property(lambda self: self.header.format)
+    byte_order = property(lambda self: self.header.byte_order)
+    version = property(lambda self: self.header.version)
+    precision = property(lambda self: self.header.precision)
+    snaplen = property(lambda self: self.header.snaplen)
+    application = property(lambda self: self.header.application)
+    interfaces = property(lambda self: self.header.interfaces)
+    warnings = property(lambda self: self.header.warnings)
+    stopped_early = property(lambda self: self.header.stopped_early)
 
+    # -- walking -------------------------------------------------------------------------------------
     def _records(self, with_data: bool):
         if self._used:
             raise RuntimeError("a Capture can be walked once; open it again")  # programming error
         self._used = True
-        yield from self._walker(with_data)
+        yield from self._walker.walk(with_data)
         self._stream_warning()
 
     def _stream_warning(self) -> None:
         # A gzip stream that ends badly matters only if the walk ran into that end, not if it stopped before.
-        if self._window.error and not self.stopped_early:
-            self.warn(self._window.error)
+        if self._window.error and not self.header.stopped_early:
+            self.header.warn(self._window.error)
 
     def __iter__(self) -> Iterator[Packet]:
         number = 0
@@ -151,10 +102,9 @@ class Capture:
     def tally(self, fast: bool = True) -> Tally:
         """Walk the whole file reading record headers only: the format's fast path, or (fast=False, for
         checking it) the plain record walk."""
-        fast = getattr(self._walker, "tally", None) if fast else None
-        if fast is not None and not self._used:
+        if fast and not self._used:
             self._used = True
-            t = fast()
+            t = self._walker.tally()
             self._stream_warning()
             return t
         t = Tally()
