@@ -269,7 +269,7 @@ def test_pcapng_finer_than_nanosecond_ticks(tmp_path):
 
 def test_record_over_the_limit_under_a_huge_snaplen(tmp_path):
     """snaplen 0x7FFFFFFF: a 5 MiB record is still over the 4 MiB a record may have; the fast path stops on
-    it with the careful walk's warning (it used to check the limit only for records over the snaplen)."""
+    it with the careful walk's warning (the limit holds for records under the snaplen too)."""
     head = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 0x7FFFFFFF, LINKTYPE_ETHERNET)
     small = struct.pack("<IIII", 1, 0, 60, 60) + bytes(60)
     big = struct.pack("<IIII", 2, 0, 5 * 2**20, 5 * 2**20) + bytes(5 * 2**20)
