@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from protolab.cli.common import JsonFlag, fail_check, group, output
+from protolab.cli.scenario_flags import scenario_options
+from protolab.cli.schema_options import with_options
 
 app = group(
     "How redundant servers stay in sync, fail over, split, and lose or keep data: "
@@ -15,40 +17,14 @@ app = group(
     "Example: protolab replicate compare async-crash --modes async,sync,raft"
 )
 
-# A sample for the help text; the full list is the MODES registry (an unknown mode's error lists it).
-MODE_NAMES = ("async|semi-sync|sync|multi-primary|raft, or a sync channel such as broker-at-least-once, "
-              "webhook-outbox, quorum, nfs (see `protolab replicate explain`)")
-
-
 def _opt(help_: str, *names: str):
     return typer.Option(*names, help=help_)
 
 
 @app.command()
+@with_options(scenario_options, after="scenario")  # --mode, --replicas, ... --seed: the scenario's fields
 def run(
     scenario: Annotated[str | None, typer.Argument(help="A shipped scenario name or a TOML file.")] = None,
-    mode: Annotated[str | None, _opt(f"Replication mode: {MODE_NAMES}.", "--mode")] = None,
-    replicas: Annotated[int | None, _opt("Copies besides the first node (nodes = replicas + 1).", "--replicas")] = None,
-    writes: Annotated[int | None, _opt("Writes per client.", "--writes")] = None,
-    rate: Annotated[float | None, _opt("Writes per second per client.", "--rate")] = None,
-    fault: Annotated[list[str] | None, _opt("A fault, e.g. 'crash primary at 2s' or "
-                                            "'partition n1|n2,n3 from 3s to 9s' (repeatable; replaces the "
-                                            "scenario's faults).", "--fault")] = None,
-    strategy: Annotated[str | None, _opt("multi-primary conflict resolution: lww|vv|crdt.", "--strategy")] = None,
-    sentinels: Annotated[int | None, _opt("Sentinels (0: no automatic failover).", "--sentinels")] = None,
-    quorum: Annotated[int | None, _opt("Sentinel quorum.", "--quorum")] = None,
-    down_after: Annotated[str | None, _opt("Sentinel down-after-milliseconds, e.g. 1000ms.", "--down-after")] = None,
-    failover_timeout: Annotated[str | None, _opt("Sentinel failover-timeout, e.g. 3000ms.",
-                                                 "--failover-timeout")] = None,
-    wait: Annotated[int | None, _opt("WAIT n: replicas to confirm a write before the reply.", "--wait")] = None,
-    wait_timeout: Annotated[str | None, _opt("WAIT timeout, e.g. 1s.", "--wait-timeout")] = None,
-    min_replicas: Annotated[int | None, _opt("min-replicas-to-write.", "--min-replicas")] = None,
-    min_replicas_max_lag: Annotated[str | None, _opt("min-replicas-max-lag, e.g. 10s.",
-                                                     "--min-replicas-max-lag")] = None,
-    latency: Annotated[str | None, _opt("Default one-way link latency, e.g. 0.5ms.", "--latency")] = None,
-    duration: Annotated[str | None, _opt("Simulated time to run (default: writes and faults + settle).",
-                                         "--duration")] = None,
-    seed: Annotated[int | None, _opt("Random seed (same seed, same run).", "--seed")] = None,
     svg: Annotated[Path | None, _opt("Write the message ladder / timeline as SVG.", "--svg")] = None,
     history: Annotated[Path | None, _opt("Write the operation history as JSON lines.", "--history")] = None,
     metrics: Annotated[Path | None, _opt("Write the run's measures in OpenMetrics text format.", "--metrics")] = None,
@@ -61,6 +37,7 @@ def run(
     yes_disrupt: Annotated[bool, _opt("With --sentinel: confirm the run may write to, fail over and pause "
                                       "that deployment.", "--yes-disrupt")] = False,
     as_json: JsonFlag = False,
+    **options,
 ) -> None:
     """Run one scenario and show its timeline and what it cost (lost writes, RTO, latency, lag).
 
@@ -69,15 +46,12 @@ def run(
 
     Example: protolab replicate run async-crash --seed 7
     """
+    from protolab.cli.scenario_flags import build_scenario
     from protolab.render.replicate import run_view
-    from protolab.replication.cli_support import build_scenario, write_outputs
+    from protolab.replication.cli_support import write_outputs
     from protolab.replication.runner import simulate
 
-    sc = build_scenario(scenario, mode=mode, replicas=replicas, writes=writes, rate=rate, faults=fault,
-                        strategy=strategy, sentinels=sentinels, quorum=quorum, down_after=down_after,
-                        failover_timeout=failover_timeout, wait=wait, wait_timeout=wait_timeout,
-                        min_replicas=min_replicas, min_replicas_max_lag=min_replicas_max_lag, latency=latency,
-                        duration=duration, seed=seed)
+    sc = build_scenario(scenario, **options)
     if backend != "sim" or sentinel_addr is not None or master is not None or yes_disrupt:
         from protolab.cli.replicate_live import check_backend, run_redis
 
@@ -107,11 +81,12 @@ def run(
 
 
 @app.command()
+@with_options(lambda: [o for o in scenario_options() if o.param == "seed"], after="modes",
+              help={"seed": "Random seed."})
 def compare(
     scenario: Annotated[str, typer.Argument(help="A shipped scenario name or a TOML file.")],
     modes: Annotated[str, _opt("Comma-separated modes to run under the same load and faults.",
                                "--modes")] = "async,semi-sync,sync,raft",
-    seed: Annotated[int | None, _opt("Random seed.", "--seed")] = None,
     backends: Annotated[str | None, _opt("Compare backends instead of modes: sim,redis (predicted vs measured, "
                                          "in the scenario's mode).", "--backends")] = None,
     repeat: Annotated[int, _opt("With --backends: runs per backend (medians; seeds seed, seed+1, ...).",
@@ -122,6 +97,7 @@ def compare(
     yes_disrupt: Annotated[bool, _opt("With --sentinel: confirm the runs may disturb that deployment.",
                                       "--yes-disrupt")] = False,
     as_json: JsonFlag = False,
+    **options,
 ) -> None:
     """Run one scenario under several modes: latency vs lost writes vs availability, in one table.
 
@@ -132,8 +108,8 @@ def compare(
 
     Example: protolab replicate compare async-crash --backends sim,redis --repeat 3
     """
+    from protolab.cli.scenario_flags import build_scenario
     from protolab.errors import BadInput
-    from protolab.replication.cli_support import build_scenario
     from protolab.replication.runner import compare as run_compare
     from protolab.replication.scenario import MODES
 
@@ -146,7 +122,7 @@ def compare(
             raise BadInput("--sentinel, --master and --yes-disrupt go with --backends sim,redis")
         if sentinel_addr is not None:
             check_backend("redis", sentinel_addr, master, yes_disrupt)
-        sc = build_scenario(scenario, seed=seed)
+        sc = build_scenario(scenario, **options)
         return compare_redis(sc, backends=backends, repeat=repeat, sentinel=sentinel_addr, master=master,
                              as_json=as_json)
     names = [m.strip() for m in modes.split(",") if m.strip()]
@@ -156,7 +132,7 @@ def compare(
     from protolab.render.progress import progress
     from protolab.replication.sim import STEPS
 
-    sc = build_scenario(scenario, seed=seed)
+    sc = build_scenario(scenario, **options)
     with progress(STEPS * len(names), "simulating", unit="steps") as advance:
         result = run_compare(sc, names, advance)
     from protolab.render.replicate import compare_view

@@ -190,7 +190,7 @@ async def _deployment_ready(sentinel_port: int, replica_port: int) -> bool:
 def test_external_deployment_failover_and_cleanup(cli, redis_tools):
     import redis
 
-    from protolab.replication.cli_support import build_scenario
+    from protolab.cli.scenario_flags import build_scenario
     from protolab.replication.live import config
     from protolab.replication.live.procs import ProcessManager, find_tool, free_ports
 
