@@ -43,6 +43,7 @@ def chaos(
     from protolab.render.progress import progress
     from protolab.replication.chaos import chaos as run_chaos
     from protolab.replication.chaos import shown_run
+    from protolab.replication.families import FAMILIES
     from protolab.replication.nemesis import NemesisSpec
     from protolab.replication.scenario import MODES, load
     from protolab.sim.durations import parse_duration
@@ -69,7 +70,7 @@ def chaos(
     if "zone" in spec.kinds and not base.zones:
         raise BadInput(f"--faults zone: {base.name} has no [[zone]]s (try multi-region-raft)")
     if unsafe:
-        if base.family != "raft":
+        if FAMILIES[base.family].unsafe is None:
             raise BadInput(f"--unsafe makes Raft peers skip the term check; {base.name} runs {base.mode} "
                            "(add --mode raft)")
         base = base.with_mode("raft-unsafe")

@@ -5,17 +5,19 @@ Map of the package (data flows top to bottom):
     scenario.py   Scenario (mode, nodes, clients, links, Sentinel/Raft/replication options, faults),
                   loaded from TOML (shipped ones in scenarios/) or built from flags (cli_support.py)
     faults.py     the fault grammar shared by --fault and scenario files
+    families.py   FAMILIES: per replication family (primary, raft, peer, the sync channels) how its nodes
+                  are built, who writes, the final state, promises, measures, scenario checks, live support
     sim.py        builds the cluster, applies faults on schedule, runs the kernel (protolab.sim.kernel)
       network.py  links: latency, jitter, loss, FIFO, partitions; faults purge messages in flight
+      messages.py the message vocabulary: each type's payload fields and how the ladder draws it
       nodes/      behaviours: primary.py (Redis-like primary/replica), sentinel.py, raft.py, peer.py
                   (multi-primary: lww / vv / crdt), client.py (writers recording the history)
     history.py    the Jepsen-style history (invoke / ok / fail / info), JSON lines
     metrics.py    RunResult (result.py) computed from the history and final node states
     svg.py        the message ladder; explain.py, tour.py, runner.py (simulate, compare)
 
-Sync channels, more modes of the same simulator (families in ``channels.py``):
+Sync channels, more modes of the same simulator (more records in ``families.py``):
 
-    channels.py         family -> node module (build, target) and measures; sim.py and metrics.py ask it
     nodes/syncbase.py   a store that keeps its apply log (duplicates and reordering are read from it)
     nodes/broker.py     origin + producer, the broker (partitions, offsets), consumers (at-most/at-least-once,
                         idempotent); webhook.py (retry queue vs outbox, backoff + jitter, idempotency keys);

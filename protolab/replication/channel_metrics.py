@@ -238,7 +238,7 @@ def measure_leaderless(sim, result) -> None:
     measures.append(Measure("replica values behind (key, replica)", behind, "live home replicas not holding "
                             "the newest version of a key at the end (no anti-entropy modelled)"))
     result.channel = ChannelReport("leaderless", sc.mode, measures)
-    _promise_checks(sim, result)
+    _read_your_writes_check(sim, result)
 
 
 def storage_reference(sim):
@@ -295,33 +295,28 @@ def _storage_divergence(sim) -> Divergence:
     return Divergence(items == 0, len(nodes), items, None)
 
 
-REFERENCE = {"broker": origin_reference, "webhook": origin_reference, "leaderless": leaderless_reference,
-             "storage": storage_reference}
-
-
-def _fanout(measure):
+def fanout(measure):
+    """The measures of a channel that fans n1's changes out (broker, webhook): ``measure``'s own, then
+    divergence from the origin and the idempotency promise."""
     def run(sim, result) -> None:
         measure(sim, result)
         result.divergence = _diverged_items(sim, _origin(sim).final_items())
-        _promise_checks(sim, result)
+        _idempotency_check(sim, result)
 
     return run
 
 
-def _promise_checks(sim, result) -> None:
-    """What a design claims, checked on the measured numbers (``run`` exits 1 when one fails)."""
-    sc = sim.scenario
-    ch = result.channel
-    if sc.mode in ("broker-idempotent", "webhook-outbox"):
-        dup = ch.value("duplicates applied")
+# What a design claims, checked on the measured numbers (``run`` exits 1 when one fails).
+def _idempotency_check(sim, result) -> None:
+    if sim.scenario.mode in ("broker-idempotent", "webhook-outbox"):
+        dup = result.channel.value("duplicates applied")
         result.checks.append(Check("no duplicate applied (idempotent receivers)", dup == 0, f"{dup} applied twice"))
-    if sc.family == "leaderless":
-        w, r = sc.quorum_rw()
-        if sc.mode != "quorum-sloppy" and r + w > sc.quorum_n() and not any(c.w or c.r for c in sc.clients):
-            stale = ch.value("stale reads")
-            result.checks.append(Check("read-your-writes (R + W > N, strict quorum)", stale == 0,
-                                       f"{stale} stale reads"))
 
 
-MEASURE = {"broker": _fanout(measure_broker), "webhook": _fanout(measure_webhook),
-           "leaderless": measure_leaderless, "storage": measure_storage}
+def _read_your_writes_check(sim, result) -> None:
+    sc = sim.scenario
+    w, r = sc.quorum_rw()
+    if sc.mode != "quorum-sloppy" and r + w > sc.quorum_n() and not any(c.w or c.r for c in sc.clients):
+        stale = result.channel.value("stale reads")
+        result.checks.append(Check("read-your-writes (R + W > N, strict quorum)", stale == 0,
+                                   f"{stale} stale reads"))

@@ -13,7 +13,8 @@ the family's record instead of testing the name:
 - ``measure(backend, result)``: a family's own numbers and checks added to the result;
 - ``writer_roles``: the roles that take writes (two at once is a split brain);
 - ``per_term``: leaders are counted per term (Raft); ``strategy``: the scenario's conflict strategy
-  applies (multi-primary); ``live``: the redis backend can run it.
+  applies (multi-primary); ``live``: the redis backend can run it; ``unsafe``: the mode of this family
+  that ``chaos --unsafe`` switches to (a deliberately broken variant the checkers must catch).
 
 Node modules are imported only when a run of that family is built or measured.
 """
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from protolab.errors import BadInput
+from protolab.replication import channel_metrics as cm
 
 
 def _nothing(*_args) -> None:
@@ -46,6 +48,7 @@ class Family:
     per_term: bool = False
     strategy: bool = False
     live: bool = False
+    unsafe: str | None = None
 
 
 # --- primary / replica + Sentinel ------------------------------------------------------------------
@@ -171,15 +174,6 @@ def _origin_writer(sim):
     return node if node.up else None
 
 
-def _channel_hook(table: str, family: str) -> Callable:
-    def hook(*args):
-        from protolab.replication import channel_metrics
-
-        return getattr(channel_metrics, table)[family](*args)
-
-    return hook
-
-
 def _check_leaderless(sc, where: str) -> None:
     n = sc.quorum_n()
     if not 1 <= n <= sc.nodes:
@@ -201,13 +195,12 @@ def _check_storage(sc, where: str) -> None:
         raise BadInput(f"{where}: storage acks {sc.storage.acks} is impossible with {copies} replicas")
 
 
-def _channel(name: str, title: str, module: str, first_writer: Callable = _first_node,
-             check: Callable = _nothing) -> Family:
+def _channel(name: str, title: str, module: str, reference: Callable, measure: Callable,
+             first_writer: Callable = _first_node, check: Callable = _nothing) -> Family:
     return Family(name, title, build=_channel_build(module), first_writer=first_writer, writer=_origin_writer,
-                  reference=_channel_hook("REFERENCE", name), check=check,
+                  reference=reference, measure=measure, check=check,
                   # the sync channels promise nothing the checkers hold them to: what they lose is the lesson
-                  promises=lambda _sc, _mode_promises: frozenset(),
-                  measure=_channel_hook("MEASURE", name))
+                  promises=lambda _sc, _mode_promises: frozenset())
 
 
 FAMILIES = {f.name: f for f in [
@@ -216,13 +209,16 @@ FAMILIES = {f.name: f for f in [
            check=_check_primary, promises=_primary_promises, live=True),
     Family("raft", "Raft consensus", build=_build_raft, first_writer=_first_node, writer=_raft_writer,
            reference=_writer_or_most(lambda n: n.commit_index), check=_check_raft,
-           writer_roles=frozenset({"leader"}), per_term=True),
+           writer_roles=frozenset({"leader"}), per_term=True, unsafe="raft-unsafe"),
     Family("peer", "multi-primary peers", build=_build_peer, first_writer=_near_or_spread, writer=_first_node,
            reference=_union_reference, promises=_peer_promises, strategy=True),
-    _channel("broker", "event-driven sync through a message broker", "protolab.replication.nodes.broker"),
-    _channel("webhook", "API calls and webhooks between servers", "protolab.replication.nodes.webhook"),
+    _channel("broker", "event-driven sync through a message broker", "protolab.replication.nodes.broker",
+             cm.origin_reference, cm.fanout(cm.measure_broker)),
+    _channel("webhook", "API calls and webhooks between servers", "protolab.replication.nodes.webhook",
+             cm.origin_reference, cm.fanout(cm.measure_webhook)),
     _channel("leaderless", "leaderless quorum replication", "protolab.replication.nodes.leaderless",
-             first_writer=_near_or_spread, check=_check_leaderless),
+             cm.leaderless_reference, cm.measure_leaderless, first_writer=_near_or_spread, check=_check_leaderless),
     _channel("storage", "shared file and object storage", "protolab.replication.nodes.storage",
+             cm.storage_reference, cm.measure_storage,
              first_writer=_channel_target("protolab.replication.nodes.storage"), check=_check_storage),
 ]}

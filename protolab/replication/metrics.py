@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from protolab.replication.channels import CHANNELS
+from protolab.replication.families import FAMILIES
 from protolab.replication.history import INVOKE, OK, WRITE_FS
 from protolab.replication.result import (
     Check,
@@ -78,24 +78,11 @@ def _write_counts(history) -> dict[str, int]:
 
 
 def reference_state(sim) -> tuple[str | None, set[int]]:
-    family = sim.scenario.family
-    if family in CHANNELS:
-        return CHANNELS[family].reference(sim)
-    nodes = list(sim.nodes.values())
-    if family == "peer":
-        items: set[int] = set()
-        for n in nodes:
-            items |= n.final_items()
-        return None, items
-    ref = sim.current_writer()
-    if ref is None:
-        key = (lambda n: n.commit_index) if family == "raft" else (lambda n: len(n.final_items()))
-        candidates = [n for n in nodes if n.up] or nodes
-        ref = max(candidates, key=lambda n: (key(n), n.name))
-    return ref.name, ref.final_items()
+    """(node name or None, the items acknowledged writes must be in), as the family says."""
+    return FAMILIES[sim.scenario.family].reference(sim)
 
 
-def _windows_from_roles(sim, end: float, writer_roles: set[str]) -> tuple[list[Window], int | None]:
+def _windows_from_roles(sim, end: float, writer_roles: frozenset[str]) -> tuple[list[Window], int | None]:
     current: dict[str, str] = {}
     windows: list[Window] = []
     opened = None
@@ -113,7 +100,7 @@ def _windows_from_roles(sim, end: float, writer_roles: set[str]) -> tuple[list[W
             opened = None
     if opened is not None and end > opened:
         windows.append(Window(opened, end))
-    most = max((len(v) for v in leaders.values()), default=0) if sim.scenario.family == "raft" else None
+    most = max((len(v) for v in leaders.values()), default=0) if FAMILIES[sim.scenario.family].per_term else None
     return windows, most
 
 
@@ -152,7 +139,7 @@ def _unavailability(sim) -> tuple[float | None, list[Window], bool]:
 FAILOVER_FAULTS = ("crash", "partition", "pause", "isolate", "cut", "zone-down")
 
 
-def _writers_at(sim, t: float, writer_roles: set[str]) -> set[str]:
+def _writers_at(sim, t: float, writer_roles: frozenset[str]) -> set[str]:
     """The nodes in a writer role just before ``t`` (a crash at ``t`` records the node down at ``t``)."""
     current: dict[str, str] = {}
     for rt, name, role, _term in sim.roles:  # in time order
@@ -162,7 +149,7 @@ def _writers_at(sim, t: float, writer_roles: set[str]) -> set[str]:
     return {name for name, role in current.items() if role in writer_roles}
 
 
-def _failover(sim, writer_roles: set[str]) -> float | None:
+def _failover(sim, writer_roles: frozenset[str]) -> float | None:
     """From the first fault that hits the writer of its moment (names it, or ``primary``) to the first
     +switch-master or new leader after it: a pause of a replica earlier in the run is not the start."""
     for t0, source, kind, detail in sim.events:
@@ -214,7 +201,8 @@ def analyze(sim) -> RunResult:
                 unknown_lost += 1
     rpo_s = round(max(d[0] for _i, d in lost) - min(i[0] for i, _d in lost), 6) if lost else None
     rto, unavailable, rto_open = _unavailability(sim)
-    writer_roles = {"leader"} if sc.family == "raft" else {"primary"}
+    family = FAMILIES[sc.family]
+    writer_roles = family.writer_roles
     two, most_leaders = _windows_from_roles(sim, sim.end, writer_roles)
     lag = Quantiles()
     conflicts: dict[str, int] = {}
@@ -236,7 +224,7 @@ def analyze(sim) -> RunResult:
     if history.keep and any(op[3] not in WRITE_FS for op in history.ops):
         c = _write_counts(history)  # the history also holds reads: count the writes only
     result = RunResult(
-        scenario=sc.name, mode=sc.mode, strategy=sc.strategy if sc.family == "peer" else None, seed=sc.seed,
+        scenario=sc.name, mode=sc.mode, strategy=sc.strategy if family.strategy else None, seed=sc.seed,
         simulated_s=round(sim.end, 6), kernel_events=sim.kernel.events,
         writes=Writes(c[INVOKE], c[OK], c["fail"], c["info"], pending),
         acked_lost=len(lost), lost_write_ids=sorted(i[5] for i, _d in lost)[:50],
@@ -256,6 +244,5 @@ def analyze(sim) -> RunResult:
         faults=[f.text for f in sc.faults],
         recoveries=[Recovery(n, c, round(d - c, 6), round(b - c, 6)) for n, c, d, b in getattr(sim, "recoveries", [])],
     )
-    if sc.family in CHANNELS:  # a sync channel adds its own measures (and may judge divergence its own way)
-        CHANNELS[sc.family].measure(sim, result)
+    family.measure(sim, result)  # a sync channel adds its own measures (and may judge divergence its own way)
     return result

@@ -11,12 +11,11 @@ from __future__ import annotations
 from itertools import count
 
 from protolab.errors import BadInput
-from protolab.replication.channels import CHANNELS
+from protolab.replication.families import FAMILIES
 from protolab.replication.faults import Fault, blocked_pairs
 from protolab.replication.history import History
 from protolab.replication.messages import LINK_CLOSED
 from protolab.replication.network import LinkSpec, Network
-from protolab.replication.nodes.client import PeerClient, RaftClient, SentinelClient
 from protolab.replication.scenario import Scenario
 from protolab.sim.kernel import Kernel
 
@@ -27,6 +26,7 @@ STEPS = 50  # slices of a run, for the progress bar
 class Simulation:
     def __init__(self, scenario: Scenario, *, keep_history: bool = True, trace: bool = False) -> None:
         self.scenario = scenario
+        self.family = FAMILIES[scenario.family]
         self.kernel = Kernel(scenario.seed)
         self.net = Network(self.kernel, scenario.network)
         if trace:
@@ -52,34 +52,7 @@ class Simulation:
     # --- construction --------------------------------------------------------------------------
     def _build(self) -> None:
         sc = self.scenario
-        names = sc.node_names()
-        family = sc.family
-        if family == "primary":
-            from protolab.replication.nodes.primary import DataNode
-            from protolab.replication.nodes.sentinel import Sentinel
-
-            for i, name in enumerate(names):
-                self.nodes[name] = DataNode(self, name, primary=i == 0, opts=sc.replication)
-            for node in list(self.nodes.values())[1:]:
-                node.master = self.nodes[names[0]]
-            for i in range(sc.sentinel.count):
-                host = names[i % len(names)]
-                self.sentinels.append(Sentinel(self, f"s{i + 1}", host, master=names[0], opts=sc.sentinel))
-            client_cls = SentinelClient
-        elif family == "raft":
-            from protolab.replication.nodes.raft import RaftPeer
-
-            for name in names:
-                self.nodes[name] = RaftPeer(self, name, names, sc.raft)
-            client_cls = RaftClient
-        elif family in CHANNELS:
-            client_cls = CHANNELS[family].build(self)
-        else:
-            from protolab.replication.nodes.peer import Peer
-
-            for name in names:
-                self.nodes[name] = Peer(self, name, names, sc.strategy)
-            client_cls = PeerClient
+        client_cls = self.family.build(self)
         for spec in sc.clients:
             self.clients.append(client_cls(self, spec, host=spec.near))
         if sc.supervisor.action != "none":
@@ -158,32 +131,12 @@ class Simulation:
         pass
 
     def initial_writer(self, client):
-        family = self.scenario.family
-        names = self.scenario.node_names()
-        if family == "peer":
-            spread = names[self.clients.index(client) % len(names)]  # clients not placed: one per peer
-            return self.nodes[client.spec.near or spread]
-        if family in CHANNELS:
-            return CHANNELS[family].target(self, client)
-        return self.nodes[names[0]]
+        return self.family.first_writer(self, client)
 
     def current_writer(self):
-        """The node that takes writes now: the Redis primary (the one most Sentinels name, when
-        several claim it) or the Raft leader of the highest term; None when there is none."""
-        up = [n for n in self.nodes.values() if n.up]
-        if self.scenario.family == "raft":
-            leaders = [n for n in up if n.role == "leader"]
-            return max(leaders, key=lambda n: (n.term, n.name)) if leaders else None
-        if self.scenario.family == "peer":
-            return self.nodes[self.scenario.node_names()[0]]
-        if self.scenario.family in CHANNELS:  # the node that changes data (n1; storage: n1 too)
-            node = self.nodes[self.scenario.node_names()[0]]
-            return node if node.up else None
-        primaries = [n for n in up if n.role == "primary"]
-        if len(primaries) > 1 and self.sentinels:
-            named = [s.master for s in self.sentinels if s.up]
-            primaries.sort(key=lambda n: (-named.count(n.name), n.name))
-        return primaries[0] if primaries else None
+        """The node that takes writes now (None when there is none), as the family says
+        (``families.py``: the Redis primary most Sentinels name, the Raft leader of the highest term...)."""
+        return self.family.writer(self)
 
     # --- faults --------------------------------------------------------------------------------
     def _resolve(self, name: str):

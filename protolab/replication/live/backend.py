@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from protolab.errors import BadInput
+from protolab.replication.families import FAMILIES
 
 
 def check_scenario(scenario) -> None:
@@ -12,7 +13,7 @@ def check_scenario(scenario) -> None:
         import redis  # noqa: F401
     except ImportError as exc:
         raise BadInput("--backend redis needs redis-py: pip install 'protolab[redis]'") from exc
-    if scenario.family != "primary":
+    if not FAMILIES[scenario.family].live:
         raise BadInput(f"scenario {scenario.name!r} is {scenario.mode}: the redis backend runs Redis primary/replica "
                        "modes (async, semi-sync, sync) with Sentinel; multi-primary and raft are simulator-only")
 

@@ -3,18 +3,14 @@ state, timers that die with the process, and a clock that may be skewed."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from protolab.replication.messages import HEALTH_OK, READ, READ_REPLY, REPLY, WRITE
-
-if TYPE_CHECKING:
-    from protolab.replication.sim import Simulation
 
 
 class Endpoint:
     kind = "process"
 
-    def __init__(self, sim: Simulation, name: str, host: str | None = None) -> None:
+    def __init__(self, sim, name: str, host: str | None = None) -> None:
+        # sim: the Simulation that builds this process (not imported: the nodes sit below sim.py)
         self.sim = sim
         self.kernel = sim.kernel
         self.net = sim.net
