@@ -41,6 +41,7 @@ class Kind:
     read: Callable[[Any, str], Any]  # a TOML (or flag) value -> the field's value; BadInput naming `what`
     write: Callable[[Any], Any] = _same  # the field's value -> a TOML value
     cli_type: Any = str  # what Typer parses the flag's text into before ``read`` sees it
+    show: Callable[[Any], str] | None = None  # a default as the reference tables show it; None: as TOML
 
 
 def _whole(value, what: str) -> int:
@@ -86,6 +87,7 @@ class Flag:
     message: str = ""  # "{flag}", "{value}", "{low}" are filled in
     cli_type: Any = None  # the type Typer parses into; None -> the kind's (list[...] for a repeatable flag)
     read: Callable[[Any, str], Any] | None = None  # the option's text -> the field's value; None -> the kind's
+    choice_menu: bool = False  # --help lists the field's choices ([2.4|5|6]) and Typer refuses others
 
     @property
     def name(self) -> str:
@@ -151,7 +153,6 @@ def field(default=REQUIRED, kind: Kind = TEXT, help: str = "", *, compare: bool 
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta, compare=compare)
     return dataclasses.field(default=dataclasses.MISSING if default is REQUIRED else default, metadata=meta,
                              compare=compare)
-
 
 
 def table(cls: type, key: str, help: str = "", *, many: bool = False, fields: tuple[Field, ...] = (),
@@ -231,7 +232,6 @@ def read(cls, data: dict, source: str, *, defaults: Mapping | None = None, skip:
     Tables named in ``skip`` are left at their defaults for the caller to read."""
     fields = [f for f in declared(cls) if f.saved]
     values = _required(fields, {**(defaults or {}), **read_values(fields, data, f"{source}: ")}, source)
-
     for t in tables(cls):
         if t.key in data and t.key not in skip:
             values[t.name] = read_table(t, data[t.key], source)
@@ -239,8 +239,9 @@ def read(cls, data: dict, source: str, *, defaults: Mapping | None = None, skip:
 
 
 # --- checking -------------------------------------------------------------------------------------
-def field_error(f: Field, value, where: str, label: str) -> str | None:
-    """The range or choice error of one value, or None when it is allowed."""
+def field_error(f: Field, value, where: str, label: str, item: str = "") -> str | None:
+    """The range or choice error of one value, or None when it is allowed (``item``: the name of the
+    array-table item it belongs to, for the message)."""
     if value is None:
         return None
     if f.choices is not None:
@@ -253,7 +254,7 @@ def field_error(f: Field, value, where: str, label: str) -> str | None:
     message = f.message or ("{where}: unknown {label} {value!r}; choices: {choices}" if f.choices is not None
                             else "{where}: {label} must be {bounds}, got {value}")
     return message.format(where=where, label=label, value=value, low=f.low, high=f.high, bounds=f.bounds_text(),
-                          choices=", ".join(str(c) for c in f.choices or ()))
+                          choices=", ".join(str(c) for c in f.choices or ()), item=item)
 
 
 def check(obj, where: str, label: Callable[[Table | None, Any, Field], str] | None = None) -> None:
@@ -269,7 +270,7 @@ def check(obj, where: str, label: Callable[[Table | None, Any, Field], str] | No
         value = getattr(obj, t.name)
         for item in value if t.many else [value]:
             for f in t.declared():
-                problem = field_error(f, getattr(item, f.name), where, name(t, item, f))
+                problem = field_error(f, getattr(item, f.name), where, name(t, item, f), getattr(item, "name", ""))
                 if problem:
                     raise BadInput(problem)
 
@@ -336,12 +337,10 @@ def flags(cls) -> list[Option]:
 def apply_flag(opt: Option, obj, value) -> None:
     """Set the field an option names on a record (on every item of an array table)."""
     flag, f = opt.flag, opt.field
+    value = getattr(value, "value", value)  # a choice menu's Enum member
     if flag.low is not None and value < flag.low:
         raise BadInput(flag.message.format(flag=flag.name, value=value, low=flag.low))
-    if flag.read is not None:
-        value = flag.read(value, flag.name)
-    elif f.kind.cli_type is str or isinstance(value, str):
-        value = f.kind.read(value, flag.name)
+    value = (flag.read or f.kind.read)(value, flag.name)
     if flag.to_field is not None:
         value = flag.to_field(value)
     if opt.table is None:
@@ -356,12 +355,13 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _default_text(f: Field) -> str:
+def _default_text(f: Field, t: Table | None) -> str:
     if f.default is REQUIRED:
-        return "required"
+        first = t.item_defaults(1) if t is not None and t.item_defaults else {}
+        return f"{first[f.name]}, ..." if f.name in first else "required"
     if f.default is None or f.default in ((), [], {}, ""):
         return "-"
-    return literal(f.kind.write(f.default))
+    return f.kind.show(f.default) if f.kind.show else literal(f.kind.write(f.default))
 
 
 def reference_table(cls, *, extra: Iterable[tuple[str, str, str, str, str]] = (), hostapd: bool = False) -> str:
@@ -370,8 +370,8 @@ def reference_table(cls, *, extra: Iterable[tuple[str, str, str, str, str]] = ()
     head = ["key", "type", "default", "allowed", "flag"] + (["hostapd.conf"] if hostapd else []) + ["meaning"]
     rows = []
 
-    def row(key: str, f: Field):
-        rows.append([f"`{key}`", f.kind.name, _default_text(f), f.bounds_text() or "-",
+    def row(key: str, f: Field, t: Table | None = None):
+        rows.append([f"`{key}`", f.kind.name, _default_text(f, t), f.bounds_text() or "-",
                      f"`{f.flag.names}`" if f.flag else "-"] + ([f"`{f.hostapd}`" if f.hostapd else "-"]
                                                                  if hostapd else []) + [f.help])
 
@@ -382,7 +382,7 @@ def reference_table(cls, *, extra: Iterable[tuple[str, str, str, str, str]] = ()
         prefix = f"[[{t.key}]]." if t.many else f"[{t.key}]."
         for f in t.declared():
             if f.saved:
-                row(prefix + f.toml_key, f)
+                row(prefix + f.toml_key, f, t)
     for key, kind, default, allowed, meaning in extra:
         rows.append([f"`{key}`", kind, default, allowed, "-"] + (["-"] if hostapd else []) + [meaning])
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]

@@ -2,30 +2,48 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from protolab import schema
 from protolab.cli.common import JsonFlag, fail_check, output
+from protolab.cli.schema_options import with_options
+from protolab.replication.scenario import MODES
+
+_f = schema.field
 
 
+@dataclass
+class ChaosSettings:
+    """What a chaos campaign draws and runs: each field is an option of `replicate chaos`."""
+
+    runs: int = _f(20, schema.WHOLE, "Runs, seeds SEED .. SEED+RUNS-1.", low=1, high=100_000,
+                   message="--runs must be between 1 and 100000, got {value}", flag=schema.Flag("--runs"))
+    seed: int = _f(1, schema.WHOLE, "Seed of the first run (each run: schedule + simulation).",
+                   flag=schema.Flag("--seed"))
+    faults: str = _f("crash,pause,partition,delay,loss,skew", schema.TEXT, "Nemesis kinds to draw from: crash,"
+                     "pause,partition,delay,loss,skew and zone (zone down / region cut, for scenarios with zones).",
+                     flag=schema.Flag("--faults"))
+    mtbf: str = _f("4s", schema.TEXT, "Mean time between fault starts, e.g. 4s.", flag=schema.Flag("--mtbf"))
+    hold: str = _f("1s..5s", schema.TEXT, "Range of fault durations, e.g. 1s..5s.", flag=schema.Flag("--hold"))
+    max_faults: int = _f(6, schema.WHOLE, "Faults per run at most.", flag=schema.Flag("--max-faults"))
+    reads: float = _f(0.5, schema.NUMBER, "Share of client operations that are reads (the linearizability "
+                      "checker needs them).", low=0, high=1,
+                      message="--reads is a fraction between 0 and 1, got {value}", flag=schema.Flag("--reads"))
+    mode: str | None = _f(None, schema.TEXT, "Run the scenario under another mode.", choices=MODES,
+                          message="unknown mode {value!r}; modes: {choices}", flag=schema.Flag("--mode"))
+    unsafe: bool = _f(False, schema.BOOL, "For teaching: Raft peers skip the term check (mode raft-unsafe); the "
+                      "checkers should catch it.", flag=schema.Flag("--unsafe"))
+    shrink: int = _f(1, schema.WHOLE, "Failing runs to shrink (0: none).", low=0,
+                     message="--shrink must be 0 (none) or more, got {value}", flag=schema.Flag("--shrink"))
+
+
+@with_options(lambda: schema.flags(ChaosSettings), after="scenario", defaults=True)
 def chaos(
     scenario: Annotated[str, typer.Argument(help="A shipped scenario name or a TOML file.")],
-    runs: Annotated[int, typer.Option("--runs", help="Runs, seeds SEED .. SEED+RUNS-1.")] = 20,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the first run (each run: schedule + simulation).")] = 1,
-    faults: Annotated[str, typer.Option("--faults", help="Nemesis kinds to draw from: crash,pause,partition,"
-                                        "delay,loss,skew and zone (zone down / region cut, for scenarios with "
-                                        "zones).")] = "crash,pause,partition,delay,loss,skew",
-    mtbf: Annotated[str, typer.Option("--mtbf", help="Mean time between fault starts, e.g. 4s.")] = "4s",
-    hold: Annotated[str, typer.Option("--hold", help="Range of fault durations, e.g. 1s..5s.")] = "1s..5s",
-    max_faults: Annotated[int, typer.Option("--max-faults", help="Faults per run at most.")] = 6,
-    reads: Annotated[float, typer.Option("--reads", help="Share of client operations that are reads "
-                                         "(the linearizability checker needs them).")] = 0.5,
-    mode: Annotated[str | None, typer.Option("--mode", help="Run the scenario under another mode.")] = None,
-    unsafe: Annotated[bool, typer.Option("--unsafe", help="For teaching: Raft peers skip the term check "
-                                         "(mode raft-unsafe); the checkers should catch it.")] = False,
-    shrink_n: Annotated[int, typer.Option("--shrink", help="Failing runs to shrink (0: none).")] = 1,
     save: Annotated[Path | None, typer.Option("--save", help="Write the first failure's shrunk replay "
                                               "scenario (TOML) here.")] = None,
     svg: Annotated[Path | None, typer.Option("--svg", help="Latency over time with faults shaded, for the "
@@ -33,6 +51,7 @@ def chaos(
     metrics: Annotated[Path | None, typer.Option("--metrics", help="That run's time series, OpenMetrics "
                                                  "text.")] = None,
     as_json: JsonFlag = False,
+    **options,
 ) -> None:
     """Chaos: many seeded runs under random faults, each checked from its history (durability,
     one leader per term, convergence, linearizability); a failure is shrunk to a minimal schedule.
@@ -45,13 +64,14 @@ def chaos(
     from protolab.replication.chaos import shown_run
     from protolab.replication.families import FAMILIES
     from protolab.replication.nemesis import NemesisSpec
-    from protolab.replication.scenario import MODES, load
+    from protolab.replication.scenario import load
     from protolab.sim.durations import parse_duration
 
-    if runs < 1 or runs > 100_000:
-        raise BadInput(f"--runs must be between 1 and 100000, got {runs}")
-    if not 0 <= reads <= 1:
-        raise BadInput(f"--reads is a fraction between 0 and 1, got {reads}")
+    settings = ChaosSettings(**options)
+    schema.check(settings, "replicate chaos")
+    runs, seed, faults, mtbf, hold, max_faults, reads, mode, unsafe, shrink_n = (
+        settings.runs, settings.seed, settings.faults, settings.mtbf, settings.hold, settings.max_faults,
+        settings.reads, settings.mode, settings.unsafe, settings.shrink)
     lo, sep, hi = hold.partition("..")
     if not sep:
         raise BadInput(f"--hold {hold!r}: write a range such as 1s..5s")
@@ -60,12 +80,8 @@ def chaos(
     for path in (save, svg, metrics):
         if path is not None and not path.parent.is_dir():
             raise BadInput(f"cannot write {path}: no directory {path.parent}")
-    if shrink_n < 0:
-        raise BadInput(f"--shrink must be 0 (none) or more, got {shrink_n}")
     base = load(scenario)
     if mode is not None:
-        if mode not in MODES:
-            raise BadInput(f"unknown mode {mode!r}; modes: {', '.join(MODES)}")
         base = base.with_mode(mode)
     if "zone" in spec.kinds and not base.zones:
         raise BadInput(f"--faults zone: {base.name} has no [[zone]]s (try multi-region-raft)")

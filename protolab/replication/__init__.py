@@ -3,7 +3,8 @@
 Map of the package (data flows top to bottom):
 
     scenario.py   Scenario (mode, nodes, clients, links, Sentinel/Raft/replication options, faults),
-                  loaded from TOML (shipped ones in scenarios/) or built from flags (cli_support.py)
+                  each field declared once (protolab.schema): TOML (shipped ones in scenarios/), checks,
+                  and the flags of `replicate run` (protolab.cli.scenario_flags) come from the declarations
     faults.py     the fault grammar shared by --fault and scenario files
     families.py   FAMILIES: per replication family (primary, raft, peer, the sync channels) how its nodes
                   are built, who writes, the final state, promises, measures, scenario checks, live support

@@ -102,7 +102,7 @@ STRATEGIES = {
 }
 
 
-DURATION = schema.Kind("duration (2s, 1500ms)", parse_duration)
+DURATION = schema.Kind("duration (2s, 1500ms)", parse_duration, show=lambda seconds: f"{seconds:g}s")
 
 
 def _read_faults(value, what: str) -> list[Fault]:
@@ -484,12 +484,10 @@ class Scenario:
                 raise BadInput(f"{where}: quorum lagging names unknown node {n!r}")
 
 
-
 # --- TOML: reading and writing come from the declarations; links are read against [network] ------
 def _link_spec(d: dict, where: str, base: LinkSpec) -> LinkSpec:
     """A link's latency model: the [network] fields it gives, the others as in [network]."""
     values = schema.read_values(list(NETWORK_FIELDS), d, f"{where}.")
-
     spec = LinkSpec(**{f.name: values.get(f.name, getattr(base, f.name)) for f in NETWORK_FIELDS})
     for f in NETWORK_FIELDS:
         problem = schema.field_error(f, getattr(spec, f.name), where, f.toml_key)
