@@ -1,7 +1,7 @@
 """The guided tour: one short stop per lab, run in order.
 
 Theory of operation: each lab owns a module `protolab.<lab>.tour` that defines
-`STOP`, a TourStop. The tour only knows the module names below; a lab that does
+`STOP`, a TourStop (protolab.tourstop). The tour only knows the module names below; a lab that does
 not exist yet (its module is missing) is simply not visited. A stop runs on
 embedded defaults: no network, no server, no root, a few seconds at most. It
 returns a StopReport (what it showed, in a few lines, and whether the checks it
@@ -11,8 +11,8 @@ ran passed) and never prints.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from protolab.tourstop import StopReport, TourStop
 
 # Order of the tour. Each entry is a module that may define STOP.
 STOP_MODULES = [
@@ -23,22 +23,6 @@ STOP_MODULES = [
     "protolab.replication.chaos_tour",
     "protolab.ha.tour",
 ]
-
-
-@dataclass
-class StopReport:
-    name: str
-    title: str
-    lines: list[str] = field(default_factory=list)
-    ok: bool = True
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class TourStop:
-    name: str
-    title: str
-    run: Callable[[], StopReport]
 
 
 def registered_stops(modules: list[str] | None = None) -> list[TourStop]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import struct
 
-from protolab.tour import StopReport, TourStop
+from protolab.tourstop import StopReport, TourStop
 
 NAME, TITLE = "pcap", "Capture files: write, read back, locate the payloads"
 BSSID = bytes.fromhex("020000aabbcc")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protolab.tour import StopReport, TourStop
+from protolab.tourstop import StopReport, TourStop
 
 TITLE = "High availability: find the SPOFs, put numbers on them, lose a server"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protolab.tour import StopReport, TourStop
+from protolab.tourstop import StopReport, TourStop
 
 TITLE = "Chaos: random faults, checkers on the history, an unsafe Raft caught and shrunk"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protolab.tour import StopReport, TourStop
+from protolab.tourstop import StopReport, TourStop
 
 
 def run() -> StopReport:
