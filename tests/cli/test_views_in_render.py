@@ -49,6 +49,29 @@ def test_cli_module_holds_no_view_code(path):
     assert view_code_in(path.read_text(encoding="utf-8")) == []
 
 
+def cli_imports_in(source: str) -> list[str]:
+    """The imports of protolab.cli in a module's source (render/ sits below the cli: no arrow up)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        else:
+            continue
+        found += [f"{name} (line {node.lineno})" for name in names if name.split(".")[:2] == ["protolab", "cli"]]
+    return found
+
+
+def test_render_modules_never_import_the_cli():
+    import protolab.render
+
+    assert cli_imports_in("import os\nfrom protolab.cli.common import output\n") == [
+        "protolab.cli.common (line 2)"]
+    for path in sorted(Path(protolab.render.__file__).parent.glob("*.py")):
+        assert cli_imports_in(path.read_text(encoding="utf-8")) == [], path.name
+
+
 def test_every_lab_has_its_render_module():
     import importlib
 
