@@ -14,7 +14,9 @@ the family's record instead of testing the name:
 - ``writer_roles``: the roles that take writes (two at once is a split brain);
 - ``per_term``: leaders are counted per term (Raft); ``strategy``: the scenario's conflict strategy
   applies (multi-primary); ``live``: the redis backend can run it; ``unsafe``: the mode of this family
-  that ``chaos --unsafe`` switches to (a deliberately broken variant the checkers must catch).
+  that ``chaos --unsafe`` switches to (a deliberately broken variant the checkers must catch);
+  ``processes``: fixed-name processes the family adds beside n1..nN (faults may name them in any
+  scenario; a mode that has none skips such a fault).
 
 Node modules are imported only when a run of that family is built or measured.
 """
@@ -49,6 +51,7 @@ class Family:
     strategy: bool = False
     live: bool = False
     unsafe: str | None = None
+    processes: tuple[str, ...] = ()
 
 
 # --- primary / replica + Sentinel ------------------------------------------------------------------
@@ -195,10 +198,10 @@ def _check_storage(sc, where: str) -> None:
         raise BadInput(f"{where}: storage acks {sc.storage.acks} is impossible with {copies} replicas")
 
 
-def _channel(name: str, title: str, module: str, reference: Callable, measure: Callable,
-             first_writer: Callable = _first_node, check: Callable = _nothing) -> Family:
-    return Family(name, title, build=_channel_build(module), first_writer=first_writer, writer=_origin_writer,
-                  reference=reference, measure=measure, check=check,
+def _channel(name: str, title: str, module: str, reference: Callable, measure: Callable, **extra) -> Family:
+    extra.setdefault("first_writer", _first_node)
+    return Family(name, title, build=_channel_build(module), writer=_origin_writer, reference=reference,
+                  measure=measure, **extra,
                   # the sync channels promise nothing the checkers hold them to: what they lose is the lesson
                   promises=lambda _sc, _mode_promises: frozenset())
 
@@ -213,12 +216,13 @@ FAMILIES = {f.name: f for f in [
     Family("peer", "multi-primary peers", build=_build_peer, first_writer=_near_or_spread, writer=_first_node,
            reference=_union_reference, promises=_peer_promises, strategy=True),
     _channel("broker", "event-driven sync through a message broker", "protolab.replication.nodes.broker",
-             cm.origin_reference, cm.fanout(cm.measure_broker)),
+             cm.origin_reference, cm.fanout(cm.measure_broker), processes=("broker",)),
     _channel("webhook", "API calls and webhooks between servers", "protolab.replication.nodes.webhook",
              cm.origin_reference, cm.fanout(cm.measure_webhook)),
     _channel("leaderless", "leaderless quorum replication", "protolab.replication.nodes.leaderless",
              cm.leaderless_reference, cm.measure_leaderless, first_writer=_near_or_spread, check=_check_leaderless),
     _channel("storage", "shared file and object storage", "protolab.replication.nodes.storage",
              cm.storage_reference, cm.measure_storage,
-             first_writer=_channel_target("protolab.replication.nodes.storage"), check=_check_storage),
+             first_writer=_channel_target("protolab.replication.nodes.storage"), check=_check_storage,
+             processes=("gateway",)),  # object-store only
 ]}

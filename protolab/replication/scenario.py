@@ -83,8 +83,6 @@ MODES = {m.name: m for m in [
     Mode("object-store", "storage", "majority", "an object store (S3 style) as the central source: a gateway stores "
          "each object on a majority of the storage nodes before it answers"),
 ]}
-# Extra processes some channels add beside n1..nN (faults may name them; modes without them skip the fault).
-CHANNEL_PROCESSES = {"broker": "broker", "gateway": "storage"}
 # What each mode promises, and so what the chaos checkers hold it to (protolab.replication.checkers).
 PROMISES = {
     "async": frozenset({"convergence"}),  # replicas resync once the faults heal: they end with the primary's data
@@ -426,7 +424,7 @@ class Scenario:
         if not self.clients:
             raise BadInput(f"{where}: no clients, so no writes")
         names = set(self.node_names()) | {f"s{i}" for i in range(1, s.count + 1)} | {"primary"}
-        names |= set(CHANNEL_PROCESSES)
+        names |= {p for f in FAMILIES.values() for p in f.processes}  # faults may name them in any mode
         self._validate_channels(where)
         seen = set()
         for c in self.clients:

@@ -148,6 +148,16 @@ def test_only_the_primary_family_runs_on_the_live_backend_and_only_raft_has_an_u
     assert unsafe == {"raft": "raft-unsafe"} and MODES["raft-unsafe"].family == "raft"
 
 
+def test_a_fault_may_name_a_family_process_in_any_mode_and_is_skipped_where_there_is_none():
+    assert {p for f in FAMILIES.values() for p in f.processes} == {"broker", "gateway"}
+    skipped = _run(_small("async", "crash broker at 1s"))
+    assert [e[2] for e in skipped.events if e[1] == "nemesis"] == ["fault-skipped"]
+    crashed = _run(_small("broker-at-least-once", "crash broker at 1s for 1s"))
+    assert [e[2] for e in crashed.events if e[1] == "nemesis"] == ["crash", "restart"]
+    with pytest.raises(BadInput, match="names unknown brokr"):
+        _small("async", "crash brokr at 1s")
+
+
 def test_no_family_name_is_tested_outside_the_registry():
     pattern = re.compile(r"family ==|family in|family !=")
     root = Path(protolab.__file__).parent
