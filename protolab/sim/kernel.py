@@ -3,15 +3,15 @@
 Theory of operation
 -------------------
 Every future happening is a tuple ``(time, seq, fn, arg, link)`` on one binary heap (``link`` is
-the network link a message travels on, None for timers, so faults can find messages in flight). ``run`` pops the
-earliest tuple, sets ``now`` to its time and calls ``fn(arg)``; the callback may schedule more
-tuples. ``seq`` is a strictly increasing counter, so two events at the same instant run in the
-order they were scheduled: with the same seed and the same inputs the event trace is identical,
+what a message travels on, pushed by a lab's network, None for timers: a fault can then find the messages
+in flight on a link). ``run`` pops the earliest tuple, sets ``now`` to its time and calls ``fn(arg)``;
+the callback may schedule more tuples. ``seq`` is a strictly increasing counter, so two events at the
+same instant run in the order they were scheduled: with the same seed and the same inputs the event trace is identical,
 byte for byte. There are no event objects and no per-event bookkeeping beyond the tuple; the only
 random source is ``kernel.rng`` (``random.Random(seed)``), shared by everything that needs chance.
 Not even a counter: ``events`` (callbacks run) is worked out after each ``run`` from the heap's
 length and ``seq`` (every push takes a number from it), so whatever takes tuples off the heap
-without running them (the network's ``purge``) must add them to ``dropped``. Nor a test of the
+without running them (the replication network's ``purge``) must add them to ``dropped``. Nor a test of the
 time per event: ``run(until)`` first pushes a marker at ``until`` whose callback raises, which
 ends the loop after every event due by then (events scheduled at exactly ``until`` after the
 marker run right after it, in order), so the loop body is pop, set the clock, call.
