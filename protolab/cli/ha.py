@@ -157,11 +157,10 @@ def health(
                       pauses=list(pause or []), crashes=list(crash or []), recover=recover, seed=seed)
     result = run_health(spec, quorum=quorum_demo)
     if metrics is not None:
-        from protolab.ha.health import series
-        from protolab.replication.openmetrics import render_series
+        from protolab.ha.health import write_metrics
 
         with open(metrics, "w", encoding="utf-8") as out:
-            render_series(series(result), {"detector": result.detector, "seed": seed}, out)
+            write_metrics(result, out)
     from protolab.render.ha import health_view
 
     output(result, as_json, health_view)

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 from protolab.errors import BadInput
 from protolab.sim.durations import parse_duration
+from protolab.sim.openmetrics import Series, render_series
 
 DETECTORS = ("timeout", "phi-accrual")
 RECOVERY = ("none", "restart", "replace")
@@ -371,7 +372,7 @@ def _majority_up(outages: list[list[tuple[float, float]]], duration: float) -> f
     return round(up_time / duration, 6)
 
 
-def series(result: HealthResult) -> dict[str, list[tuple[dict, int, float]]]:
+def series(result: HealthResult) -> Series:
     """Per-second time series for ``--metrics`` (OpenMetrics): suspected, up, detections."""
     seconds = max(1, math.ceil(result.duration_s))
     out: dict[str, list] = {"protolab_suspected": [], "protolab_node_up": [], "protolab_detections": []}
@@ -388,3 +389,15 @@ def series(result: HealthResult) -> dict[str, list[tuple[dict, int, float]]]:
             t = sec + 1
             out["protolab_node_up"].append(({"node": node}, sec, 0 if any(a <= t < b for a, b in spans) else 1))
     return out
+
+
+METRICS_HELP = {
+    "protolab_suspected": "1 while the failure detector suspects the node.",
+    "protolab_node_up": "1 while the node runs (crashed, or killed by the recovery supervisor: 0).",
+    "protolab_detections": "Failure detections and elections in this second.",
+}
+
+
+def write_metrics(result: HealthResult, out) -> None:
+    """The ``--metrics`` file: ``series(result)`` as OpenMetrics text on the text stream ``out``."""
+    render_series(series(result), {"detector": result.detector, "seed": result.seed}, out, METRICS_HELP)

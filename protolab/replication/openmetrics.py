@@ -8,8 +8,7 @@ Series (all gauges, labelled with the scenario and seed):
     protolab_leader{node}          1 for the node that held the writer role at the end of the second
     protolab_fault_active{kind}    faults in force at the end of the second
     protolab_detections            Sentinel SDOWN/ODOWN and Raft elections seen in that second
-Simulated time t is written as the Unix time BASE + t (2026-01-01T00:00:00Z + t), so the series
-load into a real Prometheus as they are; the base is fixed, so files are byte-identical per seed.
+The text format and its timestamps (simulated time on a fixed Unix base) come from protolab.sim.openmetrics.
 """
 
 from __future__ import annotations
@@ -17,16 +16,12 @@ from __future__ import annotations
 import math
 
 from protolab.replication.history import INVOKE, OK, WRITE_FS
+from protolab.sim.openmetrics import Series, render_series
 
-BASE = 1_767_225_600  # 2026-01-01T00:00:00Z
 DETECTIONS = {"+sdown", "+odown", "+elected-leader"}
 
 
-def _labels(**kw) -> str:
-    return "{" + ",".join(f'{k}="{v}"' for k, v in kw.items()) + "}"
-
-
-def series(sim) -> dict[str, list[tuple[dict, int, float]]]:
+def series(sim) -> Series:
     """metric -> [(labels, second, value)]."""
     seconds = max(1, math.ceil(sim.end))
     done = {op[5]: op for op in sim.history.ops if op[2] != INVOKE}
@@ -78,8 +73,6 @@ def series(sim) -> dict[str, list[tuple[dict, int, float]]]:
 
 
 HELP = {
-    "protolab_suspected": "1 while the failure detector suspects the node.",
-    "protolab_node_up": "1 while the node runs (crashed, or killed by the recovery supervisor: 0).",
     "protolab_availability": "Share of the writes invoked in this second that succeeded.",
     "protolab_write_latency_seconds": "Mean latency of the successful writes invoked in this second.",
     "protolab_ops": "Writes invoked in this second, by outcome.",
@@ -91,13 +84,4 @@ HELP = {
 
 def write_openmetrics(sim, out, extra: dict | None = None) -> None:
     base = {"scenario": sim.scenario.name, "seed": sim.scenario.seed, **(extra or {})}
-    render_series(series(sim), base, out)
-
-
-def render_series(data: dict, base_labels: dict, out) -> None:
-    for name, samples in data.items():
-        out.write(f"# TYPE {name} gauge\n# HELP {name} {HELP.get(name, name)}\n")
-        # each series' samples together, in time order (OpenMetrics: one label set's points are not interleaved)
-        for labels, second, value in sorted(samples, key=lambda s: (sorted(s[0].items()), s[1])):
-            out.write(f"{name}{_labels(**base_labels, **labels)} {value} {BASE + second + 1}\n")
-    out.write("# EOF\n")
+    render_series(series(sim), base, out, HELP)
