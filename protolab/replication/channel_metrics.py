@@ -164,7 +164,7 @@ def measure_broker(sim, result) -> None:
                 "events the origin applied that the worst consumer has not (producer buffer included)"),
         Measure("consumer lag at the end (events)", series[-1][1] if series else 0, ""),
     ]
-    result.channel = ChannelReport("broker", sim.scenario.mode, measures,
+    result.channel = ChannelReport(sim.scenario.family, sim.scenario.mode, measures,
                                    "time s, consumer lag (events), end-to-end backlog (events)",
                                    [list(p) for p in series])
 
@@ -180,7 +180,7 @@ def measure_webhook(sim, result) -> None:
                 "pending deliveries in the in-memory retry queue when the sender crashed"),
         Measure("deliveries pending at the end", len(origin.pending), ""),
     ]
-    result.channel = ChannelReport("webhook", sim.scenario.mode, measures)
+    result.channel = ChannelReport(sim.scenario.family, sim.scenario.mode, measures)
 
 
 def _register_measures(sim) -> list[Measure]:
@@ -237,7 +237,7 @@ def measure_leaderless(sim, result) -> None:
     result.divergence = Divergence(behind == 0, len(behind_nodes), behind, None)
     measures.append(Measure("replica values behind (key, replica)", behind, "live home replicas not holding "
                             "the newest version of a key at the end (no anti-entropy modelled)"))
-    result.channel = ChannelReport("leaderless", sc.mode, measures)
+    result.channel = ChannelReport(sc.family, sc.mode, measures)
     _read_your_writes_check(sim, result)
 
 
@@ -273,7 +273,7 @@ def measure_storage(sim, result) -> None:
                 "file copies repaired by the self-heal daemon"),
     ]
     measures += _register_measures(sim)
-    result.channel = ChannelReport("storage", sim.scenario.mode, measures)
+    result.channel = ChannelReport(sim.scenario.family, sim.scenario.mode, measures)
     result.divergence = _storage_divergence(sim)
 
 

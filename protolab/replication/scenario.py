@@ -47,7 +47,7 @@ from protolab.sim.durations import parse_duration
 @dataclass(frozen=True)
 class Mode:
     name: str
-    family: str  # "primary" (Redis-like + Sentinel), "peer" (multi-primary), "raft"
+    family: str  # a FAMILIES key (families.py): how the mode's nodes are built, run and measured
     acks: str  # replica acknowledgements before the client's ok: none | one | all | majority | local
     summary: str
 
