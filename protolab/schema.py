@@ -42,6 +42,7 @@ class Kind:
     write: Callable[[Any], Any] = _same  # the field's value -> a TOML value
     cli_type: Any = str  # what Typer parses the flag's text into before ``read`` sees it
     show: Callable[[Any], str] | None = None  # a default as the reference tables show it; None: as TOML
+    merge: Callable[[Any, Any], Any] | None = None  # (base value, given value) -> value; None: given replaces
 
 
 def _whole(value, what: str) -> int:
@@ -95,6 +96,15 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class Hostapd:
+    """The hostapd.conf key(s) that set a field."""
+
+    keys: str  # space-separated
+    absent: str | None = None  # hostapd's own value when the key is not given; None: the spec's default stays
+    by_hand: bool = False  # read by the reader's own code (several keys, or a translation of the value)
+
+
+@dataclass(frozen=True)
 class Field:
     kind: Kind
     help: str
@@ -107,7 +117,7 @@ class Field:
     above: float | None = None  # exclusive lower bound ("must be positive": above=0)
     choices: Iterable[str] | None = None  # a Mapping's keys, or a sequence
     message: str = ""  # the range/choice error; "{where}", "{label}", "{value}", "{choices}", bounds filled in
-    hostapd: str = ""  # the hostapd.conf key that sets this field
+    hostapd: Hostapd | None = None
     saved: bool = True  # False: derived from other fields, never read or written
     leads: bool = False  # written before the other top-level keys (a file opens with its name)
 
@@ -334,21 +344,33 @@ def flags(cls) -> list[Option]:
     return out
 
 
-def apply_flag(opt: Option, obj, value) -> None:
-    """Set the field an option names on a record (on every item of an array table)."""
+def flag_value(opt: Option, value):
+    """The field's value from an option's value (as Typer parsed it); BadInput naming the option."""
     flag, f = opt.flag, opt.field
     value = getattr(value, "value", value)  # a choice menu's Enum member
     if flag.low is not None and value < flag.low:
         raise BadInput(flag.message.format(flag=flag.name, value=value, low=flag.low))
     value = (flag.read or f.kind.read)(value, flag.name)
-    if flag.to_field is not None:
-        value = flag.to_field(value)
+    return flag.to_field(value) if flag.to_field is not None else value
+
+
+def apply_flag(opt: Option, obj, value) -> None:
+    """Set the field an option names on a record (on every item of an array table)."""
+    f = opt.field
+    value = flag_value(opt, value)
     if opt.table is None:
         setattr(obj, f.name, value)
         return
     target = getattr(obj, opt.table.name)
     for item in target if opt.table.many else [target]:
         setattr(item, f.name, value)
+
+
+def _hostapd_text(h: Hostapd | None) -> str:
+    if h is None:
+        return "-"
+    keys = h.keys.split()
+    return ", ".join(f"`{k}`" for k in keys) if len(keys) <= 3 else f"`{keys[0]}` ... ({len(keys)} keys)"
 
 
 def _cell(text: str) -> str:
@@ -372,8 +394,8 @@ def reference_table(cls, *, extra: Iterable[tuple[str, str, str, str, str]] = ()
 
     def row(key: str, f: Field, t: Table | None = None):
         rows.append([f"`{key}`", f.kind.name, _default_text(f, t), f.bounds_text() or "-",
-                     f"`{f.flag.names}`" if f.flag else "-"] + ([f"`{f.hostapd}`" if f.hostapd else "-"]
-                                                                 if hostapd else []) + [f.help])
+                     f"`{f.flag.names}`" if f.flag else "-"] + ([_hostapd_text(f.hostapd)] if hostapd else [])
+                    + [f.help])
 
     for f in declared(cls):
         if f.saved:

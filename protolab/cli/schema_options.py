@@ -45,15 +45,15 @@ def refresh(fn: Callable) -> Callable:
     own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
            for p in inspect.signature(fn, eval_str=True).parameters.values()
            if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    at = next(i for i, p in enumerate(own) if p.name == after) + 1
+    at = 0 if after is None else next(i for i, p in enumerate(own) if p.name == after) + 1
     made = [_parameter(opt, help_texts.get(opt.param), with_defaults) for opt in source()]
     fn.__signature__ = inspect.Signature(own[:at] + made + own[at:])
     return fn
 
 
-def with_options(source: Callable[[], list[schema.Option]], *, after: str, help: dict[str, str] | None = None,
-                 defaults: bool = False):
-    """Give a command the options ``source()`` lists, placed after its parameter ``after``. Without
+def with_options(source: Callable[[], list[schema.Option]], *, after: str | None = None,
+                 help: dict[str, str] | None = None, defaults: bool = False):
+    """Give a command the options ``source()`` lists, placed after its parameter ``after`` (None: first). Without
     ``defaults`` every option defaults to None (not given: the scenario's own value stays)."""
     def decorate(fn: Callable) -> Callable:
         setattr(fn, _SOURCE, (source, after, dict(help or {}), defaults))

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from protolab import tomlfile
+from protolab import schema, tomlfile
 from protolab.errors import BadInput
+from protolab.wifi import spec_values as v
+from protolab.wifi.spec_values import CIPHER_NAMES, hex_bytes, read_bool, read_int
 
 BANDS = ("2.4", "5", "6")
 WIDTHS = (20, 40, 80, 160)
@@ -55,51 +57,113 @@ PROFILES: dict[str, SecurityProfile] = {p.name: p for p in [
 ]}
 MFP_MODES = ("off", "capable", "required")
 MAX_PAIRWISE = 32  # the RSN / WPA element must stay within 255 bytes
-CIPHER_NAMES = {"CCMP": 4, "CCMP-128": 4, "TKIP": 2, "GCMP": 8, "GCMP-128": 8, "GCMP-256": 9, "CCMP-256": 10}
+
+
+_f = schema.field
+_H = schema.Hostapd
+_WMM_KEYS = " ".join(f"wmm_ac_{ac}_{p}" for ac in ("be", "bk", "vi", "vo")
+                     for p in ("aifs", "cwmin", "cwmax", "txop_limit", "acm"))
+
+
+def _opt(names: str, **more) -> schema.Flag:
+    return schema.Flag(names, **more)
 
 
 @dataclass
 class BeaconSpec:
-    ssid: bytes = b"protolab"
-    hidden: str = "no"                 # no | empty (zero-length SSID) | zeros (zero-filled, same length)
-    bssid: str | None = None           # None: seeded random, locally administered
-    band: str = "2.4"
-    channel: int | None = None         # None: the band's usual first choice (DEFAULT_CHANNEL)
-    width: int = 20
-    secondary: str = ""                # 40 MHz in 2.4 GHz: secondary channel "above"/"below"; "": the usual side
-    beacon_interval: int = 100         # TU
-    dtim_period: int = 2
-    security: str = "wpa2-personal"
-    pairwise: tuple[int, ...] = ()     # empty: the profile's (the RSN element's in WPA+WPA2 mixed mode)
-    wpa_pairwise: tuple[int, ...] = ()  # WPA+WPA2 mixed mode: the WPA element's; empty: the profile's
-    mfp: str = ""                      # empty: the profile's
-    rates: tuple[float, ...] = ()      # supported rates in Mb/s, in order; empty: the band's (bss_params)
-    basic_rates: tuple[float, ...] = ()  # the ones every station must support; empty: the band's among them
-    country: str | None = None         # two letters (802.11d)
-    country_triplets: tuple[tuple[int, int, int], ...] = ()  # (first channel, channels, max dBm); empty: default
-    spectrum_mgmt: bool = False        # 802.11h: capability bit + power constraint element
-    power_constraint: int | None = None
-    bss_load: tuple[int, int, int] | None = None  # stations, channel utilisation /255, admission capacity
-    ht: bool | None = None             # None: yes, except on 2.4 GHz channel 14 (DSSS/CCK only)
-    vht: bool = False
-    he: bool = False
-    wmm: bool = True
-    wmm_ac: dict = field(default_factory=dict)  # AC (be/bk/vi/vo) -> {aifsn, cwmin, cwmax, txop, acm}: overrides
-    uapsd: bool = False
-    cf: bool = False                   # CF parameter set (PCF, legacy)
-    mobility_domain: int | None = None  # 802.11r MDID
-    rrm: bool = False                  # 802.11k (RM enabled capabilities + neighbour report)
-    bss_transition: bool = False       # 802.11v (extended capabilities bit 19)
-    vendor: tuple[bytes, ...] = ()     # raw vendor elements: OUI (3 bytes) + data
-    extra_capabilities: tuple[str, ...] = ()  # capability bits set on top of those the spec implies
-    buffered_aids: tuple[int, ...] = field(default=(), compare=False)
-    multicast_buffered: bool = field(default=False, compare=False)
-    dtim_count: int = field(default=0, compare=False)  # of the first beacon of the train
-    signal_dbm: int = field(default=-42, compare=False)
-    tsf_start: int | None = field(default=None, compare=False)  # None: seeded
-    seq_start: int = field(default=0, compare=False)
-    count: int = field(default=1, compare=False)
-    seed: int = field(default=1, compare=False)
+    ssid: bytes = _f(b"protolab", v.SSID, "SSID (UTF-8), or hex:... for any bytes (max 32).", flag=_opt("--ssid"),
+                     hostapd=_H("ssid ssid2", by_hand=True))
+    hidden: str = _f("no", v.TEXT, "Hide the SSID: empty (length 0) or zeros.", choices=HIDDEN,
+                     message=f"hidden must be one of {', '.join(HIDDEN)}", flag=_opt("--hidden", choice_menu=True),
+                     hostapd=_H("ignore_broadcast_ssid", by_hand=True))
+    bssid: str | None = _f(None, v.TEXT, "BSSID (default: seeded random).", flag=_opt("--bssid"),
+                           hostapd=_H("bssid"))
+    band: str = _f("2.4", v.BAND, "2.4, 5 or 6 (GHz).", choices=BANDS,
+                   message="unknown band {value!r} (one of: 2.4, 5, 6)", flag=_opt("--band", choice_menu=True),
+                   hostapd=_H("hw_mode op_class", by_hand=True))
+    channel: int | None = _f(None, v.WHOLE, "Channel number in the band (default: 6, 36 or 37).",
+                             flag=_opt("--channel"), hostapd=_H("channel", by_hand=True))
+    width: int = _f(20, v.WHOLE, "Channel width in MHz: 20, 40, 80, 160.", choices=WIDTHS,
+                    message=f"width must be one of {', '.join(map(str, WIDTHS))} MHz", flag=_opt("--width"),
+                    hostapd=_H("ht_capab vht_oper_chwidth he_oper_chwidth", by_hand=True))
+    secondary: str = _f("", v.TEXT, "40 MHz in 2.4 GHz: secondary channel above or below (hostapd's HT40+ / "
+                        "HT40-; default: the usual side).", flag=_opt("--secondary"),
+                        hostapd=_H("ht_capab", by_hand=True))
+    beacon_interval: int = _f(100, v.WHOLE, "Beacon interval in TU (1 TU = 1024 us).", low=1, high=65535,
+                              message="beacon interval must be 1..65535 TU", flag=_opt("--interval"),
+                              hostapd=_H("beacon_int"))
+    dtim_period: int = _f(2, v.WHOLE, "DTIM period (beacons).", low=1, high=255, message="DTIM period must be 1..255",
+                          flag=_opt("--dtim-period"), hostapd=_H("dtim_period"))
+    security: str = _f("wpa2-personal", v.TEXT, "open, wep, wpa, wpa2-personal, wpa2-enterprise, wpa3-personal, "
+                       "wpa3-transition, owe, wpa-wpa2-personal (WPA+WPA2 mixed).", choices=PROFILES,
+                       message="unknown security profile {value!r} (one of: {choices})", flag=_opt("--security"),
+                       hostapd=_H("wpa wpa_key_mgmt wep_key0", by_hand=True))
+    pairwise: tuple[int, ...] = _f((), v.CIPHERS, "Pairwise cipher (CCMP, GCMP-256, TKIP...; repeat).",
+                                   flag=_opt("--pairwise"), hostapd=_H("rsn_pairwise wpa_pairwise", by_hand=True))
+    wpa_pairwise: tuple[int, ...] = _f((), v.CIPHERS, "wpa-wpa2-personal only: the WPA element's pairwise cipher "
+                                       "(default TKIP; repeat).", flag=_opt("--wpa-pairwise"),
+                                       hostapd=_H("wpa_pairwise", by_hand=True))
+    mfp: str = _f("", v.TEXT, "off, capable or required (default: the profile's).", flag=_opt("--mfp"),
+                  hostapd=_H("ieee80211w", by_hand=True))
+    rates: tuple[float, ...] = _f((), v.RATES, "Supported rates in Mb/s, e.g. 6,9,12,18,24,36,48,54 (default: the "
+                                  "band's; past 8 they go in Extended Rates).", flag=_opt("--rates"),
+                                  hostapd=_H("supported_rates", by_hand=True))
+    basic_rates: tuple[float, ...] = _f((), v.RATES, "Basic rates in Mb/s (default: the band's among --rates).",
+                                        flag=_opt("--basic-rates"), hostapd=_H("basic_rates", by_hand=True))
+    country: str | None = _f(None, v.TEXT, "Country code (adds the country element).", flag=_opt("--country"),
+                             hostapd=_H("country_code ieee80211d", by_hand=True))
+    country_triplets: tuple[tuple[int, int, int], ...] = _f(
+        (), v.TRIPLETS, "first-channel,channels,max-dBm (repeat; default: the band's).",
+        flag=_opt("--country-triplet", read=v.triplets_option))
+    spectrum_mgmt: bool = _f(False, v.BOOL, "802.11h.", flag=_opt("--spectrum-mgmt"),
+                             hostapd=_H("ieee80211h", by_hand=True))
+    power_constraint: int | None = _f(None, v.WHOLE, "Power constraint in dB.", low=0, high=255,
+                                      message="the power constraint (dB) must be {low}..{high}, not {value}",
+                                      flag=_opt("--power-constraint"), hostapd=_H("local_pwr_constraint", by_hand=True))
+    bss_load: tuple[int, int, int] | None = _f(None, v.NUMBERS, "stations,utilisation,capacity (BSS load).",
+                                               flag=_opt("--bss-load", cli_type=str, read=v.bss_load_option))
+    ht: bool | None = _f(None, v.BOOL, "HT (802.11n) elements.", flag=_opt("--ht/--no-ht"),
+                         hostapd=_H("ieee80211n", absent="0"))
+    vht: bool = _f(False, v.BOOL, "VHT (802.11ac) elements.", flag=_opt("--vht/--no-vht"),
+                   hostapd=_H("ieee80211ac", absent="0"))
+    he: bool = _f(False, v.BOOL, "HE (802.11ax) elements.", flag=_opt("--he/--no-he"),
+                  hostapd=_H("ieee80211ax", absent="0"))
+    wmm: bool = _f(True, v.BOOL, "WMM parameter element.", flag=_opt("--wmm/--no-wmm"), hostapd=_H("wmm_enabled"))
+    wmm_ac: dict = _f({}, v.WMM, "WMM parameters of one access category (be/bk/vi/vo), e.g. "
+                      "vo:aifsn=2,cwmin=2,cwmax=3,txop=47 (cwmin/cwmax are exponents: CW = 2^n - 1; txop in 32 us "
+                      "units; repeat).", flag=_opt("--wmm-ac", read=v.wmm_option), hostapd=_H(_WMM_KEYS, by_hand=True))
+    uapsd: bool = _f(False, v.BOOL, "Advertise U-APSD.", flag=_opt("--uapsd"),
+                     hostapd=_H("uapsd_advertisement_enabled", absent="0"))
+    cf: bool = _f(False, v.BOOL, "CF parameter set (legacy PCF).", flag=_opt("--cf"))
+    mobility_domain: int | None = _f(None, v.WHOLE, "802.11r MDID, hex (e.g. a1b2).", low=0, high=0xFFFF,
+                                     message="the mobility domain id must be {low}..{high}, not {value}",
+                                     flag=_opt("--mobility-domain", cli_type=str, read=v.mobility_domain_option),
+                                     hostapd=_H("mobility_domain", by_hand=True))
+    rrm: bool = _f(False, v.BOOL, "802.11k RM enabled capabilities.", flag=_opt("--rrm"),
+                   hostapd=_H("rrm_neighbor_report", absent="0"))
+    bss_transition: bool = _f(False, v.BOOL, "802.11v BSS transition.", flag=_opt("--bss-transition"),
+                              hostapd=_H("bss_transition", absent="0"))
+    vendor: tuple[bytes, ...] = _f((), v.HEX_LIST, "Raw vendor element: OUI+data in hex (repeat).",
+                                   flag=_opt("--vendor", read=v.vendor_option),
+                                   hostapd=_H("vendor_elements", by_hand=True))
+    extra_capabilities: tuple[str, ...] = _f((), v.NAMES, "Extra capability bit by name, e.g. QoS (repeat).",
+                                             flag=_opt("--cap"))
+    # properties of the train (not of the beacon): not part of ==
+    buffered_aids: tuple[int, ...] = _f((), v.NUMBERS, "AID with buffered frames (repeat).", compare=False,
+                                        flag=_opt("--buffered-aid"))
+    multicast_buffered: bool = _f(False, v.BOOL, "Group traffic buffered (DTIMs).", compare=False,
+                                  flag=_opt("--multicast"))
+    dtim_count: int = _f(0, v.WHOLE, "DTIM count of the first beacon.", compare=False, flag=_opt("--dtim-count"))
+    signal_dbm: int = _f(-42, v.WHOLE, "Radiotap signal in dBm.", low=-128, high=127, compare=False,
+                         message="the signal (dBm) must be {low}..{high}, not {value}", flag=_opt("--signal"))
+    tsf_start: int | None = _f(None, v.WHOLE, "TSF of the first beacon, in us (default: seeded)", low=0,
+                               high=2**64 - 1, message="the first TSF must be {low}..{high}, not {value}",
+                               compare=False)
+    seq_start: int = _f(0, v.WHOLE, "sequence number of the first beacon", low=0, high=4095, compare=False,
+                        message="the first sequence number must be {low}..{high}, not {value}")
+    count: int = _f(1, v.WHOLE, "Beacons in the train.", low=1, high=1_000_000, message="count must be 1..1000000",
+                    compare=False, flag=_opt("--count"))
+    seed: int = _f(1, v.WHOLE, "Seed for the BSSID and TSF start.", compare=False, flag=_opt("--seed"))
 
     @property
     def profile(self) -> SecurityProfile:
@@ -146,19 +210,9 @@ def valid_channel(band: str, channel: int) -> bool:
     return 1 <= channel <= 233 and channel % 4 == 1
 
 
-# numeric spec fields -> the range their field in the frame (or radiotap header) can carry
-FIELD_RANGES = {"mobility_domain": (0, 0xFFFF, "the mobility domain id"),
-                "power_constraint": (0, 255, "the power constraint (dB)"),
-                "signal_dbm": (-128, 127, "the signal (dBm)"), "seq_start": (0, 4095, "the first sequence number"),
-                "tsf_start": (0, 2**64 - 1, "the first TSF")}
-
-
 def resolve(spec: BeaconSpec) -> BeaconSpec:
     """Check a spec and fill its seeded defaults; BadInput names the first problem."""
-    if spec.security not in PROFILES:
-        raise BadInput(f"unknown security profile {spec.security!r} (one of: {', '.join(PROFILES)})")
-    if spec.band not in BANDS:
-        raise BadInput(f"unknown band {spec.band!r} (one of: 2.4, 5, 6)")
+    schema.check(spec, "")  # every declared range and choice (the frame field each value must fit in)
     if spec.channel is None:
         spec = dataclasses.replace(spec, channel=DEFAULT_CHANNEL[spec.band])
     if not valid_channel(spec.band, spec.channel):
@@ -166,26 +220,12 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
     spec = _check_channel_14(spec)
     if len(spec.ssid) > 32:
         raise BadInput(f"SSID is {len(spec.ssid)} bytes; at most 32")
-    if spec.hidden not in HIDDEN:
-        raise BadInput(f"hidden must be one of {', '.join(HIDDEN)}")
-    if spec.width not in WIDTHS:
-        raise BadInput(f"width must be one of {', '.join(map(str, WIDTHS))} MHz")
-    if not 1 <= spec.beacon_interval <= 65535:
-        raise BadInput("beacon interval must be 1..65535 TU")
-    if not 1 <= spec.dtim_period <= 255:
-        raise BadInput("DTIM period must be 1..255")
     if spec.mfp and spec.mfp not in MFP_MODES:
         raise BadInput(f"mfp must be one of {', '.join(MFP_MODES)}")
     if spec.country is not None and (len(spec.country) != 2 or not spec.country.isascii()):
         raise BadInput(f"country code must be two letters, not {spec.country!r}")
     if any(not 1 <= aid <= 2007 for aid in spec.buffered_aids):
         raise BadInput("buffered AIDs must be 1..2007")
-    if spec.count < 1 or spec.count > 1_000_000:
-        raise BadInput("count must be 1..1000000")
-    for name, (low, high, label) in FIELD_RANGES.items():
-        value = getattr(spec, name)
-        if value is not None and not low <= value <= high:
-            raise BadInput(f"{label} must be {low}..{high}, not {value}")
     if spec.bss_load is not None:
         if len(spec.bss_load) != 3 or not (0 <= spec.bss_load[0] <= 65535 and 0 <= spec.bss_load[1] <= 255
                                            and 0 <= spec.bss_load[2] <= 65535):
@@ -299,18 +339,7 @@ def _check_secondary(spec: BeaconSpec) -> str:
     return "" if (spec.secondary == "above") == secondary_above(spec.band, spec.channel) else spec.secondary
 
 
-# ---- sources: TOML and hostapd.conf --------------------------------------------------------------
-
-def _bool(value, key: str = "") -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise BadInput(f"{key + ': ' if key else ''}not a boolean: {value!r}")
-
+# ---- sources: TOML and hostapd.conf (values read by their fields' kinds, spec_values.py) ------------
 
 def _choice(conf: dict, key: str, choices: dict, default: str):
     """A hostapd value that must be one of `choices` (value text -> what it means here)."""
@@ -320,127 +349,26 @@ def _choice(conf: dict, key: str, choices: dict, default: str):
     return choices[value]
 
 
-def _int(value, what: str) -> int:
-    try:
-        return int(str(value), 0)
-    except ValueError:
-        raise BadInput(f"{what}: not a number: {value!r}") from None
+FIELDS = {f.name: f for f in schema.declared(BeaconSpec)}
 
 
-def ssid_bytes(text: str) -> bytes:
-    """An SSID from text: UTF-8, or hex bytes written as `hex:b2e2cad4` (for non-UTF-8 SSIDs)."""
-    if text.startswith("hex:"):
-        try:
-            return bytes.fromhex(text[4:])
-        except ValueError:
-            raise BadInput(f"bad hex SSID {text!r}") from None
-    return text.encode("utf-8")
-
-
-SPEC_FIELDS = {f.name for f in dataclasses.fields(BeaconSpec)}
-
-
-INT_FIELDS = {"channel", "width", "beacon_interval", "dtim_period", "power_constraint", "mobility_domain",
-              "dtim_count", "signal_dbm", "tsf_start", "seq_start", "count", "seed"}
-BOOL_FIELDS = {"spectrum_mgmt", "ht", "vht", "he", "wmm", "uapsd", "cf", "rrm", "bss_transition", "multicast_buffered"}
-STR_FIELDS = {"hidden", "bssid", "band", "security", "mfp", "country", "secondary"}
-
-
-def _whole(value, key: str) -> int:
-    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
-        raise BadInput(f"{key}: not a whole number: {value!r}")
-    return _int(int(value) if isinstance(value, float) else value, key)
-
-
-def _items(value, key: str) -> list:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise BadInput(f"{key}: a list, not {value!r}")
-    return list(value)
-
-
-def _hex_bytes(value, key: str) -> bytes:
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    try:
-        return bytes.fromhex(value)
-    except (TypeError, ValueError):
-        raise BadInput(f"{key}: not hex bytes: {value!r}") from None
-
-
-def _convert(name: str, key: str, value, spec: BeaconSpec):
-    """One spec value from TOML or the CLI, converted to its field's type; BadInput names the key."""
-    if name in INT_FIELDS:
-        return _whole(value, key)
-    if name in BOOL_FIELDS:
-        return _bool(value, key)
-    if name in STR_FIELDS:
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and name == "band":
-            return f"{value:g}"
-        if not isinstance(value, str):
-            raise BadInput(f"{key}: a string, not {value!r}")
-        return value
-    if name == "ssid":
-        if isinstance(value, (bytes, bytearray)):
-            return bytes(value)
-        if not isinstance(value, str):
-            raise BadInput(f"{key}: a string (or hex:... for any bytes), not {value!r}")
-        return ssid_bytes(value)
-    if name == "vendor":
-        return tuple(_hex_bytes(v, key) for v in _items(value, key))
-    if name == "extra_capabilities":
-        return (value,) if isinstance(value, str) else tuple(str(v) for v in _items(value, key))
-    if name in ("pairwise", "wpa_pairwise"):
-        ciphers = tuple(CIPHER_NAMES.get(v.upper(), v) if isinstance(v, str) else _whole(v, key)
-                        for v in _items(value, key))
-        unknown = [c for c in ciphers if isinstance(c, str)]
-        if unknown:
-            raise BadInput(f"{key}: unknown cipher {unknown[0]!r} (one of: {', '.join(CIPHER_NAMES)})")
-        wrong = [c for c in ciphers if not 0 <= c <= 255]
-        if wrong:
-            raise BadInput(f"{key}: cipher suite type {wrong[0]} is not 0..255 (one byte after the OUI)")
-        return ciphers
-    if name == "buffered_aids":
-        return tuple(_whole(v, key) for v in _items(value, key))
-    if name == "bss_load":
-        return tuple(_whole(v, key) for v in _items(value, key))
-    if name in ("rates", "basic_rates"):
-        return _rate_list(value, key)
-    if name == "country_triplets":
-        try:
-            return tuple(tuple(_whole(x, key) for x in _items(t, key)) for t in _items(value, key))
-        except BadInput:
-            raise BadInput(f"{key}: a list of [first channel, channels, max dBm] triplets") from None
-    if name == "wmm_ac":
-        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-            raise BadInput(f"{key}: a table of access categories, e.g. [beacon.wmm_ac.vo] aifsn = 2")
-        merged = {ac: dict(params) for ac, params in spec.wmm_ac.items()}  # options refine a file's values
-        for ac, params in value.items():
-            merged.setdefault(ac.lower(), {}).update({p: _whole(v, f"{key}.{ac}.{p}") for p, v in params.items()})
-        return merged
-    return value
+def apply(spec: BeaconSpec, values: dict) -> BeaconSpec:
+    """``spec`` with the given field values (already read by their kinds); a kind that merges (WMM per
+    access category) refines the spec's value instead of replacing it."""
+    merged = {name: FIELDS[name].kind.merge(getattr(spec, name), value) if FIELDS[name].kind.merge else value
+              for name, value in values.items()}
+    return dataclasses.replace(spec, **merged)
 
 
 def spec_from_mapping(data: dict, base: BeaconSpec | None = None) -> BeaconSpec:
-    """A spec from a dict of spec field names (TOML, or the CLI's options), values converted to the field types."""
-    spec = base or BeaconSpec()
-    changes: dict = {}
+    """A spec from a dict of spec field names (TOML keys, '-' or '_'), values read by the fields' kinds."""
+    values = {}
     for key, value in data.items():
-        name = key.replace("-", "_")
-        if name not in SPEC_FIELDS:
+        f = FIELDS.get(key.replace("-", "_"))
+        if f is None:
             raise BadInput(f"unknown spec key {key!r}")
-        changes[name] = _convert(name, key, value, spec)
-    return dataclasses.replace(spec, **changes)
-
-
-def _rate_list(value, key: str) -> tuple[float, ...]:
-    from protolab.wifi.bss_params import parse_rate_list
-
-    if isinstance(value, str):
-        return parse_rate_list(value, what=key)
-    try:
-        return tuple(float(v) for v in value)
-    except (TypeError, ValueError):
-        raise BadInput(f"{key}: a list of rates in Mb/s, e.g. [6, 12, 24]") from None
+        values[f.name] = f.kind.read(value, key)
+    return apply(base or BeaconSpec(), values)
 
 
 def spec_from_toml(path: Path) -> BeaconSpec:
@@ -451,16 +379,11 @@ def spec_from_toml(path: Path) -> BeaconSpec:
 # hostapd's centre channel indexes: seg0 is the centre of the whole channel, seg1 that of 80+80's second part
 CENTRE_KEYS = ("vht_oper_centr_freq_seg0_idx", "he_oper_centr_freq_seg0_idx")
 SEG1_KEYS = ("vht_oper_centr_freq_seg1_idx", "he_oper_centr_freq_seg1_idx")
-HOSTAPD_KEYS = ("ssid", "ssid2", "hw_mode", "channel", "op_class", "beacon_int", "dtim_period",
-                "ignore_broadcast_ssid", "country_code", "ieee80211d", "ieee80211h", "wpa", "wpa_key_mgmt",
-                "rsn_pairwise", "wpa_pairwise", "ieee80211w", "sae_require_mfp", "ieee80211n", "ieee80211ac",
-                "ieee80211ax", "ht_capab", "vht_oper_chwidth", "he_oper_chwidth", *CENTRE_KEYS, *SEG1_KEYS,
-                "wmm_enabled",
-                "mobility_domain", "rrm_neighbor_report", "bss_transition", "bssid", "wep_key0", "interface",
-                "driver", "wpa_passphrase", "sae_password", "auth_algs", "uapsd_advertisement_enabled",
-                "local_pwr_constraint", "vendor_elements", "supported_rates", "basic_rates",
-                *(f"wmm_ac_{ac}_{p}" for ac in ("be", "bk", "vi", "vo")
-                  for p in ("aifs", "cwmin", "cwmax", "txop_limit", "acm")))
+# keys accepted beside those that set a field: checked against the spec, or not about the beacon
+HOSTAPD_OTHER_KEYS = (*CENTRE_KEYS, *SEG1_KEYS, "sae_require_mfp", "interface", "driver", "wpa_passphrase",
+                      "sae_password", "auth_algs")
+HOSTAPD_KEYS = tuple(dict.fromkeys([k for f in FIELDS.values() if f.hostapd for k in f.hostapd.keys.split()]
+                                   + list(HOSTAPD_OTHER_KEYS)))
 # hostapd's WMM key suffix -> our parameter name
 HOSTAPD_WMM = {"aifs": "aifsn", "cwmin": "cwmin", "cwmax": "cwmax", "txop_limit": "txop", "acm": "acm"}
 # hostapd's wpa_key_mgmt (sorted, space-separated) + wpa= -> our profile
@@ -479,12 +402,12 @@ def _check_centre_keys(conf: dict, source: str, band: str, channel: int, width: 
         centre = center_channel(band, channel, width)
     for key in CENTRE_KEYS:
         if key in conf:
-            value = _int(conf[key], key)
+            value = read_int(conf[key], key)
             if value != centre and not (value == 0 and width <= 40):
                 raise BadInput(f"{source}: {key}={value} disagrees with channel {channel} at {width} MHz, "
                                f"whose centre is channel {centre}")
     for key in SEG1_KEYS:
-        if key in conf and _int(conf[key], key) != 0:
+        if key in conf and read_int(conf[key], key) != 0:
             raise BadInput(f"{source}: {key}={conf[key]}: 80+80 MHz is not built (leave it 0)")
 
 
@@ -511,13 +434,13 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
     c: dict = {}
     if "ssid2" in conf:
         raw = conf["ssid2"]
-        c["ssid"] = raw[1:-1].encode() if raw.startswith('"') else _hex_bytes(raw, "ssid2")
+        c["ssid"] = raw[1:-1].encode() if raw.startswith('"') else hex_bytes(raw, "ssid2")
     elif "ssid" in conf:
         c["ssid"] = conf["ssid"].encode("utf-8")
-    channel = _int(conf["channel"], "channel") if "channel" in conf else None
+    channel = read_int(conf["channel"], "channel") if "channel" in conf else None
     if channel == 0:
         raise BadInput(f"{source}: channel=0 (automatic channel selection) cannot be built: give a channel")
-    op_class = _int(conf["op_class"], "op_class") if "op_class" in conf else None
+    op_class = read_int(conf["op_class"], "op_class") if "op_class" in conf else None
     hw_mode = _choice(conf, "hw_mode", {"a": "a", "b": "b", "g": "g"}, "g")
     if op_class is not None and 131 <= op_class <= 137:
         band = "6"
@@ -530,14 +453,13 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
 
         c["rates"] = DSSS_RATES
     c.update(band=band, channel=channel)
-    if "bssid" in conf:
-        c["bssid"] = conf["bssid"]
-    if "beacon_int" in conf:
-        c["beacon_interval"] = _int(conf["beacon_int"], "beacon_int")
-    if "dtim_period" in conf:
-        c["dtim_period"] = _int(conf["dtim_period"], "dtim_period")
+    for f in FIELDS.values():  # a key that sets one field is read by the field's kind (absent: hostapd's default)
+        if f.hostapd and not f.hostapd.by_hand:
+            value = conf.get(f.hostapd.keys, f.hostapd.absent)
+            if value is not None:
+                c[f.name] = f.kind.read(value, f.hostapd.keys)
     c["hidden"] = _choice(conf, "ignore_broadcast_ssid", {"0": "no", "1": "empty", "2": "zeros"}, "0")
-    if _bool(conf.get("ieee80211d", "0"), "ieee80211d"):
+    if read_bool(conf.get("ieee80211d", "0"), "ieee80211d"):
         if "country_code" not in conf:
             raise BadInput(f"{source}: ieee80211d=1 needs country_code")
         c["country"] = conf["country_code"]
@@ -550,13 +472,13 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
     for key, value in conf.items():
         if key.startswith("wmm_ac_"):
             ac, param = key[7:9], key[10:]
-            wmm_ac.setdefault(ac, {})[HOSTAPD_WMM[param]] = _int(value, key)
+            wmm_ac.setdefault(ac, {})[HOSTAPD_WMM[param]] = read_int(value, key)
     if wmm_ac:
         c["wmm_ac"] = wmm_ac
-    if _bool(conf.get("ieee80211h", "0"), "ieee80211h"):
+    if read_bool(conf.get("ieee80211h", "0"), "ieee80211h"):
         c["spectrum_mgmt"] = True
-        c["power_constraint"] = _int(conf.get("local_pwr_constraint", "0"), "local_pwr_constraint")
-    wpa = _int(conf.get("wpa", "0"), "wpa")
+        c["power_constraint"] = read_int(conf.get("local_pwr_constraint", "0"), "local_pwr_constraint")
+    wpa = read_int(conf.get("wpa", "0"), "wpa")
     if wpa:
         mgmt = " ".join(sorted(conf.get("wpa_key_mgmt", "WPA-PSK").split()))
         profile = KEY_MGMT_PROFILES.get((wpa, mgmt))
@@ -577,8 +499,6 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
         c["security"] = "wep" if "wep_key0" in conf else "open"
     if "ieee80211w" in conf:
         c["mfp"] = _choice(conf, "ieee80211w", {"0": "off", "1": "capable", "2": "required"}, "0")
-    for key, name in (("ieee80211n", "ht"), ("ieee80211ac", "vht"), ("ieee80211ax", "he")):
-        c[name] = _bool(conf.get(key, "0"), key)
     width = 20
     ht_capab = conf.get("ht_capab", "")
     if "[HT40+]" in ht_capab or "[HT40-]" in ht_capab:
@@ -589,19 +509,14 @@ def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
             width = _choice(conf, key, {"0": width, "1": 80, "2": 160}, "0")
     c["width"] = width
     _check_centre_keys(conf, source, band, channel or DEFAULT_CHANNEL[band], width, c.get("secondary", ""))
-    if "wmm_enabled" in conf:
-        c["wmm"] = _bool(conf["wmm_enabled"], "wmm_enabled")
-    c["uapsd"] = _bool(conf.get("uapsd_advertisement_enabled", "0"), "uapsd_advertisement_enabled")
     if "mobility_domain" in conf:
         # hostapd writes the MDID as the two octets in frame order; the field is little-endian
-        mdid = _hex_bytes(conf["mobility_domain"], "mobility_domain")
+        mdid = hex_bytes(conf["mobility_domain"], "mobility_domain")
         if len(mdid) != 2:
             raise BadInput(f"mobility_domain={conf['mobility_domain']}: 2 bytes of hex (e.g. a1b2)")
         c["mobility_domain"] = int.from_bytes(mdid, "little")
-    c["rrm"] = _bool(conf.get("rrm_neighbor_report", "0"), "rrm_neighbor_report")
-    c["bss_transition"] = _bool(conf.get("bss_transition", "0"), "bss_transition")
     if "vendor_elements" in conf:  # hostapd: full elements in hex (dd len OUI data ...)
-        raw = _hex_bytes(conf["vendor_elements"], "vendor_elements")
+        raw = hex_bytes(conf["vendor_elements"], "vendor_elements")
         vendor, i = [], 0
         while i < len(raw):
             if raw[i] != 221 or i + 2 > len(raw) or i + 2 + raw[i + 1] > len(raw):
