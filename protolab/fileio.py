@@ -24,7 +24,6 @@ import io
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from typing import IO, BinaryIO
 
@@ -181,6 +180,8 @@ def open_output(path, *, text: bool = False, secret: bool = False, stdout_ok: bo
         return
     mode = 0o600 if secret else (stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
     directory, base = os.path.split(os.path.abspath(name))
+    import tempfile  # here: the CLI's start-up does not pay for it
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
     except OSError as exc:

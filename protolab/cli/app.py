@@ -7,7 +7,10 @@ the command line shows the traceback as well.
 
 from __future__ import annotations
 
+import errno
 import importlib
+import io
+import os
 import sys
 from typing import Annotated, Any
 
@@ -17,6 +20,7 @@ from typer.core import TyperGroup
 from protolab import __version__
 from protolab.cli import tour
 from protolab.errors import BadInput, ProtolabError
+from protolab.signals import Terminated, sigterm_raises
 
 try:  # Typer >= 0.29 vendors Click; its exceptions are the ones raised
     from typer._click import exceptions as click
@@ -39,6 +43,31 @@ def _one_line(message: str) -> str:
     return " ".join(str(message).split())
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143   # 128 + SIGTERM
+STDOUT_ERRORS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+
+
+def _kept(how: str) -> str:
+    """What an interrupted run leaves: the files it finished; the one it was writing is not there."""
+    from protolab.fileio import written
+
+    if written:
+        return f"{how}: kept {', '.join(written)} (complete); an output not finished was not written"
+    return f"{how}: no file written (existing files are as they were)"
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush of what is still buffered neither fails
+    nor prints "Exception ignored" (the recipe of Python's signal module documentation)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):  # a stdout with no descriptor
+        pass
+
+
 # The command groups, in the order `protolab --help` lists them. Each is loaded (imported and turned
 # into a Click group) only when the command line names it: `protolab pcap info` never builds the
 # other groups' commands, which would cost more start-up time than reading a small capture.
@@ -49,6 +78,15 @@ GROUPS = {
     "pcap": "protolab.cli.pcap",
     "ha": "protolab.cli.ha",
 }
+
+
+class _PastTyper(Exception):
+    """Carries Ctrl-C, SIGTERM and OS errors past Typer's main, which would turn them into a silent exit
+    (130 for any interrupt, 1 for a closed pipe) before the handlers of ProtolabGroup.main see them."""
+
+    def __init__(self, exc: BaseException):
+        super().__init__()
+        self.exc = exc
 
 
 class ProtolabGroup(TyperGroup):
@@ -86,10 +124,29 @@ class ProtolabGroup(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra: Any):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv
+        if "protolab.fileio" in sys.modules:  # a second run in the same process (tests) starts a new list
+            sys.modules["protolab.fileio"].written.clear()
+        with sigterm_raises():
+            code = self._run(argv, prog_name, complete_var, debug, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def invoke(self, ctx):
         try:
-            rv = super().main(args=argv, prog_name=prog_name or "protolab", complete_var=complete_var,
-                              standalone_mode=False, **extra)
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, OSError) as exc:
+            raise _PastTyper(exc) from None
+
+    def _run(self, argv, prog_name, complete_var, debug: bool, **extra: Any) -> int:
+        try:
+            try:
+                rv = super().main(args=argv, prog_name=prog_name or "protolab", complete_var=complete_var,
+                                  standalone_mode=False, **extra)
+            except _PastTyper as passed:
+                raise passed.exc from None
             code = rv if isinstance(rv, int) else 0
+            sys.stdout.flush()  # here, so a full disk or a closed pipe meets the handlers below
         except click.NoArgsIsHelpError as exc:
             # `protolab beacon` alone: show the group's help, as --help would.
             sys.stdout.write(exc.ctx.get_help() + "\n")
@@ -105,16 +162,27 @@ class ProtolabGroup(TyperGroup):
             code = self._report(_one_line(str(exc)) or type(exc).__name__, exc.exit_code, debug)
         except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
             code = self._report(f"{exc.strerror}: {exc.filename}", BadInput.exit_code, debug)
+        except Terminated:
+            code = self._report(_kept("terminated (SIGTERM)"), EXIT_TERMINATED, debug)
         except KeyboardInterrupt:
-            code = self._report("interrupted", 130, debug)
+            code = self._report(_kept("interrupted (Ctrl-C)"), EXIT_INTERRUPTED, debug)
         except BrokenPipeError:
+            _drop_stdout()
             code = 0  # `protolab ... | head` closed the pipe: not an error
+        except OSError as exc:
+            if exc.errno not in STDOUT_ERRORS:
+                code = self._internal(exc, debug)
+            else:  # files are written by protolab.fileio, which names them: what is left is stdout
+                _drop_stdout()
+                code = self._report(f"cannot write stdout: {(exc.strerror or str(exc)).lower()}",
+                                    BadInput.exit_code, debug)
         except Exception as exc:  # a bug: still one line, the traceback with --debug
-            code = self._report(f"internal error: {type(exc).__name__}: {_one_line(str(exc))}"
-                                " (run again with --debug for the traceback)", 1, debug)
-        if standalone_mode:
-            sys.exit(code)
+            code = self._internal(exc, debug)
         return code
+
+    def _internal(self, exc: Exception, debug: bool) -> int:
+        return self._report(f"internal error: {type(exc).__name__}: {_one_line(str(exc))}"
+                            " (run again with --debug for the traceback)", 1, debug)
 
     @staticmethod
     def _report(message: str, code: int, debug: bool) -> int:

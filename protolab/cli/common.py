@@ -22,6 +22,20 @@ def output(result: Any, as_json: bool, view: Callable[[Any], Any]) -> None:
     print_renderables(view(result))
 
 
+def stdout_taken(as_json: bool, outputs: dict[str, Any]) -> bool:
+    """True when an output file flag is `-`: that file goes to stdout and the command prints no view.
+    Two outputs on stdout, or one with --json, are bad input (checked before any work)."""
+    from protolab.errors import BadInput
+    from protolab.fileio import is_stdio
+
+    named = [flag for flag, path in outputs.items() if is_stdio(path)]
+    if len(named) > 1:
+        raise BadInput(f"{' and '.join(named)} both ask for stdout ('-'): only one output can go there")
+    if named and as_json:
+        raise BadInput(f"{named[0]} - writes to stdout, where --json would go too: choose one")
+    return bool(named)
+
+
 def fail_check(message: str) -> None:
     """A check ran and failed: exit 1 with one line on stderr (after the result was printed)."""
     from protolab.errors import CheckFailed

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from protolab.cli.common import JsonFlag, fail_check, group, output, warn
+from protolab.cli.common import JsonFlag, fail_check, group, output, stdout_taken, warn
 
 app = group(
     "How client and server agree on a session key (RSA vs ECDHE), and what public-key and "
@@ -35,18 +35,22 @@ def _identity(cert: Path | None, key: Path | None, kind: str = "rsa"):
 
         raise BadInput("--cert and --key go together")
     if cert is not None:
-        return load_identity(cert.read_bytes(), key.read_bytes())
+        from protolab.fileio import read_bytes
+
+        return load_identity(read_bytes(cert, "--cert"), read_bytes(key, "--key"))
     return lab_identity(kind)
 
 
 def _write_keylog(path: Path, text: str) -> None:
-    """Write the key log; called once with "" before any network use, so a bad path fails up front."""
-    from protolab.errors import BadInput
+    """Write the key log (a secret: 0600, never through a symlink) once there is a key to put in it; with
+    "" (before any network use) only check the path, so a bad one fails up front and a run that fails
+    before its first key leaves an existing key log as it was."""
+    from protolab.fileio import check_output, write_text
 
-    try:
-        path.write_text(text)
-    except OSError as exc:
-        raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    if text:
+        write_text(path, text, secret=True)
+    else:
+        check_output(path, secret=True)
 
 
 def _suites(names: list[str] | None, versions: list[int], kx: str | None = None) -> list:
@@ -152,6 +156,9 @@ def walk(
     from protolab.tls.walk import walk as run_walk
     from protolab.tls.walk import write_keylog, write_pcap
 
+    piped = stdout_taken(as_json, {"--pcap": pcap})  # `--pcap -`: the capture is the output
+    if keylog is not None:
+        _write_keylog(keylog, "")
     identity = None
     if cert is not None or key is not None:
         identity = _identity(cert, key)
@@ -164,7 +171,8 @@ def walk(
         write_keylog(result, keylog)
     from protolab.render.tls import walk_view
 
-    output(result, as_json, lambda r: walk_view(r, cost_skipped=seed is not None and cost is None))
+    if not piped:
+        output(result, as_json, lambda r: walk_view(r, cost_skipped=seed is not None and cost is None))
     if not result.completed:
         fail_check(f"handshake failed: {result.caught_by or result.error}")
 
@@ -210,8 +218,10 @@ def connect(
     if ca is not None:
         from cryptography import x509
 
+        from protolab.fileio import read_bytes
+
         try:
-            anchors = x509.load_pem_x509_certificates(ca.read_bytes())
+            anchors = x509.load_pem_x509_certificates(read_bytes(ca, "--ca"))
         except ValueError:
             raise BadInput(f"{ca} holds no PEM certificate") from None
     if keylog is not None:

@@ -25,9 +25,15 @@ def is_tty(stream=None) -> bool:
         return False
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich's own answer is SystemExit(1); the CLI's error funnel makes a closed pipe exit 0, silently
+        raise BrokenPipeError
+
+
 def stdout_console() -> Console:
     tty = is_tty(sys.stdout)
-    return Console(
+    return _Console(
         file=sys.stdout,
         force_terminal=tty,
         no_color=_no_color() or not tty,
@@ -42,7 +48,7 @@ def stdout_console() -> Console:
 
 def stderr_console() -> Console:
     tty = is_tty(sys.stderr)
-    return Console(
+    return _Console(
         file=sys.stderr,
         force_terminal=tty,
         no_color=_no_color() or not tty,

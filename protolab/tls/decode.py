@@ -656,13 +656,8 @@ def _forward_secrecy(conns: list[TlsConnection], keys: KeyMaterial) -> list[str]
 
 def load_key_material(keylog_path=None, key_path=None, ephemeral_paths=()) -> KeyMaterial:
     """Read the key files named on the command line; BadInput with the file's name when one is unusable."""
+    from protolab.fileio import read_bytes as read
     from protolab.tls.keylog import read_keylog
-
-    def read(p, what):
-        try:
-            return Path(p).read_bytes()
-        except OSError as exc:
-            raise BadInput(f"cannot read {what} {p}: {exc.strerror or exc}") from None
 
     keys = KeyMaterial()
     if keylog_path:

@@ -70,7 +70,9 @@ class KeyLog:
         return "".join(f"{e.label} {e.key.hex()} {e.secret.hex()}\n" for e in self.entries)
 
     def write(self, path: str | Path) -> None:
-        Path(path).write_text(self.text())
+        from protolab.fileio import write_text
+
+        write_text(path, self.text(), secret=True)
 
 
 def _check_line(parts: list[str]) -> str | None:
@@ -115,12 +117,13 @@ def parse_keylog(text: str, source: str = "key log") -> KeyLog:
 
 
 def read_keylog(path: str | Path) -> KeyLog:
-    """Read an NSS key log file; BadInput when it is missing, binary or holds no key log line."""
+    """Read an NSS key log file; BadInput when it is missing, not a regular file, binary or holds no key log
+    line."""
+    from protolab.fileio import read_bytes
+
     p = Path(path)
     try:
-        text = p.read_text(encoding="ascii")
-    except OSError as exc:
-        raise BadInput(f"cannot read key log {p}: {exc.strerror or exc}") from None
+        text = read_bytes(p, "key log").decode("ascii")
     except UnicodeDecodeError:
         raise BadInput(f"{p} is not an NSS key log (binary data)") from None
     return parse_keylog(text, f"key log {p}")

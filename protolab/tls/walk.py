@@ -362,20 +362,19 @@ def capture_frames(result: WalkResult) -> list[bytes]:
 def write_pcap(result: WalkResult, path: str | Path) -> int:
     """Write the conversation as a classic pcap (Ethernet); returns the number of frames."""
     from protolab.capture.writer import LINKTYPE_ETHERNET, PcapWriter
+    from protolab.fileio import open_output
 
     frames = capture_frames(result)
-    try:
-        with PcapWriter(str(path), linktype=LINKTYPE_ETHERNET) as w:
-            for i, frame in enumerate(frames):
-                w.write(frame, PCAP_EPOCH_NS + i * 1_000_000)
-    except OSError as exc:
-        raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    with open_output(path, stdout_ok=True) as f, PcapWriter(f, linktype=LINKTYPE_ETHERNET) as w:
+        for i, frame in enumerate(frames):
+            w.write(frame, PCAP_EPOCH_NS + i * 1_000_000)
     return len(frames)
 
 
 def write_keylog(result: WalkResult, path: str | Path) -> None:
-    try:
-        Path(path).write_text(result.keylog)
-    except OSError as exc:
-        raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    """The walk's key log (0600); a walk that failed before any secret leaves an existing key log as it was."""
+    from protolab.fileio import write_text
+
+    if result.keylog:
+        write_text(path, result.keylog, secret=True)
 

@@ -66,7 +66,7 @@ def test_build_rates_country_triplets_and_wmm_options(cli):
     (("build", "--band", "5", "--channel", "7"), "channel 7 is not a 5 GHz channel"),
     (("build", "--security", "wpa9"), "unknown security profile"),
     (("build", "--bss-load", "1,2"), "--bss-load"),
-    (("build", "-o", "/nonexistent/dir/b.pcap"), "-o /nonexistent/dir/b.pcap: no such file or directory"),
+    (("build", "-o", "/nonexistent/dir/b.pcap"), "cannot write /nonexistent/dir/b.pcap: no such file or directory"),
     (("build", "--mobility-domain", "a1b2c3"), "--mobility-domain is 2 bytes"),
     (("build", "--power-constraint", "300"), "the power constraint (dB) must be 0..255"),
     (("build", "--dtim-period", "3", "--dtim-count", "3"), "DTIM count of the first beacon must be 0..2"),

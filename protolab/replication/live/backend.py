@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from protolab.errors import BadInput
 from protolab.replication.families import FAMILIES
+from protolab.signals import run_async
 
 
 def check_scenario(scenario) -> None:
@@ -24,10 +23,10 @@ def run_local(scenario, advance=None):
     from protolab.replication.live.cluster import LocalCluster
     from protolab.replication.live.nemesis import LocalNemesis
     from protolab.replication.live.procs import ProcessManager
-    from protolab.replication.live.run import LiveRun, sigterm_as_interrupt
+    from protolab.replication.live.run import LiveRun
     from protolab.replication.metrics import analyze
 
-    with sigterm_as_interrupt(), ProcessManager() as procs:
+    with ProcessManager() as procs:
         cluster = LocalCluster(scenario, procs)
         run = LiveRun(scenario, cluster)
 
@@ -37,7 +36,7 @@ def run_local(scenario, advance=None):
             finally:
                 await cluster.close()
 
-        asyncio.run(main())
+        run_async(main)
     return run, analyze(run)
 
 
@@ -45,7 +44,7 @@ def run_external(scenario, *, sentinel: str, master: str, advance=None):
     """Run the scenario's load and the faults its API allows against an existing deployment."""
     check_scenario(scenario)
     from protolab.replication.live.external import ExternalDeployment, ExternalNemesis, check_faults, parse_addr
-    from protolab.replication.live.run import LiveRun, sigterm_as_interrupt
+    from protolab.replication.live.run import LiveRun
     from protolab.replication.metrics import analyze
 
     parse_addr(sentinel)
@@ -59,6 +58,5 @@ def run_external(scenario, *, sentinel: str, master: str, advance=None):
         finally:
             await deployment.close()
 
-    with sigterm_as_interrupt():
-        asyncio.run(main())
+    run_async(main)
     return run, analyze(run)

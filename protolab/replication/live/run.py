@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import signal
-import threading
 from itertools import count
 from types import SimpleNamespace
 
@@ -188,20 +186,3 @@ class LiveRun:
         """Of several primaries, the one promoted last: the one Sentinel has moved the clients to."""
         became = {name: t for t, name, role, _term in self.roles if role == "primary" and name in primaries}
         return max(sorted(primaries), key=lambda n: became.get(n, 0.0)) if primaries else None
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt():
-    """SIGTERM ends a live run the way Ctrl-C does (everything is stopped on the way out)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(_sig, _frame):
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
