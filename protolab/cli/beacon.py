@@ -13,7 +13,10 @@ from typing import Annotated
 
 import typer
 
+from protolab import schema
 from protolab.cli.common import JsonFlag, group, output, stdout_taken
+from protolab.cli.schema_options import given, with_options
+from protolab.wifi.spec import BeaconSpec
 
 app = group(
     "What an access point announces in a beacon, and why: build, dissect, survey and explain "
@@ -21,18 +24,6 @@ app = group(
     "Example: protolab beacon build --ssid lab --security wpa3-personal -o lab.pcap && "
     "protolab beacon dissect lab.pcap"
 )
-
-class Band(str, Enum):
-    b24 = "2.4"
-    b5 = "5"
-    b6 = "6"
-
-
-class Hidden(str, Enum):
-    no = "no"
-    empty = "empty"
-    zeros = "zeros"
-
 
 class SortKey(str, Enum):
     signal = "signal"
@@ -46,10 +37,11 @@ class SortKey(str, Enum):
 
 # ---- build ------------------------------------------------------------------------------------------
 
-def _spec_from_options(spec_file: Path | None, hostapd: Path | None, options: dict):
+def _spec_from_options(spec_file: Path | None, hostapd: Path | None, values: dict):
+    """The spec of --spec or --hostapd (or the default one) with the options' field values on top."""
     from protolab.errors import BadInput
     from protolab.tomlfile import read_text
-    from protolab.wifi.spec import BeaconSpec, spec_from_hostapd, spec_from_mapping, spec_from_toml
+    from protolab.wifi.spec import apply, spec_from_hostapd, spec_from_toml
 
     if spec_file and hostapd:
         raise BadInput("give either --spec or --hostapd, not both")
@@ -59,66 +51,19 @@ def _spec_from_options(spec_file: Path | None, hostapd: Path | None, options: di
         base = spec_from_hostapd(read_text(hostapd, "--hostapd"), str(hostapd))
     else:
         base = BeaconSpec()
-    given = {k: v for k, v in options.items() if v is not None and v != ()}
-    return spec_from_mapping(given, base)
+    return apply(base, values)
 
 
 @app.command()
+@with_options(lambda: schema.flags(BeaconSpec))  # --ssid ... --signal: the spec's fields
 def build(
-    ssid: Annotated[str | None, typer.Option(help="SSID (UTF-8), or hex:... for any bytes (max 32).")] = None,
-    hidden: Annotated[Hidden | None, typer.Option(help="Hide the SSID: empty (length 0) or zeros.")] = None,
-    bssid: Annotated[str | None, typer.Option(help="BSSID (default: seeded random).")] = None,
-    band: Annotated[Band | None, typer.Option(help="2.4, 5 or 6 (GHz).")] = None,
-    channel: Annotated[int | None, typer.Option(help="Channel number in the band (default: 6, 36 or 37).")] = None,
-    width: Annotated[int | None, typer.Option(help="Channel width in MHz: 20, 40, 80, 160.")] = None,
-    secondary: Annotated[str | None, typer.Option(help="40 MHz in 2.4 GHz: secondary channel above or below "
-                                                       "(hostapd's HT40+ / HT40-; default: the usual side).")] = None,
-    interval: Annotated[int | None, typer.Option(help="Beacon interval in TU (1 TU = 1024 us).")] = None,
-    dtim_period: Annotated[int | None, typer.Option(help="DTIM period (beacons).")] = None,
-    dtim_count: Annotated[int | None, typer.Option(help="DTIM count of the first beacon.")] = None,
-    buffered_aid: Annotated[list[int] | None, typer.Option(help="AID with buffered frames (repeat).")] = None,
-    multicast: Annotated[bool | None, typer.Option("--multicast", help="Group traffic buffered (DTIMs).")] = None,
-    security: Annotated[str | None, typer.Option(
-        help="open, wep, wpa, wpa2-personal, wpa2-enterprise, wpa3-personal, wpa3-transition, owe, "
-             "wpa-wpa2-personal (WPA+WPA2 mixed).")] = None,
-    pairwise: Annotated[list[str] | None, typer.Option(
-        help="Pairwise cipher (CCMP, GCMP-256, TKIP...; repeat).")] = None,
-    wpa_pairwise: Annotated[list[str] | None, typer.Option(
-        help="wpa-wpa2-personal only: the WPA element's pairwise cipher (default TKIP; repeat).")] = None,
-    mfp: Annotated[str | None, typer.Option(help="off, capable or required (default: the profile's).")] = None,
-    rates: Annotated[str | None, typer.Option(help="Supported rates in Mb/s, e.g. 6,9,12,18,24,36,48,54 "
-                                                   "(default: the band's; past 8 they go in Extended Rates).")] = None,
-    basic_rates: Annotated[str | None, typer.Option(help="Basic rates in Mb/s (default: the band's among "
-                                                         "--rates).")] = None,
-    country: Annotated[str | None, typer.Option(help="Country code (adds the country element).")] = None,
-    country_triplet: Annotated[list[str] | None, typer.Option(
-        help="first-channel,channels,max-dBm (repeat; default: the band's).")] = None,
-    spectrum_mgmt: Annotated[bool | None, typer.Option("--spectrum-mgmt", help="802.11h.")] = None,
-    power_constraint: Annotated[int | None, typer.Option(help="Power constraint in dB.")] = None,
-    bss_load: Annotated[str | None, typer.Option(help="stations,utilisation,capacity (BSS load).")] = None,
-    ht: Annotated[bool | None, typer.Option("--ht/--no-ht", help="HT (802.11n) elements.")] = None,
-    vht: Annotated[bool | None, typer.Option("--vht/--no-vht", help="VHT (802.11ac) elements.")] = None,
-    he: Annotated[bool | None, typer.Option("--he/--no-he", help="HE (802.11ax) elements.")] = None,
-    wmm: Annotated[bool | None, typer.Option("--wmm/--no-wmm", help="WMM parameter element.")] = None,
-    wmm_ac: Annotated[list[str] | None, typer.Option(
-        help="WMM parameters of one access category (be/bk/vi/vo), e.g. vo:aifsn=2,cwmin=2,cwmax=3,txop=47 "
-             "(cwmin/cwmax are exponents: CW = 2^n - 1; txop in 32 us units; repeat).")] = None,
-    uapsd: Annotated[bool | None, typer.Option("--uapsd", help="Advertise U-APSD.")] = None,
-    cf: Annotated[bool | None, typer.Option("--cf", help="CF parameter set (legacy PCF).")] = None,
-    mobility_domain: Annotated[str | None, typer.Option(help="802.11r MDID, hex (e.g. a1b2).")] = None,
-    rrm: Annotated[bool | None, typer.Option("--rrm", help="802.11k RM enabled capabilities.")] = None,
-    bss_transition: Annotated[bool | None, typer.Option("--bss-transition", help="802.11v BSS transition.")] = None,
-    vendor: Annotated[list[str] | None, typer.Option(help="Raw vendor element: OUI+data in hex (repeat).")] = None,
-    cap: Annotated[list[str] | None, typer.Option(help="Extra capability bit by name, e.g. QoS (repeat).")] = None,
-    count: Annotated[int | None, typer.Option(help="Beacons in the train.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed for the BSSID and TSF start.")] = None,
-    signal: Annotated[int | None, typer.Option(help="Radiotap signal in dBm.")] = None,
     spec: Annotated[Path | None, typer.Option(help="TOML spec file (keys: the spec fields).")] = None,
     hostapd: Annotated[Path | None, typer.Option(help="hostapd.conf to read (a subset of its keys).")] = None,
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Write the train to this radiotap pcap.")] = None,
     frame: Annotated[int, typer.Option(help="Which beacon of the train to show (1-based).")] = 1,
     show_hex: Annotated[bool, typer.Option("--hex/--no-hex", help="Show the annotated hex dump.")] = True,
     as_json: JsonFlag = False,
+    **options,
 ) -> None:
     """Craft beacons with Scapy, write them to a pcap, show the annotated field tree and hex dump.
 
@@ -128,49 +73,13 @@ def build(
     from protolab.fileio import open_output
     from protolab.render.beacon import build_view
     from protolab.wifi.build import write_pcap
-    from protolab.wifi.spec import resolve, ssid_bytes
+    from protolab.wifi.spec import resolve
     from protolab.wifi.train import build_and_show
 
-    load = None
-    if bss_load is not None:
-        try:
-            load = tuple(int(x) for x in bss_load.split(","))
-            assert len(load) == 3
-        except (ValueError, AssertionError):
-            raise BadInput("--bss-load wants stations,utilisation,capacity (three numbers)") from None
-    from protolab.wifi.bss_params import parse_rate_list, parse_wmm_option
-
-    triplets = []
-    for text in country_triplet or ():
-        try:
-            triplets.append(tuple(int(x) for x in text.split(",")))
-        except ValueError:
-            raise BadInput(f"--country-triplet wants first-channel,channels,max-dBm, not {text!r}") from None
-    wmm_overrides: dict = {}
-    for text in wmm_ac or ():
-        ac, params = parse_wmm_option(text)
-        wmm_overrides.setdefault(ac, {}).update(params)
-    try:
-        vendor_bytes = tuple(bytes.fromhex(v) for v in vendor or ())
-        mdid = int.from_bytes(bytes.fromhex(mobility_domain), "little") if mobility_domain else None
-    except ValueError:
-        raise BadInput("--vendor and --mobility-domain take hex bytes") from None
-    if mobility_domain and len(bytes.fromhex(mobility_domain)) != 2:
-        raise BadInput("--mobility-domain is 2 bytes of hex in frame order, like hostapd's (e.g. a1b2)")
-    options = dict(ssid=ssid_bytes(ssid) if ssid is not None else None, hidden=hidden.value if hidden else None,
-                   bssid=bssid, band=band.value if band else None, channel=channel, width=width, secondary=secondary,
-                   beacon_interval=interval, dtim_period=dtim_period, dtim_count=dtim_count,
-                   buffered_aids=tuple(buffered_aid or ()), multicast_buffered=multicast, security=security,
-                   pairwise=tuple(pairwise or ()), wpa_pairwise=tuple(wpa_pairwise or ()), mfp=mfp,
-                   country=country, spectrum_mgmt=spectrum_mgmt,
-                   rates=parse_rate_list(rates, what="--rates") if rates else None,
-                   basic_rates=parse_rate_list(basic_rates, what="--basic-rates") if basic_rates else None,
-                   country_triplets=tuple(triplets), wmm_ac=wmm_overrides or None,
-                   power_constraint=power_constraint, bss_load=load, ht=ht, vht=vht, he=he, wmm=wmm, uapsd=uapsd,
-                   cf=cf, mobility_domain=mdid, rrm=rrm, bss_transition=bss_transition, vendor=vendor_bytes,
-                   extra_capabilities=tuple(cap or ()),
-                   count=count, seed=seed, signal_dbm=signal)
-    beacon_spec = resolve(_spec_from_options(spec, hostapd, options))
+    chosen = given(options)
+    values = {opt.field.name: schema.flag_value(opt, chosen[opt.param])
+              for opt in schema.flags(BeaconSpec) if opt.param in chosen}
+    beacon_spec = resolve(_spec_from_options(spec, hostapd, values))
     if not 1 <= frame <= beacon_spec.count:
         raise BadInput(f"--frame must be 1..{beacon_spec.count}")
     piped = stdout_taken(as_json, {"-o": out})  # `-o -`: the capture is the output (e.g. into tshark -r -)
@@ -279,7 +188,7 @@ def send(
     import dataclasses
 
     from protolab.wifi.send import check_interface, send_beacons
-    from protolab.wifi.spec import BeaconSpec, ssid_bytes
+    from protolab.wifi.spec_values import ssid_bytes
 
     check_interface(iface)
     if spec or hostapd:
