@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from protolab.cli.common import JsonFlag, group, output
+from protolab.cli.common import JsonFlag, group, output, stdout_taken
 
 app = group(
     "Where a design's single points of failure are, what its availability is, and how sessions and "
@@ -20,12 +20,15 @@ def _opt(help_: str, *names: str):
     return typer.Option(*names, help=help_)
 
 
-def _check_dirs(*paths: Path | None) -> None:
-    from protolab.errors import BadInput
+def _check_outputs(as_json: bool, outputs: dict[str, Path | None]) -> bool:
+    """Refuse unwritable outputs before the work; True when one of them is `-` (stdout: no view then)."""
+    from protolab.fileio import check_output
 
-    for path in paths:
-        if path is not None and not path.parent.is_dir():
-            raise BadInput(f"cannot write {path}: no directory {path.parent}")
+    piped = stdout_taken(as_json, outputs)
+    for path in outputs.values():
+        if path is not None:
+            check_output(path, stdout_ok=True)
+    return piped
 
 
 @app.command()
@@ -45,13 +48,14 @@ def spof(
     Example: protolab ha spof web-nfs-redis --what-if "replicas session-store=2"
     """
     from protolab.errors import BadInput
+    from protolab.fileio import write_text
     from protolab.ha.spof import analyze
     from protolab.ha.topology import load
     from protolab.ha.topology import what_if as change
 
     if not 0 <= samples <= 10_000_000:
         raise BadInput(f"--samples must be between 0 and 10000000, got {samples}")
-    _check_dirs(dot, svg)
+    piped = _check_outputs(as_json, {"--dot": dot, "--svg": svg})
     topo = load(topology)
     labels = list(what_if or [])
     result = analyze(topo, samples=samples, seed=seed, what_ifs=[change(topo, w) for w in labels],
@@ -60,15 +64,16 @@ def spof(
     if dot is not None:
         from protolab.ha.diagram import to_dot
 
-        dot.write_text(to_dot(topo, names), encoding="utf-8")
+        write_text(dot, to_dot(topo, names), stdout_ok=True)
     if svg is not None:
         from protolab.ha.diagram import to_svg
 
-        svg.write_text(to_svg(topo, names, f"{topo.name}: A = {result.exact.availability:.6f}, SPOFs in red"),
-                       encoding="utf-8")
+        write_text(svg, to_svg(topo, names, f"{topo.name}: A = {result.exact.availability:.6f}, SPOFs in red"),
+                   stdout_ok=True)
     from protolab.render.ha import spof_view
 
-    output(result, as_json, spof_view)
+    if not piped:
+        output(result, as_json, spof_view)
 
 
 @app.command()
@@ -149,7 +154,7 @@ def health(
     from protolab.replication.membership import quorum_demo
     from protolab.sim.durations import parse_duration
 
-    _check_dirs(metrics)
+    piped = _check_outputs(as_json, {"--metrics": metrics})
     spec = HealthSpec(detector=detector, heartbeat=parse_duration(heartbeat, "--heartbeat"),
                       timeout=parse_duration(timeout, "--timeout"), threshold=threshold,
                       jitter=parse_duration(jitter, "--jitter"), nodes=nodes, duration=parse_duration(duration,
@@ -157,10 +162,12 @@ def health(
                       pauses=list(pause or []), crashes=list(crash or []), recover=recover, seed=seed)
     result = run_health(spec, quorum=quorum_demo)
     if metrics is not None:
+        from protolab.fileio import open_output
         from protolab.ha.health import write_metrics
 
-        with open(metrics, "w", encoding="utf-8") as out:
+        with open_output(metrics, text=True, stdout_ok=True) as out:
             write_metrics(result, out)
     from protolab.render.ha import health_view
 
-    output(result, as_json, health_view)
+    if not piped:
+        output(result, as_json, health_view)

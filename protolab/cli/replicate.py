@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from protolab.cli.common import JsonFlag, fail_check, group, output
+from protolab.cli.common import JsonFlag, fail_check, group, output, stdout_taken
 from protolab.cli.scenario_flags import scenario_options
 from protolab.cli.schema_options import with_options
 
@@ -59,22 +59,24 @@ def run(
         if backend == "redis":
             return run_redis(sc, sentinel=sentinel_addr, master=master, svg=svg, history=history,
                              as_json=as_json, view=run_view)
-    from protolab.errors import BadInput
+    from protolab.fileio import check_output, open_output
     from protolab.render.progress import progress
     from protolab.replication.sim import STEPS
 
+    piped = stdout_taken(as_json, {"--svg": svg, "--history": history, "--metrics": metrics})
     for path in (svg, history, metrics):  # fail before the run, not after it
-        if path is not None and not path.parent.is_dir():
-            raise BadInput(f"cannot write {path}: no directory {path.parent}")
+        if path is not None:
+            check_output(path, stdout_ok=True)
     with progress(STEPS, "simulating", unit="steps") as advance:
         sim, result = simulate(sc, trace=svg is not None, advance=advance)
     write_outputs(sim, result, svg=svg, history=history)
     if metrics is not None:
         from protolab.replication.openmetrics import write_openmetrics
 
-        with open(metrics, "w", encoding="utf-8") as out:
+        with open_output(metrics, text=True, stdout_ok=True) as out:
             write_openmetrics(sim, out, {"mode": sc.mode})
-    output(result, as_json, run_view)
+    if not piped:
+        output(result, as_json, run_view)
     failed = [c.name for c in result.checks if not c.ok]
     if failed:
         fail_check(f"{sc.mode} broke its promise: {', '.join(failed)}")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from protolab import schema
-from protolab.cli.common import JsonFlag, fail_check, output
+from protolab.cli.common import JsonFlag, fail_check, output, stdout_taken
 from protolab.cli.schema_options import with_options
 from protolab.replication.scenario import MODES
 
@@ -59,6 +59,7 @@ def chaos(
     Example: protolab replicate chaos raft-partition --runs 50 --unsafe --save fail.toml
     """
     from protolab.errors import BadInput
+    from protolab.fileio import check_output, open_output, write_text
     from protolab.render.progress import progress
     from protolab.replication.chaos import chaos as run_chaos
     from protolab.replication.chaos import shown_run
@@ -77,9 +78,10 @@ def chaos(
         raise BadInput(f"--hold {hold!r}: write a range such as 1s..5s")
     spec = NemesisSpec(tuple(k.strip() for k in faults.split(",") if k.strip()), parse_duration(mtbf, "--mtbf"),
                        parse_duration(lo, "--hold"), parse_duration(hi, "--hold"), max_faults).validate()
-    for path in (save, svg, metrics):
-        if path is not None and not path.parent.is_dir():
-            raise BadInput(f"cannot write {path}: no directory {path.parent}")
+    piped = stdout_taken(as_json, {"--svg": svg, "--metrics": metrics})
+    for path, stream_ok in ((save, False), (svg, True), (metrics, True)):  # before the runs, not after them
+        if path is not None:
+            check_output(path, stdout_ok=stream_ok)
     base = load(scenario)
     if mode is not None:
         base = base.with_mode(mode)
@@ -97,7 +99,7 @@ def chaos(
                     else f"(--save FILE.toml, then) protolab replicate run FILE.toml --seed {f.seed}")
     if save is not None:
         if result.failures:
-            save.write_text(result.failures[0].replay_toml, encoding="utf-8")
+            write_text(save, result.failures[0].replay_toml)
         else:
             from protolab.cli.common import warn
 
@@ -107,15 +109,16 @@ def chaos(
         if svg is not None:
             from protolab.replication.latency_svg import latency_plot
 
-            svg.write_text(latency_plot(shown.sim, shown.title), encoding="utf-8")
+            write_text(svg, latency_plot(shown.sim, shown.title), stdout_ok=True)
         if metrics is not None:
             from protolab.replication.openmetrics import write_openmetrics
 
-            with open(metrics, "w", encoding="utf-8") as out:
+            with open_output(metrics, text=True, stdout_ok=True) as out:
                 write_openmetrics(shown.sim, out, {"mode": base.mode})
     from protolab.render.replicate import chaos_view
 
-    output(result, as_json, chaos_view)
+    if not piped:
+        output(result, as_json, chaos_view)
     if result.failed_runs:
         f = result.failures[0] if result.failures else None
         fail_check(f"{result.failed_runs} of {runs} runs broke a promise of {base.mode}"

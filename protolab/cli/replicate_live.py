@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from protolab.cli.common import fail_check, output
+from protolab.cli.common import fail_check, output, stdout_taken
 from protolab.errors import BadInput
 
 BACKEND_NAMES = ("sim", "redis")
@@ -40,6 +40,7 @@ def redis_runner(sentinel: str | None, master: str | None, advance=None):
 
 def run_redis(sc, *, sentinel: str | None, master: str | None, svg: Path | None, history: Path | None,
               as_json: bool, view) -> None:
+    from protolab.fileio import check_output
     from protolab.render.progress import progress
     from protolab.replication.cli_support import write_outputs
     from protolab.replication.live.backend import check_scenario
@@ -48,12 +49,14 @@ def run_redis(sc, *, sentinel: str | None, master: str | None, svg: Path | None,
     if svg is not None:
         raise BadInput("--svg draws the simulator's message ladder; real servers have no message trace "
                        "(use --history)")
-    if history is not None and not history.parent.is_dir():
-        raise BadInput(f"cannot write {history}: no directory {history.parent}")
+    piped = stdout_taken(as_json, {"--history": history})
+    if history is not None:
+        check_output(history, stdout_ok=True)
     with progress(sc.end_time(), "real servers: starting, then running the scenario", unit="s") as advance:
         run, result = redis_runner(sentinel, master, advance)(sc)
     write_outputs(run, result, svg=None, history=history)
-    output(result, as_json, view)
+    if not piped:
+        output(result, as_json, view)
     failed = [c.name for c in result.checks if not c.ok]
     if failed:
         fail_check(f"{sc.mode} broke its promise on real servers: {', '.join(failed)}")

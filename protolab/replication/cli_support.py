@@ -7,10 +7,14 @@ from pathlib import Path
 
 
 def write_outputs(sim, result, *, svg: Path | None, history: Path | None) -> None:
+    """Each through protolab.fileio: complete or not written; `-` is stdout."""
+    from protolab.fileio import open_output
+
     if history is not None:
-        with open(history, "w", encoding="utf-8") as out:
+        with open_output(history, text=True, stdout_ok=True) as out:
             sim.history.write_jsonl(out)
     if svg is not None:
         from protolab.replication.svg import ladder
 
-        Path(svg).write_text(ladder(sim, result), encoding="utf-8")
+        with open_output(svg, text=True, stdout_ok=True) as out:
+            out.write(ladder(sim, result))
