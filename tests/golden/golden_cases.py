@@ -26,7 +26,9 @@ BEACONS = sorted(str(p.relative_to(REPO)) for p in (REPO / "captures/beacon").gl
 TLS_WALKS = ("walk-tls12-rsa", "walk-tls12-ecdhe", "walk-tls13")
 
 # Timings measured on the machine (the tour's "ok 0.27 s", "RSA op 333 µs") differ run to run.
-_TIMING = re.compile(r"\d+(?:\.\d+)?\s?(?:µs|us|ms|s)\b|(?<=\"seconds\": )[\d.e-]+|(?<=_us\": )[\d.e-]+")
+_TIMING = re.compile(r"\d[\d,]*(?:\.\d+)?\s?(?:µs|us|ms|s)\b|(?<=\"seconds\": )[\d.e-]+|(?<=_us\": )[\d.e-]+")
+# A timing's width moves the padding of the panel it stands in: runs of padding and rules are folded.
+_PADDING = re.compile(r" {2,}(?=│)|─{2,}")
 
 
 def cases() -> list[tuple[str, list[str], list[str]]]:
@@ -57,12 +59,12 @@ def cases() -> list[tuple[str, list[str], list[str]]]:
     out.append(("health-phi", ["ha", "health", "--detector", "phi-accrual", "--json"], []))
     for p in BEACONS:
         stem = Path(p).stem
-        out.append((f"dissect-{stem}", ["beacon", "dissect", str(REPO / p), "--json"], []))
-        out.append((f"info-{stem}", ["pcap", "info", str(REPO / p), "--json"], []))
-    out.append(("dissect-view", ["beacon", "dissect", str(REPO / BEACONS[0]), "--frame", "1", "--hex"], []))
+        out.append((f"dissect-{stem}", ["beacon", "dissect", p, "--json"], []))
+        out.append((f"info-{stem}", ["pcap", "info", p, "--json"], []))
+    out.append(("dissect-view", ["beacon", "dissect", BEACONS[0], "--frame", "1", "--hex"], []))
     for p in BEACONS[:4]:
-        out.append((f"survey-{Path(p).stem}", ["beacon", "survey", str(REPO / p), "--json"], []))
-    out.append(("survey-view", ["beacon", "survey", str(REPO / "captures/beacon/train-dtim3.pcap")], []))
+        out.append((f"survey-{Path(p).stem}", ["beacon", "survey", p, "--json"], []))
+    out.append(("survey-view", ["beacon", "survey", "captures/beacon/train-dtim3.pcap"], []))
     out.append(("build-vht", ["beacon", "build", "--ssid", "lab", "--band", "5", "--channel", "36", "--vht",
                               "--width", "80", "--security", "wpa3-personal", "--count", "3", "-o", "b.pcap"],
                 ["b.pcap"]))
@@ -72,7 +74,7 @@ def cases() -> list[tuple[str, list[str], list[str]]]:
     for topic in ("power-save", "time-sync", "security"):
         out.append((f"beacon-explain-{topic}", ["beacon", "explain", topic], []))
     for w in TLS_WALKS:
-        kc = str(REPO / f"captures/tls/{w}")
+        kc = f"captures/tls/{w}"
         out.append((f"decode-{w}", ["tls", "decode", kc + ".pcap", "--keylog", kc + ".keylog", "--json"], []))
         out.append((f"decode-{w}-view", ["tls", "decode", kc + ".pcap", "--keylog", kc + ".keylog"], []))
         out.append((f"pcap-summary-{w}", ["pcap", "summary", kc + ".pcap", "--json"], []))
@@ -106,12 +108,15 @@ def run_case(argv: list[str], files: list[str]) -> dict:
     here = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)
+        # Inputs are named relative to the checkout (captures/...), so outputs that show a path are the same in
+        # every clone: the working folder links to the checkout's captures.
+        os.symlink(REPO / "captures", Path(tmp) / "captures")
         try:
             result = CliRunner().invoke(app, argv, env={"COLUMNS": "120"})
             outputs = {f: _file(Path(tmp) / f) for f in files}
         finally:
             os.chdir(here)
-    stdout, stderr = (_TIMING.sub("<t>", text) for text in (result.stdout, result.stderr))
+    stdout, stderr = (_PADDING.sub(" ", _TIMING.sub("<t>", text)) for text in (result.stdout, result.stderr))
     return {"exit": result.exit_code, "stdout": _kept(stdout), "stderr": _kept(stderr), "files": outputs}
 
 
