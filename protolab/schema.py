@@ -386,27 +386,32 @@ def _default_text(f: Field, t: Table | None) -> str:
     return f.kind.show(f.default) if f.kind.show else literal(f.kind.write(f.default))
 
 
-def reference_table(cls, *, extra: Iterable[tuple[str, str, str, str, str]] = (), hostapd: bool = False) -> str:
-    """A Markdown table of every declared key of a record and its tables (``extra``: rows for keys read by
-    hand, as (key, type, default, allowed, meaning)), for the README."""
-    head = ["key", "type", "default", "allowed", "flag"] + (["hostapd.conf"] if hostapd else []) + ["meaning"]
+def reference_table(cls, *, tables_of: Iterable[Table] | None = None,
+                    extra: Iterable[tuple[str, str, str, str, str]] = (), hostapd: bool = False) -> str:
+    """A Markdown table of every declared key of a record and its tables (``tables_of``: instead of the
+    record's own; ``extra``: rows for keys read by hand, as (key, type, default, allowed, meaning))."""
+    table_list = tables(cls) if tables_of is None else list(tables_of)
+    with_flags = any(f.flag for f in declared(cls)) or any(f.flag for t in table_list for f in t.declared())
+    head = (["key", "type", "default", "allowed"] + (["flag"] if with_flags else [])
+            + (["hostapd.conf"] if hostapd else []) + ["meaning"])
     rows = []
 
     def row(key: str, f: Field, t: Table | None = None):
-        rows.append([f"`{key}`", f.kind.name, _default_text(f, t), f.bounds_text() or "-",
-                     f"`{f.flag.names}`" if f.flag else "-"] + ([_hostapd_text(f.hostapd)] if hostapd else [])
-                    + [f.help])
+        rows.append([f"`{key}`", f.kind.name, _default_text(f, t), f.bounds_text() or "-"]
+                    + ([f"`{f.flag.names}`" if f.flag else "-"] if with_flags else [])
+                    + ([_hostapd_text(f.hostapd)] if hostapd else []) + [f.help])
 
     for f in declared(cls):
         if f.saved:
             row(f.toml_key, f)
-    for t in tables(cls):
+    for t in table_list:
         prefix = f"[[{t.key}]]." if t.many else f"[{t.key}]."
         for f in t.declared():
             if f.saved:
                 row(prefix + f.toml_key, f, t)
     for key, kind, default, allowed, meaning in extra:
-        rows.append([f"`{key}`", kind, default, allowed, "-"] + (["-"] if hostapd else []) + [meaning])
+        rows.append([f"`{key}`", kind, default, allowed] + (["-"] if with_flags else []) + (["-"] if hostapd else [])
+                    + [meaning])
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
     return "\n".join(lines) + "\n"

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from protolab import tomlfile
+from protolab import schema, tomlfile
 from protolab.errors import BadInput
 
 _HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0, "y": 8766.0}
@@ -82,11 +82,41 @@ class Group:
         return "any" if self.k == 1 else f"{self.k}-of-{len(self.members)}"
 
 
+_HOURS_KIND = schema.Kind("time (2000h, 30d, 15m, 1y; a number: hours)", lambda value, what: parse_hours(value, what))
+_NAME = schema.Field(schema.TEXT, "its name: one name, one thing among components, domains and groups",
+                     name="name", default=schema.REQUIRED)
+AVAILABILITY = schema.Field(schema.NUMBER, "the share of time it is up, e.g. 0.9995 (or give mtbf and mttr)",
+                            name="availability", default=schema.REQUIRED, above=0, high=1,
+                            message="{where}: {label} {item}: availability must be in (0, 1], got {value}")
+_UP = (AVAILABILITY,
+       schema.Field(_HOURS_KIND, "mean time between failures; availability = MTBF / (MTBF + MTTR)", name="mtbf",
+                    default=None),
+       schema.Field(_HOURS_KIND, "mean time to repair", name="mttr", default=None))
+DOMAIN_KIND = schema.Field(schema.TEXT, "what it is", name="kind", default="host", choices=DOMAIN_KINDS,
+                           message="{where}: kind must be one of {choices}, got {value!r}")
+TABLES = (
+    schema.Table(Domain, "domain", "a failure domain: losing it takes all its members", many=True, fields=(
+        _NAME, DOMAIN_KIND, *_UP,
+        schema.Field(schema.TEXT, "the domain it is part of (host in rack in AZ in region)", name="parent",
+                     default=None))),
+    schema.Table(Component, "component", "something that fails on its own: a server, a process, a link", many=True,
+                 fields=(_NAME, *_UP, schema.Field(schema.TEXT, "the failure domain it is in", name="domain",
+                                                   default=None))),
+    schema.Table(Group, "group", "members that together provide something (give one of all, any, k + of)",
+                 many=True, fields=(
+                     _NAME, schema.Field(schema.NAMES, "series: every member must be up", name="all", default=None),
+                     schema.Field(schema.NAMES, "parallel: one member is enough", name="any", default=None),
+                     schema.Field(schema.WHOLE, "k-of-n: at least k members of `of` up", name="k", default=None),
+                     schema.Field(schema.NAMES, "the n members of a k-of-n group", name="of", default=None))),
+)
+
+
 @dataclass
 class Topology:
-    name: str
-    service: str
-    description: str = ""
+    name: str = schema.field(schema.REQUIRED, schema.TEXT, "the design's name (default: the file's)")
+    service: str = schema.field(schema.REQUIRED, schema.TEXT, "the group (or component) that must be up")
+    description: str = schema.field("", schema.Kind("text", lambda value, what: " ".join(str(value).split())),
+                                    "what the design is")
     components: dict[str, Component] = field(default_factory=dict)
     domains: dict[str, Domain] = field(default_factory=dict)
     groups: dict[str, Group] = field(default_factory=dict)
@@ -112,14 +142,15 @@ class Topology:
                 if n in seen:
                     raise BadInput(f"{where}: the name {n!r} is used by a {seen[n]} and a {kind}")
                 seen[n] = kind
+        for kind, table in (("component", self.components), ("domain", self.domains)):
+            for item in table.values():
+                problem = schema.field_error(AVAILABILITY, item.availability, where, kind, item.name)
+                if problem:
+                    raise BadInput(problem)
         for c in self.components.values():
-            if not 0 < c.availability <= 1:
-                raise BadInput(f"{where}: component {c.name}: availability must be in (0, 1], got {c.availability}")
             if c.domain is not None and c.domain not in self.domains:
                 raise BadInput(f"{where}: component {c.name} is in unknown domain {c.domain!r}")
         for d in self.domains.values():
-            if not 0 < d.availability <= 1:
-                raise BadInput(f"{where}: domain {d.name}: availability must be in (0, 1], got {d.availability}")
             if d.parent is not None and d.parent not in self.domains:
                 raise BadInput(f"{where}: domain {d.name} has unknown parent {d.parent!r}")
             chain, p = {d.name}, d.parent
@@ -169,78 +200,63 @@ class Topology:
                         stack.append((nxt, iter(self.groups[nxt].members)))
 
 
-# --- TOML ----------------------------------------------------------------------------------------
-def _availability(d: dict, where: str) -> tuple[float, float | None, float | None]:
-    if "availability" in d:
-        if "mtbf" in d or "mttr" in d:
+# --- TOML: the keys and their kinds are the TABLES' declarations -------------------------------------
+def _availability(v: dict, where: str) -> tuple[float, float | None, float | None]:
+    """(availability, mtbf, mttr) from the values read: an availability, or an MTBF and an MTTR."""
+    if "availability" in v:
+        if "mtbf" in v or "mttr" in v:
             raise BadInput(f"{where}: give availability or mtbf + mttr, not both")
-        a = d["availability"]
-        if isinstance(a, bool) or not isinstance(a, (int, float)):
-            raise BadInput(f"{where}: availability must be a number such as 0.999, got {a!r}")
-        return float(a), None, None
-    if "mtbf" in d and "mttr" in d:
-        mtbf, mttr = parse_hours(d["mtbf"], f"{where}.mtbf"), parse_hours(d["mttr"], f"{where}.mttr")
-        if mtbf <= 0:
+        return v["availability"], None, None
+    if "mtbf" in v and "mttr" in v:
+        if v["mtbf"] <= 0:
             raise BadInput(f"{where}: mtbf must be positive")
-        return mtbf / (mtbf + mttr), mtbf, mttr
+        return v["mtbf"] / (v["mtbf"] + v["mttr"]), v["mtbf"], v["mttr"]
     raise BadInput(f"{where}: needs availability, or mtbf and mttr")
 
 
-def _keys(d, allowed: set[str], where: str) -> dict:
-    if not isinstance(d, dict):
-        raise BadInput(f"{where}: expected a table")
-    unknown = sorted(set(d) - allowed)
-    if unknown:
-        raise BadInput(f"{where}: unknown key {unknown[0]!r}; keys: {', '.join(sorted(allowed))}")
-    if "name" not in d or not isinstance(d["name"], str) or not d["name"]:
-        raise BadInput(f"{where}: needs a name")
-    return d
+def _items(t: schema.Table, data: dict, source: str):
+    """(where, values) of each [[table]] of a file: keys checked, values read by their kinds."""
+    for i, d in enumerate(data.get(t.key, []), 1):
+        where = f"{source}: [[{t.key}]] #{i}"
+        schema.check_keys(d, {f.toml_key for f in t.fields}, where)
+        if not isinstance(d.get("name"), str) or not d["name"]:
+            raise BadInput(f"{where}: needs a name")
+        yield where, schema.read_values(list(t.fields), d, f"{where}.")
+
+
+def _group(v: dict, where: str) -> Group:
+    forms = [f for f in ("all", "any", "of") if f in v]
+    if len(forms) != 1 or ("k" in v) != (forms == ["of"]):
+        raise BadInput(f"{where}: give exactly one of all = [...], any = [...], k = N + of = [...]")
+    members = v[forms[0]]
+    k = v["k"] if forms[0] == "of" else len(members) if forms[0] == "all" else 1
+    return Group(v["name"], k, members)
 
 
 def from_dict(data: dict, source: str = "topology") -> Topology:
-    top = {"name", "description", "service", "component", "domain", "group"}
-    unknown = sorted(set(data) - top)
-    if unknown:
-        raise BadInput(f"{source}: unknown key {unknown[0]!r}; keys: {', '.join(sorted(top))}")
+    domains, components, groups = TABLES
+    schema.check_keys(data, schema.top_keys(Topology) | {t.key for t in TABLES}, source)
     if "service" not in data:
         raise BadInput(f"{source}: missing 'service' (the group or component that must be up)")
-    topo = Topology(str(data.get("name", Path(source).stem)), str(data["service"]),
-                    " ".join(str(data.get("description", "")).split()))
-    for i, d in enumerate(data.get("domain", [])):
-        where = f"{source}: [[domain]] #{i + 1}"
-        _keys(d, {"name", "kind", "availability", "mtbf", "mttr", "parent"}, where)
-        a, _f, _r = _availability(d, f"{where} ({d['name']})")
-        kind = str(d.get("kind", "host"))
-        if kind not in DOMAIN_KINDS:
-            raise BadInput(f"{where}: kind must be one of {', '.join(DOMAIN_KINDS)}, got {kind!r}")
-        if d["name"] in topo.domains:
-            raise BadInput(f"{source}: domain {d['name']!r} defined twice")
-        topo.domains[d["name"]] = Domain(d["name"], kind, a, d.get("parent"))
-    for i, d in enumerate(data.get("component", [])):
-        where = f"{source}: [[component]] #{i + 1}"
-        _keys(d, {"name", "availability", "mtbf", "mttr", "domain"}, where)
-        a, mtbf, mttr = _availability(d, f"{where} ({d['name']})")
-        if d["name"] in topo.components:
-            raise BadInput(f"{source}: component {d['name']!r} defined twice")
-        topo.components[d["name"]] = Component(d["name"], a, d.get("domain"), mtbf, mttr)
-    for i, d in enumerate(data.get("group", [])):
-        where = f"{source}: [[group]] #{i + 1}"
-        _keys(d, {"name", "all", "any", "k", "of"}, where)
-        forms = [f for f in ("all", "any", "of") if f in d]
-        if len(forms) != 1 or ("k" in d) != (forms == ["of"]):
-            raise BadInput(f"{where} ({d['name']}): give exactly one of all = [...], any = [...], k = N + of = [...]")
-        members = d[forms[0]]
-        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-            raise BadInput(f"{where} ({d['name']}): members must be a list of names")
-        if forms[0] == "of":
-            k = d["k"]
-            if isinstance(k, bool) or not isinstance(k, int):
-                raise BadInput(f"{where} ({d['name']}): k must be a whole number, got {k!r}")
-        else:
-            k = len(members) if forms[0] == "all" else 1
-        if d["name"] in topo.groups:
-            raise BadInput(f"{source}: group {d['name']!r} defined twice")
-        topo.groups[d["name"]] = Group(d["name"], k, list(members))
+    topo = schema.read(Topology, data, source, defaults={"name": Path(source).stem})
+    for where, v in _items(domains, data, source):
+        a, _mtbf, _mttr = _availability(v, f"{where} ({v['name']})")
+        kind = v.get("kind", DOMAIN_KIND.default)
+        problem = schema.field_error(DOMAIN_KIND, kind, where, "kind")
+        if problem:
+            raise BadInput(problem)
+        if v["name"] in topo.domains:
+            raise BadInput(f"{source}: domain {v['name']!r} defined twice")
+        topo.domains[v["name"]] = Domain(v["name"], kind, a, v.get("parent"))
+    for where, v in _items(components, data, source):
+        a, mtbf, mttr = _availability(v, f"{where} ({v['name']})")
+        if v["name"] in topo.components:
+            raise BadInput(f"{source}: component {v['name']!r} defined twice")
+        topo.components[v["name"]] = Component(v["name"], a, v.get("domain"), mtbf, mttr)
+    for where, v in _items(groups, data, source):
+        if v["name"] in topo.groups:
+            raise BadInput(f"{source}: group {v['name']!r} defined twice")
+        topo.groups[v["name"]] = _group(v, f"{where} ({v['name']})")
     return topo.validate()
 
 
