@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from protolab.errors import BadInput
-from protolab.replication import channel_metrics as cm
 
 
 def _nothing(*_args) -> None:
@@ -171,6 +170,18 @@ def _channel_target(module: str) -> Callable:
     return lambda sim, client: import_module(module).target(sim, client)
 
 
+def _cm(name: str, fan_out: bool = False) -> Callable:
+    """A measure of ``channel_metrics``, imported on first use: loading a scenario needs none of it
+    (``protolab --help`` imports this module)."""
+    def call(*args):
+        from protolab.replication import channel_metrics
+
+        fn = getattr(channel_metrics, name)
+        return (channel_metrics.fanout(fn) if fan_out else fn)(*args)
+
+    return call
+
+
 def _origin_writer(sim):
     """The node that changes data (n1), while it is up."""
     node = _first_node(sim)
@@ -216,13 +227,14 @@ FAMILIES = {f.name: f for f in [
     Family("peer", "multi-primary peers", build=_build_peer, first_writer=_near_or_spread, writer=_first_node,
            reference=_union_reference, promises=_peer_promises, strategy=True),
     _channel("broker", "event-driven sync through a message broker", "protolab.replication.nodes.broker",
-             cm.origin_reference, cm.fanout(cm.measure_broker), processes=("broker",)),
+             _cm("origin_reference"), _cm("measure_broker", fan_out=True), processes=("broker",)),
     _channel("webhook", "API calls and webhooks between servers", "protolab.replication.nodes.webhook",
-             cm.origin_reference, cm.fanout(cm.measure_webhook)),
+             _cm("origin_reference"), _cm("measure_webhook", fan_out=True)),
     _channel("leaderless", "leaderless quorum replication", "protolab.replication.nodes.leaderless",
-             cm.leaderless_reference, cm.measure_leaderless, first_writer=_near_or_spread, check=_check_leaderless),
+             _cm("leaderless_reference"), _cm("measure_leaderless"), first_writer=_near_or_spread,
+             check=_check_leaderless),
     _channel("storage", "shared file and object storage", "protolab.replication.nodes.storage",
-             cm.storage_reference, cm.measure_storage,
+             _cm("storage_reference"), _cm("measure_storage"),
              first_writer=_channel_target("protolab.replication.nodes.storage"), check=_check_storage,
              processes=("gateway",)),  # object-store only
 ]}
