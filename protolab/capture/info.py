@@ -12,12 +12,12 @@ counted per interface.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from protolab.capture.linktypes import linktype_description
 from protolab.capture.reader import open_capture
+from protolab.capture.timestamps import OUT_OF_RANGE, in_range, utc_time
 
 
 @dataclass
@@ -67,19 +67,6 @@ class CaptureInfo:
     warnings: list[str] = field(default_factory=list)
 
 
-def utc_time(ns: int | None, digits: int = 9, suffix: str = "Z") -> str | None:
-    """`ns` since the epoch as UTC 'YYYY-MM-DD HH:MM:SS.fff' with `digits` decimals (None when out of range)."""
-    if ns is None:
-        return None
-    sec, frac = divmod(ns, 1_000_000_000)
-    try:
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(sec))
-    except (OverflowError, OSError, ValueError):
-        return None
-    decimals = f".{frac:09d}"[:digits + 1] if digits else ""
-    return f"{stamp}{decimals}{suffix}"
-
-
 def capture_info(path, progress: Callable[[int], None] | None = None) -> CaptureInfo:
     with open_capture(path, progress) as cap:
         t = cap.tally()
@@ -99,7 +86,8 @@ def capture_info(path, progress: Callable[[int], None] | None = None) -> Capture
             captured_bytes=t.data_bytes, truncated_records=t.truncated, untimed_packets=t.untimed,
             avg_packet_size=t.wire_bytes / t.packets if t.packets else None,
             data_byte_rate=rate(t.wire_bytes), data_bit_rate=rate(t.wire_bytes * 8) if duration else None,
-            packet_rate=rate(t.packets), in_order=t.in_order, warnings=list(cap.warnings))
+            packet_rate=rate(t.packets), in_order=t.in_order,
+            warnings=cap.warnings + ([] if in_range(t.first_ns) and in_range(t.last_ns) else [OUT_OF_RANGE]))
 
 
 PRECISIONS = {10**0: "seconds", 10**3: "milliseconds", 10**6: "microseconds", 10**9: "nanoseconds"}

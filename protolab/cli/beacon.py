@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from protolab import schema
-from protolab.cli.common import JsonFlag, group, output, stdout_taken
+from protolab.cli.common import JsonFlag, group, output, stdout_taken, warn
 from protolab.cli.schema_options import given, with_options
 from protolab.wifi.spec import BeaconSpec
 
@@ -141,6 +141,9 @@ def survey(
     with progress(size, "reading", unit="bytes") as advance:
         result = survey_file(file, each=each, progress=advance)
     sort_networks(result, sort.value)
+    if not as_json:  # the JSON carries them; the table and the CSV have no place for them
+        for message in result.warnings:
+            warn(f"{result.file}: {message}")
     from protolab.render.beacon import survey_csv, survey_view
 
     if csv:

@@ -91,9 +91,9 @@ def dissect_view(result, show_hex: bool = False, all_bits: bool = False) -> list
 
 
 def _clock(ns: int) -> str:
-    import datetime
+    from protolab.capture.timestamps import clock
 
-    return datetime.datetime.fromtimestamp(ns / 1e9, datetime.timezone.utc).strftime("%H:%M:%S")
+    return clock(ns)
 
 
 # table column -> the BssRow field whose role (survey.COLUMN_ROLES) it shows

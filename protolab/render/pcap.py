@@ -80,9 +80,9 @@ def _duration(r, digits: int) -> str:
 
 
 def _time(ns: int | None, digits: int) -> str:
-    from protolab.capture.info import utc_time
+    from protolab.capture.timestamps import raw, utc_time
 
-    return utc_time(ns, digits, " UTC") or "n/a"
+    return "n/a" if ns is None else utc_time(ns, digits, " UTC") or raw(ns)
 
 
 def print_info(results) -> None:

@@ -217,6 +217,7 @@ MAX_DIGESTS = 4096  # distinct element bodies kept (an AP repeats a few variants
 
 def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
     from protolab.capture.reader import open_capture
+    from protolab.capture.timestamps import OUT_OF_RANGE, in_range
 
     result = Survey(str(path))
     nets: dict[bytes, _Bss] = {}
@@ -297,6 +298,8 @@ def survey_file(path: str | Path, each: bool = False, progress=None) -> Survey:
         result.warnings = list(cap.warnings)
     result.frames, result.beacons = frames, beacons
     result.networks = [_finish(net) for net in nets.values()]
+    if not all(in_range(n.first_seen_ns) and in_range(n.last_seen_ns) for n in result.networks):
+        result.warnings.append(OUT_OF_RANGE)
     result.networks.sort(key=lambda n: (-(n.signal_avg if n.signal_avg is not None else -999), n.bssid))
     return result
 
