@@ -4,29 +4,16 @@ A scenario says nothing about how it is executed: node names, client placement, 
 and faults in the shared grammar (``faults.py``) can drive the simulator or, later, real servers.
 Sources: a TOML file, a named scenario shipped in ``protolab/replication/scenarios/``, or flags.
 
-TOML layout (every key optional except ``mode``)::
+Every field is declared once below (``schema.field``: type, default, range, TOML key, flag, help);
+TOML reading and writing, the checks of single fields and the `replicate run` options come from the
+declarations, and the README's scenario table is made from them (``python -m protolab.reference``).
+A file's keys are optional except ``mode``, e.g.::
 
     name = "async-crash"
-    description = "..."
-    mode = "async"            # async | semi-sync | sync | multi-primary | raft
-    nodes = 3                 # n1..nN; n1 starts as the primary / leader
-    strategy = "lww"          # multi-primary: lww | vv | crdt
-    duration = "20s"          # default: last write or fault + settle
-    settle = "20s"
-    seed = 1
+    mode = "async"
     faults = ["crash primary at 3s"]
-    [network]   latency = "0.5ms"  jitter = "0.2ms"  dist = "uniform"  loss = 0.0
-    [[link]]    between = ["n1", "n2"]  latency = "40ms"  jitter = "5ms"  one_way = false
-    [replication]  wait = 1  wait_timeout = "1s"  min_replicas_to_write = 1  min_replicas_max_lag = "10s"
-                   persistence = "aof"  # or "none": a restarted node comes back empty
-    [sentinel]  count = 3  down_after = "1000ms"  quorum = 2  failover_timeout = "3000ms"  parallel_syncs = 1
-    [raft]      heartbeat = "100ms"  election_timeout = "1000ms"
-    [[client]]  name = "c1"  near = "n1"  rate = 200  writes = 2000  keys = 16  timeout = "1s"  start = "0.5s"
-                reads = 0.5           # fraction of the operations that are reads (``writes`` counts both)
-    final_reads = true        # every node's whole state is read 1 s before the end (chaos checkers)
-    [[zone]]    name = "eu-a"  region = "eu"  members = ["n1", "c1"]     # geography: faults
-    [[region_link]]  between = ["eu", "us"]  latency = "40ms"           #   zone-down / cut act on it
-    [supervisor]  action = "restart"  interval = "1s"  fall = 3  repair = "5s"   # or "replace", "none"
+    [sentinel]  down_after = "1000ms"
+    [[client]]  name = "c1"  near = "n1"  rate = 200  writes = 2000
 """
 
 from __future__ import annotations
