@@ -39,8 +39,14 @@ def _short_help(text: str, limit: int) -> str:
     return first[: max(limit - 3, 1)].rsplit(" ", 1)[0].rstrip(",;:") + "..."
 
 
+MAX_ERROR_CHARS = 500  # an error quoting a 100 KB key from a file is still one readable line
+
+
 def _one_line(message: str) -> str:
-    return " ".join(str(message).split())
+    line = " ".join(str(message).split())
+    if len(line) <= MAX_ERROR_CHARS:
+        return line
+    return f"{line[:MAX_ERROR_CHARS]}... ({len(line) - MAX_ERROR_CHARS} more characters)"
 
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
