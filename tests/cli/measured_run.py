@@ -28,12 +28,13 @@ class Measured:
 
 
 def run(*args: str, timeout: float = 20.0, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, cwd=None,
-        env: dict | None = None) -> Measured:
+        env: dict | None = None, preexec_fn=None) -> Measured:
     """The child is killed (its code is then -9) when it outlives `timeout`: a hang fails the caller's
-    assertions instead of the test run."""
+    assertions instead of the test run. `preexec_fn` runs in the child before protolab (umask, rlimits)."""
     start = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "protolab", *args], stdin=stdin, stdout=stdout,
-                            stderr=subprocess.PIPE, cwd=cwd, env={**os.environ, **REPO_ENV, **(env or {})})
+                            stderr=subprocess.PIPE, cwd=cwd, env={**os.environ, **REPO_ENV, **(env or {})},
+                            preexec_fn=preexec_fn)
     chunks: dict[str, bytes] = {}
     readers = [threading.Thread(target=lambda name=name, f=f: chunks.__setitem__(name, f.read()))
                for name, f in (("stdout", proc.stdout), ("stderr", proc.stderr)) if f is not None]
