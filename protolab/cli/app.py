@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from protolab import __version__
-from protolab.cli import tour
+from protolab.cli import check, tour
 from protolab.errors import BadInput, ProtolabError
 from protolab.signals import Terminated, sigterm_raises
 
@@ -230,6 +230,7 @@ def root(
 
 
 app.command(name="tour", help=tour.HELP)(tour.tour)
+app.command(name="check", help=check.HELP)(check.check)
 
 
 def main() -> None:
