@@ -11,6 +11,7 @@ tables (``reference_table``). Pure data and functions: no I/O, no printing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -118,7 +119,6 @@ class Field:
     choices: Iterable[str] | None = None  # a Mapping's keys, or a sequence
     message: str = ""  # the range/choice error; "{where}", "{label}", "{value}", "{choices}", bounds filled in
     hostapd: Hostapd | None = None
-    saved: bool = True  # False: derived from other fields, never read or written
     leads: bool = False  # written before the other top-level keys (a file opens with its name)
 
     @property
@@ -152,8 +152,8 @@ class Table:
     item_defaults: Callable[[int], dict] | None = None  # many: defaults of item number i (1-based)
     name: str = ""  # the attribute of the owner; filled in
 
-    def declared(self) -> list[Field]:
-        return list(self.fields) if self.fields else declared(self.cls)
+    def declared(self) -> tuple[Field, ...]:
+        return self.fields or declared(self.cls)
 
 
 def field(default=REQUIRED, kind: Kind = TEXT, help: str = "", *, compare: bool = True, **declaration):
@@ -172,7 +172,8 @@ def table(cls: type, key: str, help: str = "", *, many: bool = False, fields: tu
     return dataclasses.field(default_factory=list if many else cls, metadata=meta)
 
 
-def declared(cls) -> list[Field]:
+@functools.cache  # a class's declarations do not change; checks run for every scenario of a chaos campaign
+def declared(cls) -> tuple[Field, ...]:
     """The scalar fields a schema dataclass declares, in order, with their names and defaults filled in."""
     out = []
     for f in dataclasses.fields(cls):
@@ -181,16 +182,17 @@ def declared(cls) -> list[Field]:
             default = f.default if f.default is not dataclasses.MISSING else (
                 f.default_factory() if f.default_factory is not dataclasses.MISSING else REQUIRED)
             out.append(dataclasses.replace(meta, name=f.name, default=default))
-    return out
+    return tuple(out)
 
 
-def tables(cls) -> list[Table]:
-    return [dataclasses.replace(f.metadata[_META], name=f.name) for f in dataclasses.fields(cls)
-            if isinstance(f.metadata.get(_META), Table)]
+@functools.cache
+def tables(cls) -> tuple[Table, ...]:
+    return tuple(dataclasses.replace(f.metadata[_META], name=f.name) for f in dataclasses.fields(cls)
+                 if isinstance(f.metadata.get(_META), Table))
 
 
 def top_keys(cls) -> set[str]:
-    return {f.toml_key for f in declared(cls) if f.saved} | {t.key for t in tables(cls)}
+    return {f.toml_key for f in declared(cls)} | {t.key for t in tables(cls)}
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -203,29 +205,26 @@ def check_keys(data, allowed: set[str], where: str) -> dict:
     return data
 
 
-def read_values(fields: list[Field], data: dict, prefix: str) -> dict:
+def read_values(fields: Iterable[Field], data: dict, prefix: str) -> dict:
     """The declared keys present in ``data``, converted by their kinds: attribute -> value. Errors name
     ``prefix`` + the key (e.g. "run.toml: sentinel." + "count")."""
-    return {f.name: f.kind.read(data[f.toml_key], prefix + f.toml_key) for f in fields
-            if f.saved and f.toml_key in data}
+    return {f.name: f.kind.read(data[f.toml_key], prefix + f.toml_key) for f in fields if f.toml_key in data}
 
 
-def _required(fields: list[Field], values: dict, where: str) -> dict:
+def _required(fields: Iterable[Field], values: dict, where: str) -> dict:
     missing = [f.toml_key for f in fields if f.default is REQUIRED and f.name not in values]
     if missing:
         raise BadInput(f"{where}: needs {' and '.join(missing)}")
     return values
 
 
-def read_table(t: Table, data, source: str, base=None):
-    """One table's record (``base`` with the table's keys applied, or a new one), or the list of them."""
-    fields = [f for f in t.declared() if f.saved]
+def read_table(t: Table, data, source: str):
+    """One table's record, or (``many``) the list of them."""
+    fields = t.declared()
     keys = {f.toml_key for f in fields}
     if not t.many:
         where = f"{source}: [{t.key}]"
-        values = read_values(fields, check_keys(data, keys, where), f"{source}: {t.key}.")
-        return dataclasses.replace(base, **values) if base is not None and dataclasses.is_dataclass(base) \
-            else t.cls(**values)
+        return t.cls(**read_values(fields, check_keys(data, keys, where), f"{source}: {t.key}."))
     if not isinstance(data, list):
         raise BadInput(f"{source}: [[{t.key}]] must be an array of tables")
     items = []
@@ -240,7 +239,7 @@ def read_table(t: Table, data, source: str, base=None):
 def read(cls, data: dict, source: str, *, defaults: Mapping | None = None, skip: Iterable[str] = ()):
     """A record of a schema dataclass from a TOML document: keys checked, values converted, tables read.
     Tables named in ``skip`` are left at their defaults for the caller to read."""
-    fields = [f for f in declared(cls) if f.saved]
+    fields = declared(cls)
     values = _required(fields, {**(defaults or {}), **read_values(fields, data, f"{source}: ")}, source)
     for t in tables(cls):
         if t.key in data and t.key not in skip:
@@ -267,20 +266,19 @@ def field_error(f: Field, value, where: str, label: str, item: str = "") -> str 
                           choices=", ".join(str(c) for c in f.choices or ()), item=item)
 
 
-def check(obj, where: str, label: Callable[[Table | None, Any, Field], str] | None = None) -> None:
-    """Every declared range and choice of a record and its tables; BadInput with the first problem."""
-    def name(t, item, f):
-        return label(t, item, f) if label else (f"{t.key} {f.toml_key}" if t else f.toml_key)
-
+def check(obj, where: str) -> None:
+    """Every declared range and choice of a record and its tables; BadInput with the first problem (a
+    table's field is labelled "table key", e.g. "sentinel count")."""
     for f in declared(type(obj)):
-        problem = field_error(f, getattr(obj, f.name), where, name(None, obj, f))
+        problem = field_error(f, getattr(obj, f.name), where, f.toml_key)
         if problem:
             raise BadInput(problem)
     for t in tables(type(obj)):
         value = getattr(obj, t.name)
         for item in value if t.many else [value]:
             for f in t.declared():
-                problem = field_error(f, getattr(item, f.name), where, name(t, item, f), getattr(item, "name", ""))
+                problem = field_error(f, getattr(item, f.name), where, f"{t.key} {f.toml_key}",
+                                      getattr(item, "name", ""))
                 if problem:
                     raise BadInput(problem)
 
@@ -293,11 +291,11 @@ def literal(value) -> str:
     return tomli_w.dumps({"v": value})[4:-1]
 
 
-def _lines(fields: list[Field], obj) -> list[str]:
+def _lines(fields: Iterable[Field], obj) -> list[str]:
     out = []
     for f in fields:
-        value = getattr(obj, f.name, f.default)
-        if f.saved and value is not None:
+        value = getattr(obj, f.name)
+        if value is not None:
             out.append(f"{f.toml_key} = {literal(f.kind.write(value))}")
     return out
 
@@ -402,13 +400,11 @@ def reference_table(cls, *, tables_of: Iterable[Table] | None = None,
                     + ([_hostapd_text(f.hostapd)] if hostapd else []) + [f.help])
 
     for f in declared(cls):
-        if f.saved:
-            row(f.toml_key, f)
+        row(f.toml_key, f)
     for t in table_list:
         prefix = f"[[{t.key}]]." if t.many else f"[{t.key}]."
         for f in t.declared():
-            if f.saved:
-                row(prefix + f.toml_key, f, t)
+            row(prefix + f.toml_key, f, t)
     for key, kind, default, allowed, meaning in extra:
         rows.append([f"`{key}`", kind, default, allowed] + (["-"] if with_flags else []) + (["-"] if hostapd else [])
                     + [meaning])

@@ -221,7 +221,7 @@ def _items(t: schema.Table, data: dict, source: str):
         schema.check_keys(d, {f.toml_key for f in t.fields}, where)
         if not isinstance(d.get("name"), str) or not d["name"]:
             raise BadInput(f"{where}: needs a name")
-        yield where, schema.read_values(list(t.fields), d, f"{where}.")
+        yield where, schema.read_values(t.fields, d, f"{where}.")
 
 
 def _group(v: dict, where: str) -> Group:

@@ -472,7 +472,7 @@ class Scenario:
 # --- TOML: reading and writing come from the declarations; links are read against [network] ------
 def _link_spec(d: dict, where: str, base: LinkSpec) -> LinkSpec:
     """A link's latency model: the [network] fields it gives, the others as in [network]."""
-    values = schema.read_values(list(NETWORK_FIELDS), d, f"{where}.")
+    values = schema.read_values(NETWORK_FIELDS, d, f"{where}.")
     spec = LinkSpec(**{f.name: values.get(f.name, getattr(base, f.name)) for f in NETWORK_FIELDS})
     for f in NETWORK_FIELDS:
         problem = schema.field_error(f, getattr(spec, f.name), where, f.toml_key)
