@@ -281,9 +281,9 @@ NETWORK_FIELDS = (
                  flag=schema.Flag("--latency", "Default one-way link latency, e.g. 0.5ms.")),
     schema.Field(DURATION, "random extra latency, drawn from dist", name="jitter", default=_LINK.jitter),
     schema.Field(schema.TEXT, "jitter distribution", name="dist", default=_LINK.dist, choices=("uniform", "exp"),
-                 message="{where}: dist must be uniform or exp, got {value!r}"),
+                 message="{where}: {label} must be uniform or exp, got {value!r}"),
     schema.Field(schema.NUMBER, "fraction of messages lost", name="loss", default=_LINK.loss, low=0, high=1,
-                 message="{where}.loss: a fraction between 0 and 1, got {value}"),
+                 message="{where}: {label} is a fraction between 0 and 1, got {value}"),
 )
 # Shown by `--mode`'s help; the full list is MODES (an unknown mode's error lists it).
 MODE_NAMES = ("async|semi-sync|sync|multi-primary|raft, or a sync channel such as broker-at-least-once, "

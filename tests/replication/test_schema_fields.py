@@ -50,7 +50,10 @@ def test_a_saved_file_lists_faults_on_one_line_and_times_in_seconds():
     ('mode = "async"\n[supervisor]\naction = "reboot"\n[[client]]\n', "supervisor action must be one of none, "
      "restart, replace, got 'reboot'"),
     ('mode = "async"\nfinal_reads = "yes"\n[[client]]\n', "final_reads: expected true or false, got 'yes'"),
-    ('mode = "async"\n[network]\nloss = 2\n[[client]]\n', "loss: a fraction between 0 and 1, got 2.0"),
+    ('mode = "async"\n[network]\nloss = 2\n[[client]]\n',
+     "scenario 'bad': network loss is a fraction between 0 and 1, got 2.0"),
+    ('mode = "async"\n[[link]]\nbetween = ["n1", "n2"]\ndist = "normal"\n[[client]]\n',
+     "bad.toml: [[link]] #1: dist must be uniform or exp, got 'normal'"),
     ('mode = "async"\n[[zone]]\nname = "a"\n[[client]]\n', "[[zone]] #1: needs members"),
 ])
 def test_declared_ranges_and_types_are_checked(toml, message):
