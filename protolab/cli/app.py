@@ -59,7 +59,7 @@ def _kept(how: str) -> str:
     from protolab.fileio import written
 
     if written:
-        return f"{how}: kept {', '.join(written)} (complete); an output not finished was not written"
+        return f"{how}: kept {', '.join(dict.fromkeys(written))} (complete); an output not finished was not written"
     return f"{how}: no file written (existing files are as they were)"
 
 
