@@ -29,9 +29,11 @@ def utc_time(ns: int | None, digits: int = 9, suffix: str = "Z") -> str | None:
         return None
     sec, frac = divmod(ns, 1_000_000_000)
     try:
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(sec))
+        t = time.gmtime(sec)
     except (OverflowError, OSError, ValueError):  # a platform whose time_t is narrower than the years 1..9999
         return None
+    # not strftime: its %Y writes the year 1 as "1" on glibc
+    stamp = f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
     decimals = f".{frac:09d}"[:digits + 1] if digits else ""
     return f"{stamp}{decimals}{suffix}"
 
