@@ -18,6 +18,8 @@ app = group(
 VersionOpt = Annotated[str, typer.Option("--version", help="TLS version: 1.2 or 1.3.")]
 GroupOpt = Annotated[str, typer.Option("--group", help="ECDHE group: x25519, secp256r1, secp384r1.")]
 EmsOpt = Annotated[bool, typer.Option("--ems/--no-ems", help="Offer/accept the extended master secret (TLS 1.2).")]
+EtmOpt = Annotated[bool, typer.Option("--etm/--no-etm", help="Offer/accept encrypt_then_mac for CBC suites "
+                                                             "(RFC 7366, TLS 1.2); --no-etm: MAC-then-encrypt.")]
 CertOpt = Annotated[Path | None, typer.Option("--cert", help="Server certificate (PEM/DER) instead of the lab's.")]
 KeyOpt = Annotated[Path | None, typer.Option("--key", help="Private key of --cert (PEM/DER).")]
 KeylogOpt = Annotated[Path | None, typer.Option("--keylog", help="Write the NSS key log (Wireshark) here.")]
@@ -138,6 +140,7 @@ def walk(
         "--seed", help="Seed of every random value (default 0): with --seed, same seed, same bytes (the timing "
                        "of --cost is then off unless asked for).")] = None,
     ems: EmsOpt = True,
+    etm: EtmOpt = True,
     tamper: Annotated[str | None, typer.Option(
         "--tamper", help="Change one byte in flight: certificate, server-key-exchange, finished or record.")] = None,
     pcap: Annotated[Path | None, typer.Option("--pcap", help="Write the conversation as a pcap (TCP).")] = None,
@@ -163,7 +166,7 @@ def walk(
     if cert is not None or key is not None:
         identity = _identity(cert, key)
     measure = cost if cost is not None else seed is None
-    result = run_walk(version=version, kx=kx, suite=suite, group=group_name, seed=seed or 0, ems=ems,
+    result = run_walk(version=version, kx=kx, suite=suite, group=group_name, seed=seed or 0, ems=ems, etm=etm,
                       tamper=tamper, identity=identity, measure=measure)
     if pcap is not None:
         write_pcap(result, pcap)
@@ -186,6 +189,7 @@ def connect(
     groups: Annotated[str, typer.Option("--group", help="Groups to offer, comma-separated (key share: the first).")]
     = "x25519,secp256r1,secp384r1",
     ems: EmsOpt = True,
+    etm: EtmOpt = True,
     send: Annotated[str | None, typer.Option("--send", help="Request to send, as UTF-8; escapes \\n \\r \\t "
                                                            "\\\\ and \\xHH (one byte). Default: an HTTP GET /.")]
     = None,
@@ -228,7 +232,7 @@ def connect(
         _write_keylog(keylog, "")
     request = (_send_bytes(send) if send is not None else
                f"GET / HTTP/1.1\r\nHost: {servername or host}\r\nConnection: close\r\n\r\n".encode())
-    config = Config(versions=versions, suites=_suites(suite, versions), groups=_groups(groups), ems=ems,
+    config = Config(versions=versions, suites=_suites(suite, versions), groups=_groups(groups), ems=ems, etm=etm,
                     server_name=servername or host, anchors=anchors, verify=not insecure, seed=seed)
     session = run_connect(host, int(port_text), config, request, timeout=timeout)
     if keylog is not None:
@@ -251,6 +255,7 @@ def serve(
     groups: Annotated[str, typer.Option("--group", help="Groups to accept, comma-separated, preferred first.")]
     = "x25519,secp256r1,secp384r1",
     ems: EmsOpt = True,
+    etm: EtmOpt = True,
     cert: CertOpt = None,
     key: KeyOpt = None,
     count: Annotated[int, typer.Option("--count", help="Connections to serve (0: until Ctrl-C).")] = 1,
@@ -278,7 +283,7 @@ def serve(
     suites = _suites(suite, versions, kx)
     kinds = {s.auth for s in suites if s.auth}
     identity = _identity(cert, key, "ecdsa" if kinds == {"ecdsa"} else "rsa")
-    config = Config(versions=versions, suites=suites, groups=_groups(groups), ems=ems, identity=identity,
+    config = Config(versions=versions, suites=suites, groups=_groups(groups), ems=ems, etm=etm, identity=identity,
                     seed=seed)
     if keylog is not None:
         _write_keylog(keylog, "")

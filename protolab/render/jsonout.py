@@ -1,7 +1,8 @@
 """`--json`: a result object as JSON with stable key names and bytes as hex.
 
 Result objects are dataclasses (or dicts/lists of them). Keys come from field
-names, so renaming a field is an interface change.
+names, so renaming a field is an interface change. A field with metadata json_omit_none is left out
+while it is None (a fact that only some results have, added without changing the others' JSON).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def to_jsonable(obj: Any) -> Any:
         return to_jsonable(obj.to_json())
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-                if not f.metadata.get("json_skip")}
+                if not f.metadata.get("json_skip")
+                and not (f.metadata.get("json_omit_none") and getattr(obj, f.name) is None)}
     if isinstance(obj, dict):
         return {str(to_jsonable(k)) if not isinstance(k, str) else k: to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set, frozenset)):

@@ -86,6 +86,7 @@ def walk_view(result, cost_skipped: bool = False):
 
     group_txt = f", {result.group}" if result.group else ""
     ems = "" if result.ems is None else f", extended master secret {'on' if result.ems else 'off'}"
+    ems += "" if result.etm is None else f", encrypt-then-MAC {'on' if result.etm else 'off'}"
     views = [Text(f"{result.version} walk: {result.suite} ({result.kx.upper()}{group_txt}{ems}), "
                   f"seed {result.seed}", style="bold underline")]
     views += step_views(result.steps)
@@ -103,7 +104,8 @@ def session_view(session):
     from rich.text import Text
 
     views = [Text(f"{session.role} <-> {session.peer}: {session.version or '?'} {session.suite}"
-                  + ("" if session.ems is None else f", EMS {'on' if session.ems else 'off'}"),
+                  + ("" if session.ems is None else f", EMS {'on' if session.ems else 'off'}")
+                  + ("" if session.etm is None else f", EtM {'on' if session.etm else 'off'}"),
                   style="bold underline"),
              Text("randomness: " + ("the OS CSPRNG" if session.seed is None else
                                     f"seeded with {session.seed} (reproducible, lab only: not secret)"), style="dim")]
@@ -177,7 +179,8 @@ def decode_view(result, show_bytes: bool = False):
                 f"{len(result.connections)} TLS connection(s)", style="bold")]
     for c in result.connections:
         head = f"connection {c.index}: {c.client} -> {c.server} (from frame {c.first_frame})"
-        facts = [c.version, c.suite, c.group, None if c.ems is None else f"EMS {'on' if c.ems else 'off'}"]
+        facts = [c.version, c.suite, c.group, None if c.ems is None else f"EMS {'on' if c.ems else 'off'}",
+                 None if c.etm is None else f"EtM {'on' if c.etm else 'off'}"]
         out.append(Text(""))
         out.append(Text(head, style="bold cyan"))
         out.append(Text("  " + "  ".join(f for f in facts if f) + f"  | keys from: {c.key_source or 'nothing'}"))

@@ -60,6 +60,8 @@ class TlsClient(Endpoint):
             exts.append(x.Extension(x.EC_POINT_FORMATS_EXT, [0]))
         exts.append(x.Extension(x.SIGNATURE_ALGORITHMS, list(cfg.signature_schemes)))
         if offer12:
+            if cfg.etm and any(not s.aead for s in cfg.suites if s.version == m.TLS12):
+                exts.append(x.Extension(x.ENCRYPT_THEN_MAC))  # only worth asking with a CBC suite on offer
             if cfg.ems:
                 exts.append(x.Extension(x.EXTENDED_MASTER_SECRET))
             exts.append(x.Extension(x.RENEGOTIATION_INFO, b""))
@@ -110,8 +112,9 @@ class TlsClient(Endpoint):
             raise TlsFailure("the server's random carries the TLS 1.3 downgrade sentinel (DOWNGRD\\x01) but it chose "
                              "TLS 1.2: someone removed TLS 1.3 from the ClientHello", 47, "downgrade protection")
         self.ems = self.config.ems and x.find(sh.extensions, x.EXTENDED_MASTER_SECRET) is not None
-        self.step(NOTE, "negotiated", detail=f"TLS 1.2, {self.suite.name}, key exchange {self.suite.kx.upper()}, "
-                                             f"extended master secret {'on' if self.ems else 'off'}")
+        # RFC 7366 3: EtM only changes CBC records; an answer to an AEAD suite is ignored, as OpenSSL does
+        self.etm = not self.suite.aead and x.find(sh.extensions, x.ENCRYPT_THEN_MAC) is not None
+        self.note_negotiated12()
         return "WAIT_CERT"
 
     def _retry(self, hrr: m.HelloRetryRequest) -> str:

@@ -54,7 +54,7 @@ from protolab.tls.records import ALERT, APPLICATION_DATA, CHANGE_CIPHER_SPEC, HA
 from protolab.tls.suites import GROUPS, TLS12, TLS13, VERSION_NAMES, CipherSuite, lookup_scheme, suite_by_code
 from protolab.tls.tcpstream import TcpConnection, reassemble
 
-EXT_SUPPORTED_VERSIONS, EXT_KEY_SHARE, EXT_EMS = 43, 51, 23
+EXT_SUPPORTED_VERSIONS, EXT_KEY_SHARE, EXT_EMS, EXT_ETM = 43, 51, 23, 22
 CV_SERVER_CONTEXT = b" " * 64 + b"TLS 1.3, server CertificateVerify\x00"
 # TLS 1.3 key log labels per direction (each direction has its own traffic secret)
 HANDSHAKE_LABELS = {"client": "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "server": "SERVER_HANDSHAKE_TRAFFIC_SECRET"}
@@ -130,6 +130,7 @@ class TlsConnection:
     server_key_alone: str | None = None
     notes: list[str] = field(default_factory=list)
     status: str = "handshake only"
+    etm: bool | None = field(default=None, metadata={"json_omit_none": True})  # None: not a TLS 1.2 CBC suite
 
     @property
     def failed(self) -> bool:
@@ -218,7 +219,7 @@ class _Observer:
         self.r.messages.append(Seen(frame, sender, what, encrypted, note, data, spans or []))
 
     def _protection(self, key: bytes, iv: bytes, mac_key: bytes = b"") -> RecordProtection:
-        return RecordProtection(self.suite, key, iv, mac_key)
+        return RecordProtection(self.suite, key, iv, mac_key, etm=bool(self.r.etm))
 
     # -- records ---------------------------------------------------------------------------------------
     def record(self, frame: int, sender: str, rec) -> None:
@@ -343,6 +344,8 @@ class _Observer:
             self.r.kx = self.suite.kx
             self.ctx.kx = self.suite.kx
             self.r.ems = _ext(msg, EXT_EMS) is not None
+            if not self.suite.aead:  # RFC 7366: the server's answer switches CBC records to encrypt-then-MAC
+                self.r.etm = _ext(msg, EXT_ETM) is not None
 
     # -- certificates and signatures ---------------------------------------------------------------------
     def certificate(self, sender, msg, before) -> None:

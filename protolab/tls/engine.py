@@ -66,6 +66,7 @@ class Config:
     suites: list = field(default_factory=list)  # CipherSuite records (suites.py)
     groups: list = field(default_factory=list)  # Group records (suites.py)
     ems: bool = True  # offer / accept the extended master secret (RFC 7627)
+    etm: bool = True  # offer / accept encrypt_then_mac for CBC suites (RFC 7366), on by default as in OpenSSL
     server_name: str | None = "localhost"  # client: SNI and the name the certificate must carry
     identity: object = None  # server: kx.Identity (key + certificate)
     anchors: list | None = None  # client: trusted certificates; None = system roots
@@ -103,6 +104,7 @@ class Endpoint:
         self.version: int | None = None
         self.suite = None
         self.ems = False
+        self.etm = False  # encrypt-then-MAC negotiated (TLS 1.2 CBC suites only)
         self.client_random = self.server_random = b""
         self.steps: list[Step] = []
         self._out = bytearray()
@@ -378,8 +380,21 @@ class Endpoint:
         theirs = (k.server_key, k.server_iv, k.server_mac_key)
         if self.role == "server":
             mine, theirs = theirs, mine
-        self.pending_write = RecordProtection(self.suite, *mine, rng=self.rng)
-        self.pending_read = RecordProtection(self.suite, *theirs, rng=self.rng)
+        self.pending_write = RecordProtection(self.suite, *mine, rng=self.rng, etm=self.etm)
+        self.pending_read = RecordProtection(self.suite, *theirs, rng=self.rng, etm=self.etm)
+
+    def note_negotiated12(self) -> None:
+        """The TLS 1.2 choices, as one note (encrypt-then-MAC is named for CBC suites, where it applies)."""
+        etm = "" if self.suite.aead else f", encrypt-then-MAC {'on' if self.etm else 'off'}"
+        self.step(NOTE, "negotiated", detail=f"TLS 1.2, {self.suite.name}, key exchange {self.suite.kx.upper()}, "
+                                             f"extended master secret {'on' if self.ems else 'off'}{etm}")
+
+    @property
+    def etm_state(self) -> bool | None:
+        """Encrypt-then-MAC as a result field: None where it does not apply (TLS 1.3, AEAD suites)."""
+        if self.version != m.TLS12 or self.suite is None or self.suite.aead:
+            return None
+        return self.etm
 
     def _send_finished12(self) -> None:
         start = len(self.tls12.derivations)
@@ -430,12 +445,14 @@ class Endpoint:
             spans.append(FieldSpan(pos, explicit, "IV", "sent in clear; the record's whole CBC IV, random per "
                                    "record"))
         pos += explicit
-        tag = len(p.tag) if p.record.endswith(p.tag) and p.tag else 0
-        inner = ("encrypted data + MAC + padding" if not self.suite.aead else "encrypted data"
-                 if self.version == m.TLS12 else "encrypted data + inner content type")
+        etm = self.etm and not self.suite.aead
+        tag = len(p.tag) if (self.suite.aead or etm) and p.tag else 0  # MAC-then-encrypt: the MAC is inside
+        inner = ("encrypted data + padding" if etm else "encrypted data + MAC + padding" if not self.suite.aead
+                 else "encrypted data" if self.version == m.TLS12 else "encrypted data + inner content type")
         spans.append(FieldSpan(pos, 5 + frag_len - pos - tag, inner))
         if tag:
-            spans.append(FieldSpan(5 + frag_len - tag, tag, "authentication tag"))
+            spans.append(FieldSpan(5 + frag_len - tag, tag, "authentication tag" if self.suite.aead else
+                                   "MAC (encrypt-then-MAC: over IV + ciphertext, sent in clear)"))
         return spans
 
     def log_secret(self, label: str, secret: bytes) -> None:

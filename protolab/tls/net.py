@@ -38,6 +38,7 @@ class Session:
     keylog: str = ""
     secrets: dict = field(default_factory=dict)
     seed: int | None = None  # None: the OS CSPRNG
+    etm: bool | None = field(default=None, metadata={"json_omit_none": True})  # None: not a CBC suite
 
 
 def session_from(engine: Endpoint, peer: str, sent: bytes = b"") -> Session:
@@ -45,7 +46,8 @@ def session_from(engine: Endpoint, peer: str, sent: bytes = b"") -> Session:
     return Session(engine.role, peer, list(engine.steps), engine.handshake_done and engine.error is None,
                    engine.error, version,
                    engine.suite.name if engine.suite else "", engine.ems if engine.version == 0x0303 else None,
-                   b"".join(engine.received), sent, engine.keylog.text(), dict(engine.secrets), engine.config.seed)
+                   b"".join(engine.received), sent, engine.keylog.text(), dict(engine.secrets), engine.config.seed,
+                   engine.etm_state)
 
 
 def _flush(sock: socket.socket, engine: Endpoint) -> None:

@@ -9,6 +9,9 @@ made then). Each seal/open uses the current number and then increments it. Nonce
   TLS 1.2 ChaCha20 (RFC 7905)  nonce = 12-byte IV XOR seq (left-padded); nothing explicit; same AAD
   TLS 1.2 CBC      (RFC 5246)  MAC-then-encrypt: HMAC(mac_key, seq + type + version + length + plaintext),
                                pad to the block (each pad byte = pad length), fresh explicit 16-byte IV in front
+  TLS 1.2 CBC, EtM (RFC 7366)  encrypt-then-MAC: pad and encrypt the plaintext alone (IV in front), then
+                               HMAC(mac_key, seq + type + version + length(IV + ciphertext) + IV + ciphertext)
+                               goes after it in clear; the MAC is checked before anything is decrypted
   TLS 1.3          (RFC 8446)  inner plaintext = data + real type + zero padding, outer type application_data,
                                nonce = IV XOR seq, AAD = the record header (0x17 0x0303 length)
 
@@ -73,8 +76,9 @@ class RecordProtection:
     """Protect (seal) or unprotect (open) the records of ONE direction of a connection."""
 
     def __init__(self, suite: CipherSuite, key: bytes, iv: bytes, mac_key: bytes = b"", seq: int = 0,
-                 rng: random.Random | None = None):
+                 rng: random.Random | None = None, etm: bool = False):
         self.suite = suite
+        self.etm = etm and not suite.aead  # RFC 7366 applies to CBC suites only
         self.cipher = CIPHERS[suite.cipher]
         self.key, self.iv, self.mac_key, self.seq = key, iv, mac_key, seq
         self.rng = rng or random.Random(0)  # CBC explicit IVs: seeded, so walks are reproducible
@@ -115,11 +119,19 @@ class RecordProtection:
             tag = sealed[-self.cipher.tag_len:]
             return self._next(ProtectedRecord(content_type, plaintext, _header(content_type, version, len(frag))
                                               + frag, self.seq, nonce, aad, tag))
-        aad, mac = self._mac(content_type, version, plaintext)
         block = self.cipher.block_len
+        iv = self.rng.randbytes(block) if explicit is None else explicit
+        if self.etm:
+            pad_len = block - 1 - len(plaintext) % block
+            enc = Cipher(algorithms.AES(self.key), modes.CBC(iv)).encryptor()
+            sealed = iv + enc.update(plaintext + bytes([pad_len]) * (pad_len + 1)) + enc.finalize()
+            aad, mac = self._mac(content_type, version, sealed)
+            frag = sealed + mac
+            return self._next(ProtectedRecord(content_type, plaintext, _header(content_type, version, len(frag))
+                                              + frag, self.seq, iv, aad, mac, pad_len))
+        aad, mac = self._mac(content_type, version, plaintext)
         pad_len = (block - (len(plaintext) + len(mac) + 1) % block) % block
         data = plaintext + mac + bytes([pad_len]) * (pad_len + 1)
-        iv = self.rng.randbytes(block) if explicit is None else explicit
         enc = Cipher(algorithms.AES(self.key), modes.CBC(iv)).encryptor()
         frag = iv + enc.update(data) + enc.finalize()
         return self._next(ProtectedRecord(content_type, plaintext, _header(content_type, version, len(frag)) + frag,
@@ -157,6 +169,8 @@ class RecordProtection:
 
     def _open_cbc(self, ctype: int, version: int, record: bytes, frag: bytes) -> ProtectedRecord:
         block, mac_len = self.cipher.block_len, self.suite.mac_len
+        if self.etm:
+            return self._open_etm(ctype, version, record, frag)
         if len(frag) < 2 * block or len(frag) % block or len(frag) - block < mac_len + 1:
             raise RecordAuthError(f"record {self.seq}: CBC fragment of {len(frag)} bytes is not whole blocks")
         iv = frag[:block]
@@ -170,6 +184,23 @@ class RecordProtection:
         if not (_hmac.compare_digest(mac, expected) and pad_ok):  # one error for both: no padding oracle
             raise RecordAuthError(f"record {self.seq}: bad record MAC (tampered record or wrong key)")
         return self._next(ProtectedRecord(ctype, plain, record, self.seq, iv, aad, mac, pad_len))
+
+    def _open_etm(self, ctype: int, version: int, record: bytes, frag: bytes) -> ProtectedRecord:
+        block, mac_len = self.cipher.block_len, self.suite.mac_len
+        sealed, mac = frag[:-mac_len], frag[-mac_len:]
+        if len(frag) < mac_len + 2 * block or len(sealed) % block:
+            raise RecordAuthError(f"record {self.seq}: encrypt-then-MAC fragment of {len(frag)} bytes is not IV + "
+                                  f"whole {block}-byte blocks + a {mac_len}-byte MAC")
+        aad, expected = self._mac(ctype, version, sealed)
+        if not _hmac.compare_digest(mac, expected):  # RFC 7366 3: the MAC first, nothing decrypted before it
+            raise RecordAuthError(f"record {self.seq}: bad record MAC (tampered record or wrong key)")
+        iv = sealed[:block]
+        dec = Cipher(algorithms.AES(self.key), modes.CBC(iv)).decryptor()
+        data = dec.update(sealed[block:]) + dec.finalize()
+        pad_len = data[-1]
+        if pad_len + 1 > len(data) or data[-pad_len - 1:] != bytes([pad_len]) * (pad_len + 1):
+            raise RecordAuthError(f"record {self.seq}: bad CBC padding under a valid MAC (the sender padded wrongly)")
+        return self._next(ProtectedRecord(ctype, data[:-pad_len - 1], record, self.seq, iv, aad, mac, pad_len))
 
     def _open13(self, record: bytes, frag: bytes) -> ProtectedRecord:
         nonce = self._aead_nonce()

@@ -143,14 +143,17 @@ class TlsServer(Endpoint):
         exts = []
         if x.find(ch.extensions, x.RENEGOTIATION_INFO) is not None or 0x00FF in ch.cipher_suites:
             exts.append(x.Extension(x.RENEGOTIATION_INFO, b""))
+        # RFC 7366 3: answered only when the chosen suite is CBC (an AEAD suite MUST NOT get it)
+        self.etm = self.config.etm and not self.suite.aead and x.find(ch.extensions, x.ENCRYPT_THEN_MAC) is not None
+        if self.etm:
+            exts.append(x.Extension(x.ENCRYPT_THEN_MAC))
         if self.ems:
             exts.append(x.Extension(x.EXTENDED_MASTER_SECRET))
         if self.suite.kx == "ecdhe" and x.find(ch.extensions, x.EC_POINT_FORMATS_EXT) is not None:
             exts.append(x.Extension(x.EC_POINT_FORMATS_EXT, [0]))
         sh = m.ServerHello(m.TLS12, self.server_random, self.rng.randbytes(32), self.suite.code, 0, exts)
         self.send_handshake(sh, f"server random, chosen suite {self.suite.name}")
-        self.step(NOTE, "negotiated", detail=f"TLS 1.2, {self.suite.name}, key exchange {self.suite.kx.upper()}, "
-                                             f"extended master secret {'on' if self.ems else 'off'}")
+        self.note_negotiated12()
         self.send_handshake(m.Certificate12([self.config.identity.cert_der]),
                             "the server's certificate: its public key and who vouches for it")
         if self.suite.kx == "ecdhe":

@@ -83,6 +83,7 @@ class WalkResult:
     keylog: str = ""
     keylogs_agree: bool = False
     app_data: list[tuple[str, bytes]] = field(default_factory=list)
+    etm: bool | None = field(default=None, metadata={"json_omit_none": True})  # None: not a CBC suite
 
 
 def resolve(version: str = "1.2", kx: str | None = None, suite: str | None = None):
@@ -107,8 +108,8 @@ def resolve(version: str = "1.2", kx: str | None = None, suite: str | None = Non
 
 
 def walk(version: str = "1.2", kx: str | None = None, suite: str | None = None, group: str = "x25519",
-         seed: int = 0, ems: bool = True, tamper: str | None = None, identity=None, measure: bool = True,
-         request: bytes = REQUEST, response: bytes = RESPONSE) -> WalkResult:
+         seed: int = 0, ems: bool = True, etm: bool = True, tamper: str | None = None, identity=None,
+         measure: bool = True, request: bytes = REQUEST, response: bytes = RESPONSE) -> WalkResult:
     """Run both roles in memory and return every step (see the module docstring)."""
     from protolab.tls.client import TlsClient
     from protolab.tls.kx import lab_identity
@@ -127,7 +128,7 @@ def walk(version: str = "1.2", kx: str | None = None, suite: str | None = None, 
     if ver == m.TLS12 and identity.kind != chosen.auth:
         raise BadInput(f"{chosen.name} needs an {chosen.auth.upper()} certificate, the one given is "
                        f"{identity.kind.upper()}")
-    common = dict(versions=[ver], suites=[chosen], groups=[grp], ems=ems, seed=seed)
+    common = dict(versions=[ver], suites=[chosen], groups=[grp], ems=ems, etm=etm, seed=seed)
     client = TlsClient(Config(**common, server_name="localhost", anchors=[identity.cert]))
     server = TlsServer(Config(**common, identity=identity))
     result = WalkResult("TLS 1.3" if ver == m.TLS13 else "TLS 1.2", chosen.name, chosen.kx or "ecdhe",
@@ -156,6 +157,7 @@ def walk(version: str = "1.2", kx: str | None = None, suite: str | None = None, 
             hint="In TLS 1.3 every transcript change is caught this way." if ver == m.TLS13
             else "Run with --no-ems to see the Finished check itself catch it.")
     result.ems = client.ems if ver == m.TLS12 and client.suite else None
+    result.etm = client.etm_state
     result.app_data = [("client", b"".join(server.received)), ("server", b"".join(client.received))]
     result.keylog = client.keylog.text()
     result.keylogs_agree = _non_rsa(client.keylog.text()) == _non_rsa(server.keylog.text())

@@ -211,4 +211,4 @@ def test_record_annotation_names_cbc_iv_and_gcm_nonce_apart(suite, name, value):
     assert name in fields and value in fields[name], fields
     assert not any("part of the nonce" in str(f.value) for f in spans)
     if name == "IV":
-        assert any(f.name == "encrypted data + MAC + padding" for f in spans)
+        assert any(f.name == "encrypted data + padding" for f in spans)  # encrypt-then-MAC, the default
