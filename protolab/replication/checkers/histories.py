@@ -31,7 +31,8 @@ FORMATS = ("edn", "log", "json", "jsonl")
 TYPES = ("invoke", "ok", "fail", "info")
 NEVER = None  # the return time of an op that never completed (or completed :info)
 
-_LOG = re.compile(r"jepsen\.util(?:\s+-|:)\s+(\S+)\s+:(invoke|ok|fail|info)\s+:(\S+)(?:\s+(.*?))?\s*$")
+_LOG = re.compile(r"jepsen\.util(?:\s+-|:)\s+(\S+)[ \t]+:(invoke|ok|fail|info)[ \t]+:(\S+)"
+                  r"(?:[ \t]+(.*?))?[ \t]*$", re.M)
 
 
 @dataclass(frozen=True, slots=True)

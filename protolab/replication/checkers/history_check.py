@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 
 from protolab.errors import BadInput
 from protolab.replication.checkers.histories import Op, read_history
-from protolab.replication.checkers.models import MODELS, Model, infer, partition_model
+from protolab.replication.checkers.models import (
+    MODELS,
+    Model,
+    infer,
+    partition_model,
+    register_step,
+    useless_optional,
+)
 from protolab.replication.checkers.search import MEMO_BYTES, Outcome, linearize
 
 VERDICTS = ("valid", "invalid", "unknown")
@@ -77,6 +84,11 @@ def check_history(text: str, model: str | None = None, initial=None, time_limit:
             result.unchecked = len(parts) - n
             break
         step, payloads, state = partition_model(chosen, keys, payloads, initial)
+        if step is register_step:
+            useless = useless_optional(payloads, [op.ret is None for op in ops])
+            if useless:
+                ops = [op for i, op in enumerate(ops) if i not in useless]
+                payloads = [p for i, p in enumerate(payloads) if i not in useless]
         out = linearize([op.call for op in ops], [op.ret for op in ops], payloads, step, state, deadline,
                         memo_bytes)
         result.steps += out.steps

@@ -153,6 +153,22 @@ def _prepare_txn(op: Op):
     return tuple(dict.fromkeys(k for k, *_ in out)), tuple(out)
 
 
+def useless_optional(payloads: list, optional: list[bool]) -> set[int]:
+    """The optional register ops (writes, cas) that can never help: the value they leave is one no read
+    and no cas expects, so after them only a write could let any op take effect again, and leaving them
+    out (never taking effect) is as good. Repeated until nothing more goes (a cas left out expects
+    nothing)."""
+    out: set[int] = set()
+    while True:
+        wanted = {p[1] for i, p in enumerate(payloads) if p[0] is not WRITE and i not in out}
+        more = {i for i, p in enumerate(payloads) if optional[i] and i not in out
+                and (p[2] if p[0] is CAS else p[1]) not in wanted and p[0] is not READ}
+        more |= {i for i, p in enumerate(payloads) if optional[i] and p[0] is CAS and p[1] == p[2]}
+        if not more - out:
+            return out
+        out |= more
+
+
 def partition_model(model: Model, keys: tuple, payloads: list, initial) -> tuple[Callable, list, object]:
     """(step, payloads, initial state) for one partition. A kv partition of one key whose ops are plain
     reads, writes and cas is a register (the common case, and the fast one); one with transactions is a

@@ -29,6 +29,7 @@ MEMO_BYTES = 2 << 30     # memory budget of one search's memo (estimated)
 _CHECK_EVERY = 4096      # steps between two looks at the clock
 _MAX_STATES = 8          # candidate states kept for the report
 _MAX_OPEN = 12           # open ops listed in the report
+_SUBSUME = 8             # optional sets compared one by one per (ops, state); past that, equality only
 
 
 @dataclass
@@ -62,61 +63,106 @@ def linearize(calls: list[int], rets: list[int | None], payloads: list, step: Ca
         nxt[last], prv[node] = node, last
         last = node
     pending = [r is None for r in rets]
-    cost = 96 + n // 8  # bytes per memo entry: the tuple, the set slot, the bitset
+    # required ops and optional ones (never returned) each numbered apart, so each bitset stays small
+    index, counts = [0] * n, [0, 0]
+    for i, p in enumerate(pending):
+        index[i] = counts[p]
+        counts[p] += 1
+    # Optional ops with the same payload are interchangeable: of two, the one invoked first can take
+    # effect wherever the other could. Only the first untaken one of each such chain is tried.
+    twin = [-1] * n
+    last_of: dict = {}
+    for i in sorted(range(n), key=calls.__getitem__):
+        if pending[i]:
+            try:
+                twin[i] = last_of.get(payloads[i], -1)
+                last_of[payloads[i]] = i
+            except TypeError:  # an unhashable payload has no twins
+                pass
+    taken = bytearray(n)
+    cost = 120 + n // 8  # bytes per memo entry: key tuple, dict slot, list, the bitsets
     limit = max(memo_bytes // cost, 1)
 
-    memo: set = set()
-    stack: list[tuple[int, object, object]] = []  # (call node, state before, prefix before)
+    # (required ops taken, state) -> the sets of optional ops taken with them, already explored. Taking
+    # fewer optional ops is never worse (the others can still take effect later, or never), so a
+    # configuration whose optional set holds one already explored is pruned (Lowe's memo, extended).
+    memo: dict = {}
+    entries = 0
+    stack: list[tuple[int, object, object, bool]] = []  # (call node, state, prefix before, phase)
     prefix = None  # the ops taken, as a linked chain (op, earlier chain): O(1) to remember
-    lin = 0
+    req = opt = 0
     steps = 0
     best_depth, best = -1, None  # the deepest dead end: (prefix, blocked op, open ops)
     best_states: list = []
-    entry = nxt[head]
+    # The calls before the first return are the candidates, in any order: the required ones are tried
+    # first (phase False), the optional ones after (phase True), so the configurations that take fewer
+    # optional ops are explored, and remembered, before the ones they subsume.
+    entry, phase = nxt[head], False
     check_at = _CHECK_EVERY
     while True:
         steps += 1
         if steps >= check_at:
             check_at += _CHECK_EVERY
             if deadline is not None and time.monotonic() > deadline:
-                return _stopped("time limit reached", steps, memo, best, best_states)
-        if entry == -1:
-            break
-        if not entry & 1:  # a call: try to take the op now
+                return _stopped("time limit reached", steps, entries, best, best_states)
+        if entry != -1 and not entry & 1:  # a call: try to take the op now
             op = entry >> 1
+            if pending[op] is not phase or (phase and twin[op] >= 0 and not taken[twin[op]]):
+                entry = nxt[entry]
+                continue
             new = step(state, payloads[op])
             if new is not NO:
-                key = (lin | (1 << op), new)
-                if key not in memo:
-                    memo.add(key)
-                    if len(memo) > limit:
-                        return _stopped(f"memo over its {memo_bytes >> 20} MiB budget", steps, memo, best,
-                                        best_states)
-                    stack.append((entry, state, prefix))
-                    state, lin, prefix = new, key[0], (op, prefix)
-                    ret = entry + 1  # lift the op: its call and its return leave the list
-                    a, b = prv[entry], nxt[entry]
-                    nxt[a], prv[b] = b, a
-                    a, b = prv[ret], nxt[ret]
-                    nxt[a] = b
-                    if b != -1:
-                        prv[b] = a
-                    entry = nxt[head]
+                if pending[op]:
+                    r, o = req, opt | (1 << index[op])
+                else:
+                    r, o = req | (1 << index[op]), opt
+                key = (r, new)
+                seen = memo.get(key)
+                if seen is None:
+                    memo[key] = [o]
+                elif o in seen if len(seen) > _SUBSUME else any(s & ~o == 0 for s in seen):
+                    entry = nxt[entry]
                     continue
+                else:
+                    seen.append(o)
+                entries += 1
+                if entries > limit:
+                    return _stopped(f"memo over its {memo_bytes >> 20} MiB budget", steps, entries, best,
+                                    best_states)
+                stack.append((entry, state, prefix, phase))
+                state, req, opt, prefix, phase = new, r, o, (op, prefix), False
+                taken[op] = 1
+                ret = entry + 1  # lift the op: its call and its return leave the list
+                a, b = prv[entry], nxt[entry]
+                nxt[a], prv[b] = b, a
+                a, b = prv[ret], nxt[ret]
+                nxt[a] = b
+                if b != -1:
+                    prv[b] = a
+                entry = nxt[head]
+                continue
             entry = nxt[entry]
             continue
+        if not phase:  # the required candidates are done: now the optional ones
+            if entry == -1 or pending[entry >> 1]:
+                break  # every op that returned is taken: the ones left may take effect later, or never
+            entry, phase = nxt[head], True
+            continue
         op = entry >> 1  # a return: op was never taken
-        if pending[op]:
-            break  # every op that returned is taken: the ones left may take effect later, or never
         depth = len(stack)
         if depth > best_depth:
             best_depth, best, best_states = depth, (prefix, op, _open_before(nxt, head, entry)), [state]
         elif depth == best_depth and op == best[1] and len(best_states) < _MAX_STATES and state not in best_states:
             best_states.append(state)
         if not stack:
-            return _failed(steps, memo, best, best_states)
-        entry, state, prefix = stack.pop()
-        lin &= ~(1 << (entry >> 1))
+            return _failed(steps, entries, best, best_states)
+        entry, state, prefix, phase = stack.pop()
+        op = entry >> 1
+        taken[op] = 0
+        if pending[op]:
+            opt &= ~(1 << index[op])
+        else:
+            req &= ~(1 << index[op])
         ret = entry + 1  # unlift, in the reverse order of the lift
         b = nxt[ret]
         nxt[prv[ret]] = ret
@@ -125,7 +171,7 @@ def linearize(calls: list[int], rets: list[int | None], payloads: list, step: Ca
         nxt[prv[entry]] = entry
         prv[nxt[entry]] = entry
         entry = nxt[entry]
-    return Outcome("valid", steps=steps, memo=len(memo), order=_chain(prefix))
+    return Outcome("valid", steps=steps, memo=entries, order=_chain(prefix))
 
 
 def _open_before(nxt: list[int], head: int, stop: int) -> list[int]:
@@ -146,14 +192,14 @@ def _chain(prefix) -> list[int]:
     return out[::-1]
 
 
-def _failed(steps: int, memo: set, best, states: list) -> Outcome:
+def _failed(steps: int, memo: int, best, states: list) -> Outcome:
     prefix, blocked, open_ops = best
-    return Outcome("invalid", steps=steps, memo=len(memo), order=_chain(prefix), blocked=blocked,
+    return Outcome("invalid", steps=steps, memo=memo, order=_chain(prefix), blocked=blocked,
                    open_ops=[o for o in open_ops if o != blocked], states=states)
 
 
-def _stopped(why: str, steps: int, memo: set, best, states: list) -> Outcome:
-    out = Outcome("unknown", why=why, steps=steps, memo=len(memo))
+def _stopped(why: str, steps: int, memo: int, best, states: list) -> Outcome:
+    out = Outcome("unknown", why=why, steps=steps, memo=memo)
     if best is not None:  # how far it got: the deepest dead end so far
         out.order, out.blocked, out.states = _chain(best[0]), best[1], states
     return out
