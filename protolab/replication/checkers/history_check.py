@@ -37,8 +37,8 @@ class Failure:
     prefix_length: int       # ops in the longest order found (the last consistent prefix)
     prefix_tail: list[Op]    # its last ops, in the order taken
     blocked: Op | None       # the op that returned before any order could take it
-    open_ops: list[Op]       # ops open at that point that could not be placed either
-    states: list             # states the prefix can leave the data in
+    open_ops: list[Op]       # ops open beside it in some configuration where it was tried
+    states: list             # the states it was tried in (none let it take effect)
 
 
 @dataclass

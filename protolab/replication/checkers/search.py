@@ -150,10 +150,14 @@ def linearize(calls: list[int], rets: list[int | None], payloads: list, step: Ca
             continue
         op = entry >> 1  # a return: op was never taken
         depth = len(stack)
-        if depth > best_depth:
-            best_depth, best, best_states = depth, (prefix, op, _open_before(nxt, head, entry)), [state]
-        elif depth == best_depth and op == best[1] and len(best_states) < _MAX_STATES and state not in best_states:
-            best_states.append(state)
+        if depth > best_depth and (best is None or op != best[1]):
+            best_depth, best, best_states = depth, (prefix, op, _open_before(nxt, head, entry, [])), [state]
+        elif best is not None and op == best[1]:  # the same op blocked again, from another configuration
+            if depth > best_depth:
+                best_depth, best = depth, (prefix, op, best[2])
+            _open_before(nxt, head, entry, best[2])
+            if len(best_states) < _MAX_STATES and state not in best_states:
+                best_states.append(state)
         if not stack:
             return _failed(steps, entries, best, best_states)
         entry, state, prefix, phase = stack.pop()
@@ -174,11 +178,11 @@ def linearize(calls: list[int], rets: list[int | None], payloads: list, step: Ca
     return Outcome("valid", steps=steps, memo=entries, order=_chain(prefix))
 
 
-def _open_before(nxt: list[int], head: int, stop: int) -> list[int]:
-    """The ops whose calls come before the blocked return: the ones no order could take in time."""
-    out, node = [], nxt[head]
+def _open_before(nxt: list[int], head: int, stop: int, out: list[int]) -> list[int]:
+    """Add to ``out`` the ops whose calls come before the blocked return: the ones open beside it."""
+    node = nxt[head]
     while node != stop and node != -1 and len(out) < _MAX_OPEN:
-        if not node & 1:
+        if not node & 1 and node >> 1 not in out:
             out.append(node >> 1)
         node = nxt[node]
     return out
