@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from protolab import schema
 from protolab.cli.common import JsonFlag, group, output, stdout_taken, warn
 from protolab.cli.schema_options import given, with_options
-from protolab.wifi.spec import BeaconSpec
+
+if TYPE_CHECKING:
+    from protolab import schema
 
 app = group(
     "What an access point announces in a beacon, and why: build, dissect, survey and explain "
@@ -37,11 +38,19 @@ class SortKey(str, Enum):
 
 # ---- build ------------------------------------------------------------------------------------------
 
+def _spec_options() -> list[schema.Option]:
+    """The spec fields that declare an option (the spec is imported when the command is built or run)."""
+    from protolab import schema
+    from protolab.wifi.spec import BeaconSpec
+
+    return schema.flags(BeaconSpec)
+
+
 def _spec_from_options(spec_file: Path | None, hostapd: Path | None, values: dict):
     """The spec of --spec or --hostapd (or the default one) with the options' field values on top."""
     from protolab.errors import BadInput
     from protolab.tomlfile import read_text
-    from protolab.wifi.spec import apply, spec_from_hostapd, spec_from_toml
+    from protolab.wifi.spec import BeaconSpec, apply, spec_from_hostapd, spec_from_toml
 
     if spec_file and hostapd:
         raise BadInput("give either --spec or --hostapd, not both")
@@ -55,7 +64,7 @@ def _spec_from_options(spec_file: Path | None, hostapd: Path | None, values: dic
 
 
 @app.command()
-@with_options(lambda: schema.flags(BeaconSpec))  # --ssid ... --signal: the spec's fields
+@with_options(_spec_options)  # --ssid ... --signal: the spec's fields
 def build(
     spec: Annotated[Path | None, typer.Option(help="TOML spec file (keys: the spec fields).")] = None,
     hostapd: Annotated[Path | None, typer.Option(help="hostapd.conf to read (a subset of its keys).")] = None,
@@ -77,8 +86,10 @@ def build(
     from protolab.wifi.train import build_and_show
 
     chosen = given(options)
-    values = {opt.field.name: schema.flag_value(opt, chosen[opt.param])
-              for opt in schema.flags(BeaconSpec) if opt.param in chosen}
+    from protolab.schema import flag_value
+
+    values = {opt.field.name: flag_value(opt, chosen[opt.param])
+              for opt in _spec_options() if opt.param in chosen}
     beacon_spec = resolve(_spec_from_options(spec, hostapd, values))
     if not 1 <= frame <= beacon_spec.count:
         raise BadInput(f"--frame must be 1..{beacon_spec.count}")
@@ -191,6 +202,7 @@ def send(
     import dataclasses
 
     from protolab.wifi.send import check_interface, send_beacons
+    from protolab.wifi.spec import BeaconSpec
     from protolab.wifi.spec_values import ssid_bytes
 
     check_interface(iface)

@@ -2,46 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from protolab import schema
 from protolab.cli.common import JsonFlag, fail_check, output, stdout_taken
 from protolab.cli.schema_options import with_options
-from protolab.replication.scenario import MODES
 
-_f = schema.field
-
-
-@dataclass
-class ChaosSettings:
-    """What a chaos campaign draws and runs: each field is an option of `replicate chaos`."""
-
-    runs: int = _f(20, schema.WHOLE, "Runs, seeds SEED .. SEED+RUNS-1.", low=1, high=100_000,
-                   message="--runs must be between 1 and 100000, got {value}", flag=schema.Flag("--runs"))
-    seed: int = _f(1, schema.WHOLE, "Seed of the first run (each run: schedule + simulation).",
-                   flag=schema.Flag("--seed"))
-    faults: str = _f("crash,pause,partition,delay,loss,skew", schema.TEXT, "Nemesis kinds to draw from: crash,"
-                     "pause,partition,delay,loss,skew and zone (zone down / region cut, for scenarios with zones).",
-                     flag=schema.Flag("--faults"))
-    mtbf: str = _f("4s", schema.TEXT, "Mean time between fault starts, e.g. 4s.", flag=schema.Flag("--mtbf"))
-    hold: str = _f("1s..5s", schema.TEXT, "Range of fault durations, e.g. 1s..5s.", flag=schema.Flag("--hold"))
-    max_faults: int = _f(6, schema.WHOLE, "Faults per run at most.", flag=schema.Flag("--max-faults"))
-    reads: float = _f(0.5, schema.NUMBER, "Share of client operations that are reads (the linearizability "
-                      "checker needs them).", low=0, high=1,
-                      message="--reads is a fraction between 0 and 1, got {value}", flag=schema.Flag("--reads"))
-    mode: str | None = _f(None, schema.TEXT, "Run the scenario under another mode.", choices=MODES,
-                          message="unknown mode {value!r}; modes: {choices}", flag=schema.Flag("--mode"))
-    unsafe: bool = _f(False, schema.BOOL, "For teaching: Raft peers skip the term check (mode raft-unsafe); the "
-                      "checkers should catch it.", flag=schema.Flag("--unsafe"))
-    shrink: int = _f(1, schema.WHOLE, "Failing runs to shrink (0: none).", low=0,
-                     message="--shrink must be 0 (none) or more, got {value}", flag=schema.Flag("--shrink"))
+if TYPE_CHECKING:
+    from protolab import schema
 
 
-@with_options(lambda: schema.flags(ChaosSettings), after="scenario", defaults=True)
+def _chaos_options() -> list[schema.Option]:
+    """The chaos settings' options (declared in chaos_settings.py, imported when the command is built)."""
+    from protolab import schema
+    from protolab.cli.chaos_settings import ChaosSettings
+
+    return schema.flags(ChaosSettings)
+
+
+@with_options(_chaos_options, after="scenario", defaults=True)
 def chaos(
     scenario: Annotated[str, typer.Argument(help="A shipped scenario name or a TOML file.")],
     save: Annotated[Path | None, typer.Option("--save", help="Write the first failure's shrunk replay "
@@ -58,6 +39,7 @@ def chaos(
 
     Example: protolab replicate chaos raft-partition --runs 50 --unsafe --save fail.toml
     """
+    from protolab.cli.chaos_settings import ChaosSettings
     from protolab.errors import BadInput
     from protolab.fileio import check_output, open_output, write_text
     from protolab.render.progress import progress
@@ -66,10 +48,11 @@ def chaos(
     from protolab.replication.families import FAMILIES
     from protolab.replication.nemesis import NemesisSpec
     from protolab.replication.scenario import load
+    from protolab.schema import check
     from protolab.sim.durations import parse_duration
 
     settings = ChaosSettings(**options)
-    schema.check(settings, "replicate chaos")
+    check(settings, "replicate chaos")
     runs, seed, faults, mtbf, hold, max_faults, reads, mode, unsafe, shrink_n = (
         settings.runs, settings.seed, settings.faults, settings.mtbf, settings.hold, settings.max_faults,
         settings.reads, settings.mode, settings.unsafe, settings.shrink)

@@ -2,8 +2,11 @@
 
 A command says which record's flags it offers and where they go among its own parameters; each option's
 names, help text, type and default come from the field that declares it. The command function takes the
-values as ``**options`` (parameter name -> value). The options are computed again by ``refresh`` (the
-Typer command is built from the function's signature each time the group is loaded).
+values as ``**options`` (parameter name -> value).
+
+The options are worked out when Typer builds the command, not when the module is imported: `protolab
+--help` imports every group's module and should not import the labs' models for it. ``inspect.signature``
+(which Typer calls) follows a function's ``__wrapped__`` to an object whose ``__signature__`` is a property.
 """
 
 from __future__ import annotations
@@ -11,13 +14,12 @@ from __future__ import annotations
 import enum
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from protolab import schema
-
-_SOURCE = "__schema_options__"
+if TYPE_CHECKING:
+    from protolab import schema
 
 
 def _cli_type(opt: schema.Option):
@@ -38,17 +40,25 @@ def _parameter(opt: schema.Option, help_text: str | None, with_default: bool) ->
                              annotation=Annotated[annotation, option])
 
 
-def refresh(fn: Callable) -> Callable:
-    """Rebuild ``fn.__signature__`` from its declarations (after a schema changed, e.g. in a test)."""
-    source, after, help_texts, with_defaults = getattr(fn, _SOURCE)
-    fn.__dict__.pop("__signature__", None)
-    own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
-           for p in inspect.signature(fn, eval_str=True).parameters.values()
-           if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    at = 0 if after is None else next(i for i, p in enumerate(own) if p.name == after) + 1
-    made = [_parameter(opt, help_texts.get(opt.param), with_defaults) for opt in source()]
-    fn.__signature__ = inspect.Signature(own[:at] + made + own[at:])
-    return fn
+class _Options:
+    """What ``inspect.signature`` finds behind a command: its own parameters and the declared options."""
+
+    def __init__(self, fn: Callable, source: Callable[[], list[schema.Option]], after: str | None,
+                 help_texts: dict[str, str], defaults: bool):
+        self.fn, self.source, self.after, self.help_texts, self.defaults = fn, source, after, help_texts, defaults
+        self.__globals__ = fn.__globals__  # typing.get_type_hints looks up the command's names through here
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+               for p in inspect.signature(self.fn, follow_wrapped=False, eval_str=True).parameters.values()
+               if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        at = 0 if self.after is None else next(i for i, p in enumerate(own) if p.name == self.after) + 1
+        made = [_parameter(opt, self.help_texts.get(opt.param), self.defaults) for opt in self.source()]
+        return inspect.Signature(own[:at] + made + own[at:])
 
 
 def with_options(source: Callable[[], list[schema.Option]], *, after: str | None = None,
@@ -56,8 +66,8 @@ def with_options(source: Callable[[], list[schema.Option]], *, after: str | None
     """Give a command the options ``source()`` lists, placed after its parameter ``after`` (None: first). Without
     ``defaults`` every option defaults to None (not given: the scenario's own value stays)."""
     def decorate(fn: Callable) -> Callable:
-        setattr(fn, _SOURCE, (source, after, dict(help or {}), defaults))
-        return refresh(fn)
+        fn.__wrapped__ = _Options(fn, source, after, dict(help or {}), defaults)
+        return fn
     return decorate
 
 

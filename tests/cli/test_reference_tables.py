@@ -56,7 +56,7 @@ def test_a_beacon_spec_row_shows_its_option_and_hostapd_key():
 @pytest.mark.parametrize("command, cls_path", [
     (("beacon", "build"), "protolab.wifi.spec:BeaconSpec"),
     (("replicate", "run"), "protolab.replication.scenario:Scenario"),
-    (("replicate", "chaos"), "protolab.cli.replicate_chaos:ChaosSettings"),
+    (("replicate", "chaos"), "protolab.cli.chaos_settings:ChaosSettings"),
 ])
 def test_every_declared_option_is_in_its_commands_help(cli, command, cls_path):
     import importlib

@@ -65,9 +65,8 @@ def test_declared_ranges_and_types_are_checked(toml, message):
 # --- adding a field: one declaration ------------------------------------------------------------
 @pytest.fixture
 def grace(monkeypatch):
-    """The scenario schema with one more field, declared once, as a developer would add it."""
-    from protolab.cli import replicate
-    from protolab.cli.schema_options import refresh
+    """The scenario schema with one more field, declared once, as a developer would add it (the options
+    of `replicate run` are worked out from the declarations each time the command is built)."""
 
     @dataclasses.dataclass
     class WithGrace(scenario.Scenario):
@@ -75,10 +74,7 @@ def grace(monkeypatch):
                                     low=0, high=60, flag=schema.Flag("--grace", "Retry grace, e.g. 2s."))
 
     monkeypatch.setattr(scenario, "Scenario", WithGrace)
-    refresh(replicate.run)
-    yield WithGrace
-    monkeypatch.undo()
-    refresh(replicate.run)
+    return WithGrace
 
 
 def test_a_new_field_is_read_and_written_in_toml(grace):
