@@ -28,6 +28,7 @@ from protolab.errors import MalformedData
 from protolab.replication.checkers import edn
 
 FORMATS = ("edn", "log", "json", "jsonl")
+_PARSED_CACHE = 65536  # distinct value texts remembered per log
 TYPES = ("invoke", "ok", "fail", "info")
 NEVER = None  # the return time of an op that never completed (or completed :info)
 
@@ -35,7 +36,7 @@ _LOG = re.compile(r"jepsen\.util(?:\s+-|:)\s+(\S+)[ \t]+:(invoke|ok|fail|info)[ 
                   r"(?:[ \t]+(.*?))?[ \t]*$", re.M)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Op:
     """One client operation: its invoke and (when there was one) its completion."""
 
@@ -50,7 +51,7 @@ class Op:
     ret: int | None  # position of the completion; NEVER when it may still take effect
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Event:
     where: str
     pair: object  # what pairs a completion with its invoke (the process; protolab: process and op id)
@@ -128,14 +129,28 @@ def _line_of(exc: MalformedData, n: int) -> MalformedData:
 
 def _log_events(text: str) -> tuple[list[_Event], int]:
     events, skipped = [], 0
+    parsed: dict[str, object] = {}  # value text -> value: logs repeat a few texts (nil, [1 2]) thousands of times
+    search = _LOG.search
     for n, line in enumerate(text.splitlines(), 1):
-        m = _LOG.search(line)
-        if m is None:
+        parts = line.split(None, 6)  # the usual layout, "INFO jepsen.util - 3 :invoke :cas [1 2]", without the regex
+        if len(parts) >= 6 and parts[1] == "jepsen.util" and parts[2] == "-" and parts[4][1:] in TYPES \
+                and parts[5][:1] == ":":
+            process, type_, f = parts[3], parts[4][1:], parts[5][1:]
+            value = parts[6].rstrip() if len(parts) == 7 else None
+        elif (m := search(line)) is not None:
+            process, type_, f, value = m.groups()
+        else:
             continue
-        process, type_, f, value = m.groups()
         try:
-            proc = edn.read_one(process, n)
-            val = edn.read_one(value, n) if value else None
+            proc = int(process) if process.isdigit() else edn.read_one(process, n)
+            if value is None:
+                val = None
+            elif value in parsed:
+                val = parsed[value]
+            else:
+                val = edn.read_one(value, n)
+                if len(parsed) < _PARSED_CACHE:
+                    parsed[value] = val
         except MalformedData as exc:
             raise _line_of(exc, n) from None
         if not isinstance(proc, int) or isinstance(proc, bool):

@@ -159,6 +159,8 @@ def useless_optional(payloads: list, optional: list[bool]) -> set[int]:
     out (never taking effect) is as good. Repeated until nothing more goes (a cas left out expects
     nothing)."""
     out: set[int] = set()
+    if not any(optional):
+        return out
     while True:
         wanted = {p[1] for i, p in enumerate(payloads) if p[0] is not WRITE and i not in out}
         more = {i for i, p in enumerate(payloads) if optional[i] and i not in out
