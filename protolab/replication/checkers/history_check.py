@@ -120,6 +120,15 @@ def _partitions(ops: list[Op], model: Model) -> list[tuple[tuple, list[Op], list
             prepared.append((op, *got))
     if not model.keyed:
         return [((), [op for op, _k, _p in prepared], [p for _op, _k, p in prepared])] if prepared else []
+    if all(len(keys) == 1 for _op, keys, _p in prepared):  # no txn over several keys: one partition a key
+        by_key: dict = {}
+        for op, keys, payload in prepared:
+            group = by_key.get(keys[0])
+            if group is None:
+                group = by_key[keys[0]] = ([], [])
+            group[0].append(op)
+            group[1].append(payload)
+        return [((k,), ops_, payloads) for k, (ops_, payloads) in by_key.items()]
     parent: dict = {}
 
     def root(k):

@@ -97,7 +97,7 @@ def linearize(calls: list[int], rets: list[int | None], payloads: list, step: Ca
     # The calls before the first return are the candidates, in any order: the required ones are tried
     # first (phase False), the optional ones after (phase True), so the configurations that take fewer
     # optional ops are explored, and remembered, before the ones they subsume.
-    entry, phase = nxt[head], False
+    entry, phase, skipped_optional = nxt[head], False, False
     check_at = _CHECK_EVERY
     while True:
         steps += 1
@@ -108,6 +108,7 @@ def linearize(calls: list[int], rets: list[int | None], payloads: list, step: Ca
         if entry != -1 and not entry & 1:  # a call: try to take the op now
             op = entry >> 1
             if pending[op] is not phase or (phase and twin[op] >= 0 and not taken[twin[op]]):
+                skipped_optional |= not phase
                 entry = nxt[entry]
                 continue
             new = step(state, payloads[op])
@@ -130,7 +131,7 @@ def linearize(calls: list[int], rets: list[int | None], payloads: list, step: Ca
                     return _stopped(f"memo over its {memo_bytes >> 20} MiB budget", steps, entries, best,
                                     best_states)
                 stack.append((entry, state, prefix, phase))
-                state, req, opt, prefix, phase = new, r, o, (op, prefix), False
+                state, req, opt, prefix, phase, skipped_optional = new, r, o, (op, prefix), False, False
                 taken[op] = 1
                 ret = entry + 1  # lift the op: its call and its return leave the list
                 a, b = prv[entry], nxt[entry]
@@ -143,11 +144,12 @@ def linearize(calls: list[int], rets: list[int | None], payloads: list, step: Ca
                 continue
             entry = nxt[entry]
             continue
-        if not phase:  # the required candidates are done: now the optional ones
+        if not phase:  # the required candidates are done: now the optional ones, if the scan passed any
             if entry == -1 or pending[entry >> 1]:
                 break  # every op that returned is taken: the ones left may take effect later, or never
-            entry, phase = nxt[head], True
-            continue
+            if skipped_optional:
+                entry, phase, skipped_optional = nxt[head], True, False
+                continue
         op = entry >> 1  # a return: op was never taken
         depth = len(stack)
         if depth > best_depth and (best is None or op != best[1]):
@@ -161,6 +163,7 @@ def linearize(calls: list[int], rets: list[int | None], payloads: list, step: Ca
         if not stack:
             return _failed(steps, entries, best, best_states)
         entry, state, prefix, phase = stack.pop()
+        skipped_optional = True  # the scan resumes mid-list: optional calls may lie before it
         op = entry >> 1
         taken[op] = 0
         if pending[op]:
