@@ -168,12 +168,13 @@ class TlsClient(Endpoint):
         chain = cert.certificate_list if self.version == m.TLS12 else [e.cert_data for e in cert.certificate_list]
         if not chain:
             raise TlsFailure("server sent an empty certificate list", 42, "certificate")
-        from cryptography import x509
+        from protolab.errors import MalformedData
+        from protolab.tls.kx import parse_peer_certificate
 
         try:
-            leaf = x509.load_der_x509_certificate(chain[0])
-        except ValueError as exc:
-            raise TlsFailure(f"server certificate does not parse: {exc}", 42, "certificate") from None
+            leaf = parse_peer_certificate(chain[0])
+        except MalformedData as exc:
+            raise TlsFailure(str(exc), 42, "certificate") from None
         self.server_cert = leaf
         self.server_chain = chain
         if self.config.verify:
@@ -300,9 +301,6 @@ class TlsClient(Endpoint):
 
     def on_ticket13(self, msg) -> str:
         return CONNECTED
-
-    def on_key_update(self, msg) -> str:
-        raise TlsFailure("KeyUpdate is not implemented by the lab engines", 10, "handshake state")
 
 
 def _is_ip(name: str) -> bool:

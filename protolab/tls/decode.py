@@ -39,11 +39,13 @@ from protolab.tls.messages import (
     CLIENT_HELLO,
     CLIENT_KEY_EXCHANGE,
     FINISHED,
+    KEY_UPDATE,
     MESSAGE_HASH,
     SERVER_HELLO,
     SERVER_KEY_EXCHANGE,
     Context,
     HelloRetryRequest,
+    Unknown,
     decode_handshake,
     split_handshakes,
 )
@@ -201,7 +203,8 @@ class _Observer:
         self.client_shares: dict[int, bytes] = {}
         self.sec12: Tls12Secrets | None = None
         self.ks: KeySchedule | None = None
-        self.app13: dict[str, bytes] = {}
+        self.app13: dict[str, bytes] = {}  # each side's current application traffic secret
+        self.generation = {"client": 0, "server": 0}  # N of that secret (KeyUpdate counts up)
         self.unread = 0  # protected records we had no key for
         self.transcript_gap = False  # a handshake record went unread: later Finished cannot be recomputed
         self.stopped = False
@@ -232,7 +235,9 @@ class _Observer:
                 self.encrypted[sender] = True
                 self.prot[sender] = self.pending[sender]
             return
-        if self.encrypted[sender]:
+        # TLS 1.3 protects every record as application_data (23): an alert record is in clear, sent by a
+        # peer that failed before it had keys (OpenSSL's client refusing the server's certificate)
+        if self.encrypted[sender] and not (self.version == TLS13 and ctype == ALERT):
             prot = self.prot[sender]
             if prot is None:
                 what = "application data" if self.finished[sender] else "encrypted record"
@@ -282,15 +287,18 @@ class _Observer:
             handler = self.HANDLERS.get(raw[0])
             if handler is None:
                 continue
+            if isinstance(decoded.msg, Unknown):  # a type whose layout depends on a version we did not learn
+                self.note(f"frame {frame}: {decoded.name} is not modelled for this connection: not followed")
+                continue
             if self.suite is None and raw[0] not in (CLIENT_HELLO, SERVER_HELLO):
                 self.note(f"frame {frame}: {decoded.name} before a usable ServerHello: not followed")
                 continue
             try:
                 handler(self, sender, decoded.msg, before)
-            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-                # bytes that parse as a message but make no sense (a mangled certificate, a share of the
-                # wrong shape...): the capture is damaged here; show what came before, follow no further
-                self.note(f"frame {frame}: {decoded.name} could not be followed ({type(exc).__name__}: {exc})")
+            except MalformedData as exc:
+                # only the codec's and the crypto modules' own verdict on the bytes (a share of the wrong
+                # shape...) means a damaged capture; anything else is a bug and surfaces as an internal error
+                self.note(f"frame {frame}: {decoded.name} could not be followed ({exc})")
                 self.stopped = True
                 return
 
@@ -354,9 +362,9 @@ class _Observer:
         first = msg.certificate_list[0]
         der = first if isinstance(first, bytes) else first.cert_data
         try:
-            self.cert = kx.load_certificate(der)
-        except BadInput:
-            self.note("the server certificate does not parse as X.509")
+            self.cert = kx.parse_peer_certificate(der)
+        except MalformedData as exc:
+            self.note(str(exc))
             return
         self.r.server_certificate = self.cert.subject.rfc4514_string()
         if self.keys.server_key is not None:
@@ -542,9 +550,26 @@ class _Observer:
         else:
             self.prot["client"] = self.pending["client"]
 
+    def key_update(self, sender, msg, before) -> None:
+        """TLS 1.3 KeyUpdate: the sender's next records use application_traffic_secret_N+1 (RFC 8446 7.2)."""
+        if self.version != TLS13 or not self.finished[sender] or sender not in self.app13:
+            self.check(f"{sender} KeyUpdate", False, "a KeyUpdate belongs to TLS 1.3, after the sender's Finished "
+                       "(RFC 8446 4.6.3)")
+            return
+        if msg.request_update not in (0, 1):
+            self.check(f"{sender} KeyUpdate", False, f"request_update is {msg.request_update}, not 0 or 1")
+            return
+        n = self.generation[sender] = self.generation[sender] + 1
+        secret = self.app13[sender] = self.ks.next_application_secret(sender, self.app13[sender], n)
+        self.r.secrets[f"{sender}_application_traffic_secret_{n}"] = secret
+        keys = self.ks.traffic_keys(f"{sender} application ({n})", secret, self.suite.key_len)
+        self.prot[sender] = self._protection(keys.key, keys.iv)
+        self.r.messages[-1].note = (f"{'update_requested' if msg.request_update else 'update_not_requested'}: "
+                                    f"{sender} records from here on under application traffic secret {n}")
+
     HANDLERS = {CLIENT_HELLO: client_hello, SERVER_HELLO: server_hello, CERTIFICATE: certificate,
                 SERVER_KEY_EXCHANGE: server_key_exchange, CLIENT_KEY_EXCHANGE: client_key_exchange,
-                CERTIFICATE_VERIFY: certificate_verify, FINISHED: finished_msg}
+                CERTIFICATE_VERIFY: certificate_verify, FINISHED: finished_msg, KEY_UPDATE: key_update}
 
     # -- result ----------------------------------------------------------------------------------------
     def finish(self) -> TlsConnection:

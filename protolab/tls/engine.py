@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from protolab.errors import MalformedData, ProtolabError
 from protolab.tls import messages as m
-from protolab.tls.keylog import KeyLog
+from protolab.tls.keylog import UPDATED_LABELS, KeyLog
 from protolab.tls.names import ALERTS
 from protolab.tls.records import (
     ALERT,
@@ -101,6 +101,8 @@ class Endpoint:
         self._last_len = 0  # transcript length before the message being handled
         self.read_prot = self.write_prot = None
         self.pending_read = self.pending_write = None
+        self.app_secrets: dict[str, bytes] = {}  # TLS 1.3 "write"/"read" -> current application traffic secret
+        self.generation = {"write": 0, "read": 0}  # N of application_traffic_secret_N (KeyUpdate counts up)
         self.version: int | None = None
         self.suite = None
         self.ems = False
@@ -216,9 +218,12 @@ class Endpoint:
         return m.Context(self.version or m.TLS12, kx)
 
     # ---- sending -----------------------------------------------------------------------------------
-    def send_handshake(self, msg: object, note: str = "") -> bytes:
+    def send_handshake(self, msg: object, note: str = "", transcript: bool = True) -> bytes:
+        """Queue one handshake message; `transcript=False` for post-handshake messages (KeyUpdate), which
+        the transcript does not cover."""
         raw = m.encode_handshake(msg)
-        self.transcript += raw
+        if transcript:
+            self.transcript += raw
         decoded = m.decode_handshake(raw, self.context())  # our own bytes, through the same decoder
         protected = self.write_prot is not None
         if protected:
@@ -315,6 +320,9 @@ class Endpoint:
             handler = self.TRANSITIONS.get(self.state, {}).get(msg_type)
             if handler is None:
                 raise TlsFailure(f"unexpected {decoded.name} in state {self.state}", 10, "handshake state")
+            if msg_type == m.KEY_UPDATE and (raw is not raws[-1] or self.hs_buffer):  # RFC 8446 5.1
+                raise TlsFailure("KeyUpdate is not the last message of its record: handshake messages must not "
+                                 "span a key change", 10, "record layer")
             post_handshake = msg_type in (m.NEW_SESSION_TICKET, m.KEY_UPDATE) and self.version == m.TLS13
             self._last_len = len(self.transcript)
             if not post_handshake:
@@ -335,8 +343,46 @@ class Endpoint:
             peer = "server" if self.role == "client" else "client"
             rk = self.ks.traffic_keys(f"{peer} {stage}", theirs, self.suite.key_len)
             self.read_prot = RecordProtection(self.suite, rk.key, rk.iv, rng=self.rng)
+        if stage == "application":
+            self.app_secrets.update({k: v for k, v, on in (("write", mine, write), ("read", theirs, read)) if on})
         self.derived(f"{stage} traffic secrets and keys", self.ks.derivations[self._ks_mark:], SYMMETRIC,
                      "HKDF over the transcript hash")
+        self._ks_mark = len(self.ks.derivations)
+
+    # ---- KeyUpdate (TLS 1.3, RFC 8446 4.6.3 and 7.2) -------------------------------------------------
+    def on_key_update(self, msg: m.KeyUpdate) -> str:
+        """The peer's next message comes under its next secret; update_requested: answer with our own."""
+        if self.version != m.TLS13:
+            raise TlsFailure("KeyUpdate is a TLS 1.3 message", 10, "handshake state")
+        if msg.request_update not in (0, 1):
+            raise TlsFailure(f"KeyUpdate request_update is {msg.request_update}, not 0 or 1", 47, "KeyUpdate")
+        self._next_keys("read")
+        if msg.request_update == 1:
+            self.send_key_update(False, "answering update_requested, before any more data (RFC 8446 4.6.3)")
+        return CONNECTED
+
+    def send_key_update(self, request: bool = False, note: str = "") -> None:
+        """Send KeyUpdate under the current write keys, then switch to the next ones (CONNECTED, TLS 1.3)."""
+        if self.state != CONNECTED or self.version != m.TLS13:
+            raise TlsFailure(f"KeyUpdate needs a connected TLS 1.3 session (state {self.state})", 80)
+        self.send_handshake(m.KeyUpdate(int(request)), note or ("update_requested: the peer must update too"
+                                                                if request else "update_not_requested"),
+                            transcript=False)
+        self._next_keys("write")
+
+    def _next_keys(self, direction: str) -> None:
+        from protolab.tls.protection import RecordProtection
+
+        who = self.role if direction == "write" else ("server" if self.role == "client" else "client")
+        self.generation[direction] += 1
+        n = self.generation[direction]
+        secret = self.ks.next_application_secret(who, self.app_secrets[direction], n)
+        self.app_secrets[direction] = secret
+        self.log_secret(UPDATED_LABELS[who], secret)  # as OpenSSL logs it
+        keys = self.ks.traffic_keys(f"{who} application ({n})", secret, self.suite.key_len)
+        setattr(self, f"{direction}_prot", RecordProtection(self.suite, keys.key, keys.iv, rng=self.rng))
+        self.derived(f"{who} application traffic secret {n} and keys", self.ks.derivations[self._ks_mark:], SYMMETRIC,
+                     f"KeyUpdate: the {who}'s records use these from now on (sequence number 0)")
         self._ks_mark = len(self.ks.derivations)
 
     def _handshake_keys13(self, peer_share: bytes) -> None:

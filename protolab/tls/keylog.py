@@ -24,11 +24,13 @@ TLS13_LABELS = {
     "CLIENT_EARLY_TRAFFIC_SECRET": "client_early_traffic_secret",
     "EARLY_EXPORTER_SECRET": "early_exporter_master_secret",
 }
-KNOWN_LABELS = {CLIENT_RANDOM, RSA, *TLS13_LABELS}
+# OpenSSL (3.0) logs each secret a KeyUpdate makes, application_traffic_secret_N+1, under these labels
+UPDATED_LABELS = {"client": "CLIENT_TRAFFIC_SECRET_N", "server": "SERVER_TRAFFIC_SECRET_N"}
+KNOWN_LABELS = {CLIENT_RANDOM, RSA, *TLS13_LABELS, *UPDATED_LABELS.values()}
 # label -> (what the second field is, its length; the secret's possible lengths). A TLS 1.3 secret is one hash
 # long (SHA-256: 32, SHA-384: 48); the TLS 1.2 master secret and the RSA pre-master secret are 48 bytes.
 LENGTHS = {CLIENT_RANDOM: ("client random", 32, (48,)), RSA: ("encrypted pre-master prefix", 8, (48,)),
-           **{label: ("client random", 32, (32, 48)) for label in TLS13_LABELS}}
+           **{label: ("client random", 32, (32, 48)) for label in (*TLS13_LABELS, *UPDATED_LABELS.values())}}
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,14 @@ class KeySchedule:
         return self._note("ticket_psk", 'HKDF-Expand-Label(resumption_master_secret, "resumption", nonce)',
                           {"resumption_master_secret": self.resumption_master_secret, "ticket_nonce": nonce}, out)
 
+    def next_application_secret(self, who: str, secret: bytes, generation: int) -> bytes:
+        """KeyUpdate (RFC 8446 7.2): application_traffic_secret_N+1 = HKDF-Expand-Label(_N, "traffic upd", "",
+        Hash.length); `generation` is N+1, the number of the secret made."""
+        out = hkdf_expand_label(self.hash_name, secret, "traffic upd", b"", HASH_LEN[self.hash_name])
+        return self._note(f"{who}_application_traffic_secret_{generation}",
+                          f'HKDF-Expand-Label({who}_application_traffic_secret_{generation - 1}, "traffic upd", "", '
+                          'Hash.length)', {"secret": secret}, out)
+
     def traffic_keys(self, who: str, secret: bytes, key_len: int, iv_len: int = 12) -> TrafficKeys:
         """Write key and IV of one traffic secret; `who` names it in the record (e.g. "server handshake")."""
         key = hkdf_expand_label(self.hash_name, secret, "key", b"", key_len)

@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, x25519
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 from protolab.errors import BadInput, MalformedData
@@ -250,6 +251,21 @@ def load_certificate(data: bytes, what: str = "certificate") -> x509.Certificate
         except ValueError:
             continue
     raise BadInput(f"{what} is not a PEM/DER X.509 certificate")
+
+
+def parse_peer_certificate(der: bytes, who: str = "server") -> x509.Certificate:
+    """A DER certificate from the wire, parsed whole now: `cryptography` reads fields lazily, so a broken
+    subject or key would otherwise raise later, wherever it is first read. MalformedData when it does not parse."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # e.g. a non-positive serial: shown as the certificate is, not warned about
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            cert = x509.load_der_x509_certificate(der)
+        cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(), cert.public_key(), cert.extensions
+    except (ValueError, KeyError, x509.InvalidVersion, UnsupportedAlgorithm) as exc:  # KeyError: unknown string tag
+        raise MalformedData(f"{who} certificate does not parse as X.509: {exc}") from None
+    return cert
 
 
 def public_keys_match(private_key, public_key) -> bool:

@@ -271,6 +271,3 @@ class TlsServer(Endpoint):
         self._install13("application", self.ks.server_application_traffic_secret, b"", read=False)
         self._log_application13()
         return "WAIT_FIN"
-
-    def on_key_update(self, msg) -> str:
-        raise TlsFailure("KeyUpdate is not implemented by the lab engines", 10, "handshake state")
