@@ -68,7 +68,8 @@ def _spec_from_options(spec_file: Path | None, hostapd: Path | None, values: dic
 def build(
     spec: Annotated[Path | None, typer.Option(help="TOML spec file (keys: the spec fields).")] = None,
     hostapd: Annotated[Path | None, typer.Option(help="hostapd.conf to read (a subset of its keys).")] = None,
-    out: Annotated[Path | None, typer.Option("-o", "--output", help="Write the train to this radiotap pcap.")] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--output",
+                                             help="Write the train to this radiotap pcap (-: stdout).")] = None,
     frame: Annotated[int, typer.Option(help="Which beacon of the train to show (1-based).")] = 1,
     show_hex: Annotated[bool, typer.Option("--hex/--no-hex", help="Show the annotated hex dump.")] = True,
     as_json: JsonFlag = False,
@@ -106,7 +107,7 @@ def build(
 
 @app.command()
 def dissect(
-    file: Annotated[Path, typer.Argument(help="A pcap/pcapng capture (radiotap, Prism, plain 802.11...).")],
+    file: Annotated[Path, typer.Argument(help="A pcap/pcapng capture (radiotap, Prism, plain 802.11...; -: stdin).")],
     frame: Annotated[int | None, typer.Option(help="Only this frame number.")] = None,
     bssid: Annotated[str | None, typer.Option(help="Only beacons of this BSSID.")] = None,
     limit: Annotated[int | None, typer.Option(help="Stop after this many beacons (1 or more).")] = None,
@@ -132,7 +133,7 @@ def dissect(
 
 @app.command()
 def survey(
-    file: Annotated[Path, typer.Argument(help="A pcap/pcapng capture.")],
+    file: Annotated[Path, typer.Argument(help="A pcap/pcapng capture (-: stdin).")],
     sort: Annotated[SortKey, typer.Option(help="Sort networks by this column.")] = SortKey.signal,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     each: Annotated[bool, typer.Option("--each", help="One row per beacon (JSON/CSV) instead of per BSS.")] = False,

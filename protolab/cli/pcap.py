@@ -14,9 +14,9 @@ app = group(
     "Example: protolab pcap info capture.pcap"
 )
 
-FilesArg = Annotated[list[Path], typer.Argument(help="Capture files: pcap or pcapng, optionally gzipped.",
+FilesArg = Annotated[list[Path], typer.Argument(help="Capture files: pcap or pcapng, optionally gzipped (-: stdin).",
                                                  show_default=False)]
-FileArg = Annotated[Path, typer.Argument(help="A capture file: pcap or pcapng, optionally gzipped.",
+FileArg = Annotated[Path, typer.Argument(help="A capture file: pcap or pcapng, optionally gzipped (-: stdin).",
                                           show_default=False)]
 
 

@@ -26,7 +26,7 @@ def _opt(help_: str, *names: str):
 def run(
     scenario: Annotated[str | None, typer.Argument(help="A shipped scenario name or a TOML file.")] = None,
     svg: Annotated[Path | None, _opt("Write the message ladder / timeline as SVG.", "--svg")] = None,
-    history: Annotated[Path | None, _opt("Write the operation history as JSON lines.", "--history")] = None,
+    history: Annotated[Path | None, _opt("Write the operation history as JSON lines (-: stdout).", "--history")] = None,
     metrics: Annotated[Path | None, _opt("Write the run's measures in OpenMetrics text format.", "--metrics")] = None,
     backend: Annotated[str, _opt("sim (the simulator) or redis (real redis-server + Sentinel on 127.0.0.1, "
                                  "faults done for real).", "--backend")] = "sim",

@@ -143,7 +143,8 @@ def walk(
     etm: EtmOpt = True,
     tamper: Annotated[str | None, typer.Option(
         "--tamper", help="Change one byte in flight: certificate, server-key-exchange, finished or record.")] = None,
-    pcap: Annotated[Path | None, typer.Option("--pcap", help="Write the conversation as a pcap (TCP).")] = None,
+    pcap: Annotated[Path | None, typer.Option("--pcap", help="Write the conversation as a pcap (TCP; -: stdout).")]
+    = None,
     keylog: KeylogOpt = None,
     cert: CertOpt = None,
     key: KeyOpt = None,

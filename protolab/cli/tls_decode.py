@@ -14,7 +14,8 @@ import typer
 
 from protolab.cli.common import JsonFlag, fail_check, output
 
-CaptureArg = Annotated[Path, typer.Argument(help="A capture (pcap/pcapng) holding TLS over TCP.", show_default=False)]
+CaptureArg = Annotated[Path, typer.Argument(help="A capture (pcap/pcapng, -: stdin) holding TLS over TCP.",
+                                            show_default=False)]
 KeylogOpt = Annotated[Path | None, typer.Option("--keylog", help="NSS key log (SSLKEYLOGFILE) with the secrets.",
                                                 show_default=False)]
 KeyOpt = Annotated[Path | None, typer.Option("--key", help="The server's private key (PEM/DER): opens RSA key "
