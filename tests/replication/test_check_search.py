@@ -164,3 +164,44 @@ def test_linearize_reports_a_valid_order_and_the_deepest_dead_end():
     assert out.status == "valid" and out.order == [0, 1]
     out = linearize([0, 4], [3, 5], [("r", 1, None), w], step, None)  # the read returns before the write starts
     assert out.status == "invalid" and out.blocked == 0 and out.order == [] and out.states == [None]
+
+
+def _edn(*ops: str) -> str:
+    return "[" + "\n ".join("{" + op + "}" for op in ops) + "]"
+
+
+@pytest.mark.parametrize(("history", "verdict"), [
+    # a failed write did not happen: reading its value is impossible
+    (_edn(":process 0 :type :invoke :f :read", ":process 1 :type :invoke :f :write :value 3",
+          ":process 1 :type :fail :f :write :value 3 :error [:unavailable nil]",
+          ":process 0 :type :ok :f :read :value 3"), "invalid"),
+    # a crashed (:info) write may have happened, even long after the crash
+    (_edn(":process 1 :type :invoke :f :write :value 3", ":process 1 :type :info :f :write :value 3",
+          ":process 0 :type :invoke :f :read", ":process 0 :type :ok :f :read :value nil",
+          ":process 0 :type :invoke :f :read", ":process 0 :type :ok :f :read :value 3"), "valid"),
+    # ... but once it has been seen it cannot be unseen
+    (_edn(":process 1 :type :invoke :f :write :value 3", ":process 1 :type :info :f :write :value 3",
+          ":process 0 :type :invoke :f :read", ":process 0 :type :ok :f :read :value 3",
+          ":process 0 :type :invoke :f :read", ":process 0 :type :ok :f :read :value nil"), "invalid"),
+    # a read concurrent with a write may see either value; one after it only the new one
+    (_edn(":process 0 :type :invoke :f :write :value 1", ":process 0 :type :ok :f :write :value 1",
+          ":process 1 :type :invoke :f :write :value 2", ":process 2 :type :invoke :f :read",
+          ":process 2 :type :ok :f :read :value 1", ":process 1 :type :ok :f :write :value 2"), "valid"),
+    (_edn(":process 0 :type :invoke :f :write :value 1", ":process 0 :type :ok :f :write :value 1",
+          ":process 1 :type :invoke :f :write :value 2", ":process 1 :type :ok :f :write :value 2",
+          ":process 2 :type :invoke :f :read", ":process 2 :type :ok :f :read :value 1"), "invalid"),
+    # an ok cas needs the old value; a failed one is left out
+    (_edn(":process 0 :type :invoke :f :write :value 1", ":process 0 :type :ok :f :write :value 1",
+          ":process 1 :type :invoke :f :cas :value [2 3]", ":process 1 :type :ok :f :cas :value [2 3]"), "invalid"),
+    (_edn(":process 0 :type :invoke :f :write :value 1", ":process 0 :type :ok :f :write :value 1",
+          ":process 1 :type :invoke :f :cas :value [1 3]", ":process 1 :type :fail :f :cas :value [1 3]",
+          ":process 1 :type :invoke :f :read", ":process 1 :type :ok :f :read :value 1"), "valid"),
+    # two crashed cas ops chain: nil -> 1 (a write) -> 2 -> 3, seen at the end
+    (_edn(":process 0 :type :invoke :f :write :value 1", ":process 1 :type :invoke :f :cas :value [2 3]",
+          ":process 2 :type :invoke :f :cas :value [1 2]", ":process 0 :type :ok :f :write :value 1",
+          ":process 1 :type :info :f :cas :value :timed-out", ":process 2 :type :info :f :cas :value :timed-out",
+          ":process :nemesis :type :info :f :start", ":process 3 :type :invoke :f :read",
+          ":process 3 :type :ok :f :read :value 3"), "valid"),
+])
+def test_hand_made_edn_histories_get_the_verdict_knossos_gives(history, verdict):
+    assert check_history(history, model="cas-register").verdict == verdict

@@ -102,7 +102,8 @@ def check_history(text: str, model: str | None = None, initial=None, time_limit:
         if undecided is not None:
             keys, ops, out = undecided
             where = f" on key {', '.join(map(str, keys))}" if keys else ""
-            result.why = f"{out.why} after {time_limit:g} s{where} ({len(ops)} ops, {out.memo} states remembered)"
+            when = f" after {time_limit:g} s" if out.why.startswith("time") else ""
+            result.why = f"{out.why}{when}{where} ({len(ops)} ops, {out.memo} states remembered)"
         else:
             result.why = f"time limit reached after {time_limit:g} s"
         if result.unchecked:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from sys import getsizeof
 
 from protolab.replication.checkers.models import NO
 
@@ -81,7 +82,7 @@ def linearize(calls: list[int], rets: list[int | None], payloads: list, step: Ca
                 pass
     taken = bytearray(n)
     cost = 120 + n // 8  # bytes per memo entry: key tuple, dict slot, list, the bitsets
-    limit = max(memo_bytes // cost, 1)
+    used = 0
 
     # (required ops taken, state) -> the sets of optional ops taken with them, already explored. Taking
     # fewer optional ops is never worse (the others can still take effect later, or never), so a
@@ -127,7 +128,8 @@ def linearize(calls: list[int], rets: list[int | None], payloads: list, step: Ca
                 else:
                     seen.append(o)
                 entries += 1
-                if entries > limit:
+                used += cost if type(new) is not frozenset else cost + getsizeof(new)  # a set state is its own
+                if used > memo_bytes:
                     return _stopped(f"memo over its {memo_bytes >> 20} MiB budget", steps, entries, best,
                                     best_states)
                 stack.append((entry, state, prefix, phase))
