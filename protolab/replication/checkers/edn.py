@@ -21,14 +21,15 @@ MAX_DEPTH = 64
 
 _TOKEN = re.compile(r"""
     (?P<space>[\s,]+|;[^\n]*)
+  | (?P<atom>[^\s,()\[\]{}"\\;\#][^\s,()\[\]{}"\\;]*)
   | (?P<open>\#\{|[(\[{])
   | (?P<close>[)\]}])
   | (?P<string>"(?:[^"\\]|\\.)*")
   | (?P<discard>\#_)
   | (?P<tag>\#[A-Za-z][^\s,()\[\]{}"]*)
   | (?P<char>\\(?:newline|space|tab|return|formfeed|backspace|u[0-9a-fA-F]{4}|\S))
-  | (?P<atom>[^\s,()\[\]{}"\\;]+)
-""", re.VERBOSE)
+  | (?P<bad>.)
+""", re.VERBOSE | re.DOTALL)
 _INT = re.compile(r"[+-]?\d+N?")
 _FLOAT = re.compile(r"[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?M?")
 _RATIO = re.compile(r"[+-]?\d+/\d+")
@@ -36,144 +37,143 @@ _CLOSER = {"(": ")", "[": "]", "{": "}", "#{": "}"}
 _CHARS = {"newline": "\n", "space": " ", "tab": "\t", "return": "\r", "formfeed": "\f", "backspace": "\b"}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "b": "\b", "f": "\f", "/": "/"}
 _SYMBOLS = {"nil": None, "true": True, "false": False}
-_END = object()
 
 
-class _Reader:
+class _Lines:
+    """Line numbers of positions asked for in increasing order, at O(text) cost in all."""
+
     def __init__(self, text: str, first_line: int) -> None:
-        self.text, self.pos, self.first_line = text, 0, first_line
-        self._counted, self._lines = 0, 0  # newlines before _counted: line numbers cost O(text) in all
+        self.text, self.first, self.pos, self.count = text, first_line, 0, 0
 
-    def line(self, pos: int | None = None) -> int:
-        pos = self.pos if pos is None else pos
-        if pos < self._counted:
-            return self.first_line + self.text.count("\n", 0, pos)
-        self._lines += self.text.count("\n", self._counted, pos)
-        self._counted = pos
-        return self.first_line + self._lines
-
-    def fail(self, what: str, pos: int | None = None):
-        raise MalformedData(f"line {self.line(pos)}: {what}")
-
-    def token(self):
-        """(kind, text, start) of the next token that is not space, or None at the end."""
-        text = self.text
-        while self.pos < len(text):
-            m = _TOKEN.match(text, self.pos)
-            if m is None:
-                self.fail(f"cannot read EDN at {text[self.pos:self.pos + 20]!r}")
-            self.pos = m.end()
-            if m.lastgroup != "space":
-                return m.lastgroup, m.group(), m.start()
-        return None
-
-    def element(self, depth: int = 0, closer: str | None = None):
-        """The next element; ``_END`` when the closer (or, at the top, the end of text) comes instead."""
-        tok = self.token()
-        if tok is None:
-            if closer is not None:
-                self.fail(f"unterminated collection: expected {closer!r} before the end")
-            return _END
-        kind, text, start = tok
-        if kind == "close":
-            if text != closer:
-                self.fail(f"unexpected {text!r}", start)
-            return _END
-        if kind == "open":
-            if depth >= MAX_DEPTH:
-                self.fail(f"nested deeper than {MAX_DEPTH} levels", start)
-            items = []
-            end = _CLOSER[text]
-            while (item := self.element(depth + 1, end)) is not _END:
-                items.append(item)
-            return self.collection(text, items, start)
-        if kind == "discard":
-            self.required(depth, closer, start)
-            return self.element(depth, closer)
-        if kind == "tag":
-            return self.required(depth, closer, start)
-        if kind == "string":
-            return self.string(text[1:-1], start)
-        if kind == "char":
-            name = text[1:]
-            if len(name) > 1 and name[0] == "u" and name not in _CHARS:
-                return chr(int(name[1:], 16))
-            return _CHARS.get(name, name)
-        return self.atom(text, start)
-
-    def required(self, depth: int, closer: str | None, start: int):
-        """The element a tag or ``#_`` applies to (it must exist)."""
-        value = self.element(depth, closer)
-        if value is _END:
-            self.fail("a tag or #_ with no element after it", start)
-        return value
-
-    def collection(self, opener: str, items: list, start: int):
-        if opener == "{":
-            if len(items) % 2:
-                self.fail("a map with an odd number of elements", start)
-            try:
-                return dict(zip(items[::2], items[1::2], strict=True))
-            except TypeError:
-                self.fail("a map key that is itself a map", start)
-        if opener == "#{":
-            try:
-                return frozenset(items)
-            except TypeError:
-                self.fail("a set holding a map", start)
-        return tuple(items)
-
-    def string(self, body: str, start: int) -> str:
-        if "\\" not in body:
-            return body
-        out, i = [], 0
-        while i < len(body):
-            c = body[i]
-            if c != "\\":
-                out.append(c)
-                i += 1
-                continue
-            e = body[i + 1]
-            if e == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2:i + 6]):
-                out.append(chr(int(body[i + 2:i + 6], 16)))
-                i += 6
-            elif e in _ESCAPES:
-                out.append(_ESCAPES[e])
-                i += 2
-            else:
-                self.fail(f"unknown string escape \\{e}", start)
-        return "".join(out)
-
-    def atom(self, text: str, start: int):
-        if text in _SYMBOLS:
-            return _SYMBOLS[text]
-        if text[0] == ":":
-            if len(text) == 1:
-                self.fail("a keyword with no name", start)
-            return text
-        if text[0].isdigit() or (text[0] in "+-" and len(text) > 1 and text[1].isdigit()):
-            if _INT.fullmatch(text):
-                return int(text.rstrip("N"))
-            if _FLOAT.fullmatch(text):
-                return float(text.rstrip("M"))
-            if _RATIO.fullmatch(text):
-                num, den = text.split("/")
-                if int(den) == 0:
-                    self.fail(f"ratio {text} divides by zero", start)
-                return int(num) / int(den)
-            self.fail(f"not a number: {text!r}", start)
-        return text  # a symbol: kept as its name
+    def __call__(self, pos: int) -> int:
+        if pos < self.pos:
+            return self.first + self.text.count("\n", 0, pos)
+        self.count += self.text.count("\n", self.pos, pos)
+        self.pos = pos
+        return self.first + self.count
 
 
 def read_all(text: str, first_line: int = 1) -> Iterator[tuple[object, int]]:
-    """Every top-level element of ``text`` with the line it starts on."""
-    reader = _Reader(text, first_line)
-    while True:
-        at = reader.pos
-        value = reader.element()
-        if value is _END:
-            return
-        yield value, reader.line(_skip_space(text, at))
+    """Every top-level element of ``text`` with the line it starts on.
+
+    One pass over the tokens with an explicit stack of open collections (no recursion, and no method
+    call per token): a frame is [opener, items, start, elements to discard, tags waiting for one]."""
+    line = _Lines(text, first_line)
+
+    def fail(what: str, pos: int):
+        raise MalformedData(f"line {line(pos)}: {what}")
+
+    stack: list[list] = []
+    top = [None, None, 0, 0, 0]  # the frame of the top level
+    frame = top
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "space":
+            continue
+        start = m.start()
+        if frame is top and not top[3] and not top[4]:
+            top[2] = start  # where the next top-level element starts
+        if kind == "atom":
+            value = _atom(m.group(), start, fail)
+        elif kind == "open":
+            if len(stack) >= MAX_DEPTH:
+                fail(f"nested deeper than {MAX_DEPTH} levels", start)
+            stack.append(frame)
+            frame = [m.group(), [], start, 0, 0]
+            continue
+        elif kind == "close":
+            if frame is top or m.group() != _CLOSER[frame[0]]:
+                fail(f"unexpected {m.group()!r}", start)
+            if frame[3] or frame[4]:
+                fail("a tag or #_ with no element after it", start)
+            value = _collection(frame[0], frame[1], frame[2], fail)
+            start = frame[2]
+            frame = stack.pop()
+        elif kind == "string":
+            value = _string(m.group()[1:-1], start, fail)
+        elif kind == "discard":
+            frame[3] += 1
+            continue
+        elif kind == "tag":
+            frame[4] += 1
+            continue
+        elif kind == "char":
+            name = m.group()[1:]
+            value = chr(int(name[1:], 16)) if len(name) == 5 and name[0] == "u" else _CHARS.get(name, name)
+        else:
+            fail(f"cannot read EDN at {text[start:start + 20]!r}", start)
+        # an element is complete: the tags before it read as it (their names are not kept), a #_ drops it
+        frame[4] = 0
+        if frame[3]:
+            frame[3] -= 1
+            continue
+        if frame is top:
+            yield value, line(top[2])
+        else:
+            frame[1].append(value)
+    if frame is not top:
+        fail(f"unterminated collection: expected {_CLOSER[frame[0]]!r} before the end", len(text))
+    if top[3] or top[4]:
+        fail("a tag or #_ with no element after it", len(text))
+
+
+def _collection(opener: str, items: list, start: int, fail):
+    if opener == "{":
+        if len(items) % 2:
+            fail("a map with an odd number of elements", start)
+        try:
+            return dict(zip(items[::2], items[1::2], strict=True))
+        except TypeError:
+            fail("a map key that is itself a map", start)
+    if opener == "#{":
+        try:
+            return frozenset(items)
+        except TypeError:
+            fail("a set holding a map", start)
+    return tuple(items)
+
+
+def _string(body: str, start: int, fail) -> str:
+    if "\\" not in body:
+        return body
+    out, i = [], 0
+    while i < len(body):
+        c = body[i]
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        e = body[i + 1]
+        if e == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2:i + 6]):
+            out.append(chr(int(body[i + 2:i + 6], 16)))
+            i += 6
+        elif e in _ESCAPES:
+            out.append(_ESCAPES[e])
+            i += 2
+        else:
+            fail(f"unknown string escape \\{e}", start)
+    return "".join(out)
+
+
+def _atom(text: str, start: int, fail):
+    if text[0] == ":":
+        if len(text) == 1:
+            fail("a keyword with no name", start)
+        return text
+    if text in _SYMBOLS:
+        return _SYMBOLS[text]
+    if text[0].isdigit() or (text[0] in "+-" and len(text) > 1 and text[1].isdigit()):
+        if _INT.fullmatch(text):
+            return int(text.rstrip("N"))
+        if _FLOAT.fullmatch(text):
+            return float(text.rstrip("M"))
+        if _RATIO.fullmatch(text):
+            num, den = text.split("/")
+            if int(den) == 0:
+                fail(f"ratio {text} divides by zero", start)
+            return int(num) / int(den)
+        fail(f"not a number: {text!r}", start)
+    return text  # a symbol: kept as its name
 
 
 def read_one(text: str, first_line: int = 1):
@@ -185,9 +185,3 @@ def read_one(text: str, first_line: int = 1):
     if next(elements, None) is not None:
         raise MalformedData(f"line {first_line}: more than one EDN value")
     return first[0]
-
-
-def _skip_space(text: str, pos: int) -> int:
-    while (m := _TOKEN.match(text, pos)) is not None and m.lastgroup == "space":
-        pos = m.end()
-    return pos
