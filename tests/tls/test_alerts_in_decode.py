@@ -65,20 +65,22 @@ def test_openssl_client_refusing_the_certificate_sends_its_alert_in_clear(tool, 
 def test_server_refusing_the_client_certificate_is_named(cli, tool, pki, lab_ca, tmp_path):  # noqa: F811
     openssl = tool("openssl")
     cert, key = pki["rsa"]
-    relay, server_log = _record(openssl, cert, key, ["-www", "-Verify", "1", "-CAfile", str(lab_ca),
-                                                     "-verify_return_error"], [
+    # the client's key log: the server gives up before it logs the client's application secret, and the
+    # client's request may cross the server's alert on the wire
+    client_log = tmp_path / "client.keys"
+    relay, _ = _record(openssl, cert, key, ["-www", "-Verify", "1", "-CAfile", str(lab_ca), "-verify_return_error"], [
         openssl, "s_client", "-connect", "127.0.0.1:PORT", "-cert", str(cert), "-key", str(key),
-        "-servername", "localhost"], tmp_path)
-    conn = _decoded(relay, server_log, tmp_path)
+        "-servername", "localhost", "-keylogfile", str(client_log)], tmp_path)
+    conn = _decoded(relay, client_log, tmp_path)
     assert _alerts(conn) == [("server", "Alert(fatal, unknown_ca)", True)]
     assert conn.status == "decrypted" and not [k for k in conn.checks if k.ok is False]
     capture = tmp_path / "alert.pcap"
-    assert cli("tls", "decode", str(capture), "--keylog", str(server_log)).exit_code == 0
+    assert cli("tls", "decode", str(capture), "--keylog", str(client_log)).exit_code == 0
     # the server's encrypted alert record, one byte changed: caught, exit 1
     at = max(i for i, (from_client, _) in enumerate(relay.chunks) if not from_client)
     from_client, data = relay.chunks[at]
     relay.chunks[at] = (from_client, data[:-1] + bytes([data[-1] ^ 1]))
-    run = cli("tls", "decode", str(relay.write_pcap(tmp_path / "tampered.pcap")), "--keylog", str(server_log))
+    run = cli("tls", "decode", str(relay.write_pcap(tmp_path / "tampered.pcap")), "--keylog", str(client_log))
     assert run.exit_code == 1 and "tag check failed" in run.stdout + run.stderr
 
 
