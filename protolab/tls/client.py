@@ -35,7 +35,8 @@ class TlsClient(Endpoint):
         "WAIT_EE": {m.ENCRYPTED_EXTENSIONS: "on_encrypted_extensions"},
         "WAIT_CERT_CR": {m.CERTIFICATE: "on_certificate", m.CERTIFICATE_REQUEST: "on_certificate_request"},
         "WAIT_CV": {m.CERTIFICATE_VERIFY: "on_certificate_verify"},
-        CONNECTED: {m.NEW_SESSION_TICKET: "on_ticket13", m.KEY_UPDATE: "on_key_update"},
+        CONNECTED: {m.NEW_SESSION_TICKET: "on_ticket13", m.KEY_UPDATE: "on_key_update",
+                    m.HELLO_REQUEST: "refuse_renegotiation"},
     }
 
     # ---- ClientHello -------------------------------------------------------------------------------
@@ -88,7 +89,7 @@ class TlsClient(Endpoint):
         if isinstance(sh, m.HelloRetryRequest):
             return self._retry(sh)
         offered_types = {e.type for e in self.offered.extensions}
-        extra = [e.type for e in sh.extensions if e.type not in offered_types]
+        extra = [e.type for e in sh.extensions or [] if e.type not in offered_types]  # TLS 1.2 may omit the block
         if extra:  # RFC 5246 7.4.1.4 / RFC 8446 4.2: a server may only answer extensions the client sent
             raise TlsFailure("ServerHello carries extension(s) the client did not offer: "
                              + ", ".join(str(t) for t in extra), 110, "ServerHello")

@@ -34,6 +34,7 @@ from protolab.tls.records import (
     APPLICATION_DATA,
     CHANGE_CIPHER_SPEC,
     HANDSHAKE,
+    MAX_EMPTY_RECORDS,
     MAX_PLAINTEXT,
     Record,
     RecordBuffer,
@@ -103,6 +104,7 @@ class Endpoint:
         self.pending_read = self.pending_write = None
         self.app_secrets: dict[str, bytes] = {}  # TLS 1.3 "write"/"read" -> current application traffic secret
         self.generation = {"write": 0, "read": 0}  # N of application_traffic_secret_N (KeyUpdate counts up)
+        self.empty_records = 0  # in a row: legal one by one, a way to keep us busy for ever when endless
         self.version: int | None = None
         self.suite = None
         self.ems = False
@@ -269,6 +271,9 @@ class Endpoint:
                           sent=False, protected=True, crypto=SYMMETRIC,
                           detail=f"{len(plain)} bytes decrypted and authenticated with the peer's write key "
                                  f"(seq {opened.seq}): {_preview(plain)}")
+        self.empty_records = self.empty_records + 1 if not plain else 0
+        if self.empty_records > MAX_EMPTY_RECORDS:
+            raise TlsFailure(f"more than {MAX_EMPTY_RECORDS} empty records in a row", 10, "record layer")
         if ctype == HANDSHAKE:
             self._on_handshake_bytes(plain, protected)
         elif ctype == ALERT:
@@ -317,13 +322,17 @@ class Endpoint:
                 return
             decoded = m.decode_handshake(raw, self.context())
             msg_type = raw[0]
+            if msg_type == m.HELLO_REQUEST and self.role == "client" and self.state not in (CONNECTED, "START") \
+                    and self.version != m.TLS13:  # RFC 5246 7.4.1.1: ignored while negotiating, never hashed
+                self.step(NOTE, "HelloRequest ignored", data=raw, sent=False, detail="the handshake is under way")
+                continue
             handler = self.TRANSITIONS.get(self.state, {}).get(msg_type)
             if handler is None:
                 raise TlsFailure(f"unexpected {decoded.name} in state {self.state}", 10, "handshake state")
             if msg_type == m.KEY_UPDATE and (raw is not raws[-1] or self.hs_buffer):  # RFC 8446 5.1
                 raise TlsFailure("KeyUpdate is not the last message of its record: handshake messages must not "
                                  "span a key change", 10, "record layer")
-            post_handshake = msg_type in (m.NEW_SESSION_TICKET, m.KEY_UPDATE) and self.version == m.TLS13
+            post_handshake = self.state == CONNECTED  # KeyUpdate, NewSessionTicket, a renegotiation: not hashed
             self._last_len = len(self.transcript)
             if not post_handshake:
                 self.transcript += raw
@@ -359,6 +368,18 @@ class Endpoint:
         self._next_keys("read")
         if msg.request_update == 1:
             self.send_key_update(False, "answering update_requested, before any more data (RFC 8446 4.6.3)")
+        return CONNECTED
+
+    def refuse_renegotiation(self, msg) -> str:
+        """A HelloRequest (to a client) or a new ClientHello (to a server) after a TLS 1.2 handshake: the lab
+        does not renegotiate and says so with a warning, as RFC 5246 7.4.1.1 and RFC 5746 4.2/4.4 ask; the
+        connection goes on. In TLS 1.3 there is no renegotiation: unexpected_message."""
+        name = "HelloRequest" if self.role == "client" else "ClientHello"
+        if self.version == m.TLS13:
+            raise TlsFailure(f"{name} after a TLS 1.3 handshake", 10, "handshake state")
+        self._send_alert(1, 100)
+        self.step(NOTE, "renegotiation refused", detail=f"{name} after the handshake: warning no_renegotiation sent, "
+                  "the session goes on with its keys")
         return CONNECTED
 
     def send_key_update(self, request: bool = False, note: str = "") -> None:

@@ -42,7 +42,7 @@ class TlsServer(Endpoint):
         "WAIT_CKE": {m.CLIENT_KEY_EXCHANGE: "on_client_key_exchange"},
         "WAIT_CCS": {CCS: "on_ccs"},
         "WAIT_FIN": {m.FINISHED: "on_finished"},
-        CONNECTED: {m.KEY_UPDATE: "on_key_update"},
+        CONNECTED: {m.KEY_UPDATE: "on_key_update", m.CLIENT_HELLO: "refuse_renegotiation"},
     }
 
     def __init__(self, config, rng=None):
