@@ -173,8 +173,8 @@ def _jsonl_events(text: str) -> tuple[list[_Event], int]:
         if f == "read-local":  # a node's own state, not an operation on the shared data
             skipped += 1
             continue
-        if f == "read-all":
-            f, value = "read", result
+        if f == "read-all":  # every write id a node holds: a read of the whole set, when writes are adds
+            f, value = "read-all", result
         elif f == "read":
             value = (key, result)
         elif key is not None:
@@ -182,6 +182,14 @@ def _jsonl_events(text: str) -> tuple[list[_Event], int]:
         else:
             value = opid
         events.append(_Event(where, (process, opid), process, type_, f, value))
+    if any(ev.f == "add" for ev in events):  # a set of adds: its final reads read the set
+        for ev in events:
+            if ev.f == "read-all":
+                ev.f = "read"
+    else:  # registers by key: a node's whole content is no register's value
+        kept = [ev for ev in events if ev.f != "read-all"]
+        skipped += len(events) - len(kept)
+        events = kept
     return events, skipped
 
 

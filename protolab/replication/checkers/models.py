@@ -176,6 +176,8 @@ def partition_model(model: Model, keys: tuple, payloads: list, initial) -> tuple
     reads, writes and cas is a register (the common case, and the fast one); one with transactions is a
     tuple of values in ``keys`` order."""
     start = model.initial(initial)
+    if model.step is _set_step:
+        return _set_step, _keyed_set_payloads(payloads), start
     if not model.keyed:
         return model.step, payloads, start
     if len(keys) == 1 and all(len(p) == 1 for p in payloads):
@@ -199,21 +201,45 @@ def _multi_step(state, micro):
 # ---- set and counter ------------------------------------------------------------------------------
 
 def _prepare_set(op: Op):
+    """add x; a read invoked with nil reads the whole set, one invoked with [key nil] (protolab's
+    multi-primary reads) the elements added as [key x]."""
     if op.f not in ("add", "read"):
         raise _bad(op, f":{op.f} is not an operation of a set (add, read)")
     if op.status == "fail" or (op.f == "read" and op.status != "ok"):
         return None
     if op.f == "add":
         return (), ("a", _hashable(op, op.value))
-    if not isinstance(op.result, (tuple, frozenset)):
-        raise _bad(op, f"a set read returns the whole set, got {show(op.result)}")
-    return (), ("r", frozenset(_hashable(op, v) for v in op.result))
+    if isinstance(op.value, tuple) and len(op.value) == 2:
+        key, items = _keyed(op, op.result)
+        return (), ("k", key, _elements(op, items))
+    return (), ("r", _elements(op, op.result))
+
+
+def _elements(op: Op, items) -> frozenset:
+    if not isinstance(items, (tuple, frozenset)):
+        raise _bad(op, f"a set read returns the whole set, got {show(items)}")
+    return frozenset(_hashable(op, v) for v in items)
 
 
 def _set_step(state, p):
-    if p[0] == "a":
+    kind = p[0]
+    if kind == "a":
         return state | {p[1]}
-    return state if state == p[1] else NO
+    if kind == "r":
+        return state if state == p[1] else NO
+    if kind == "R":  # the whole set of a history whose adds are [key x]: the x's
+        return state if {e[1] for e in state} == p[1] else NO
+    return state if {e[1] for e in state if e[0] == p[1]} == p[2] else NO
+
+
+def _keyed_set_payloads(payloads: list) -> list:
+    """When some read names a key, adds are [key x] and a whole-set read reads the x's."""
+    if not any(p[0] == "k" for p in payloads):
+        return payloads
+    for p in payloads:
+        if p[0] == "a" and not (isinstance(p[1], tuple) and len(p[1]) == 2):
+            raise MalformedData(f"a set read names a key, but an add is not [key element] ({show(p[1])})")
+    return [("R", p[1]) if p[0] == "r" else p for p in payloads]
 
 
 def _set_initial(value):
