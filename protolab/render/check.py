@@ -40,9 +40,9 @@ def check_view(result):
         f"model {result.model}" + (f" from {show(result.initial)}" if result.initial is not None else "")
         + f", read as {result.format}",
         f"{result.ops} ops: {result.checked} searched ({result.optional} of them may or may not have taken "
-        f"effect), {left_out} left out (failed, or reads nobody saw)"
-        + (f"; {result.skipped_events} non-client events skipped" if result.skipped_events else ""),
+        f"effect), {left_out} left out (failed, or reads nobody saw)",
         f"{result.partitions} partition(s), {result.steps:,} search steps, {result.seconds:.2f} s",
+        *(f"note: {note}" for note in result.notes),
     ]
     out = [Panel("\n".join(lines), title="protolab check", title_align="left")]
     f = result.failure

@@ -171,3 +171,11 @@ def test_multi_primary_reads_check_as_a_set_by_key(cli, tmp_path):
     assert (report["model"], report["verdict"]) == ("set", "invalid")
     blocked = report["failure"]["blocked"]
     assert blocked["f"] == "read" and blocked["process"] in ("c1", "c2")
+
+
+def test_a_history_without_reads_is_valid_and_says_why(cli, tmp_path):
+    history = tmp_path / "h.jsonl"
+    assert cli("replicate", "run", "async-crash", "--seed", "1", "--history", str(history)).exit_code == 0
+    result = cli("check", str(history))
+    assert result.exit_code == 0 and "valid: linearizable as a kv" in result.stdout
+    assert "note: no completed op reads the data" in result.stdout

@@ -78,6 +78,11 @@ def check_history(text: str, model: str | None = None, initial=None, time_limit:
     optional = sum(1 for _keys, ops, _payloads in parts for op in ops if op.ret is None)
     result = CheckResult("valid", chosen.name, history.format, len(history.ops), checked, optional,
                          history.skipped, len(parts), 0.0, 0, initial=initial)
+    if not any(op.status == "ok" and op.f in ("read", "cas", "txn") for op in history.ops):
+        result.notes.append("no completed op reads the data: every order of the writes is valid")
+    if history.skipped:
+        result.notes.append(f"{history.skipped} event(s) left out: non-client processes (nemesis) or "
+                            "protolab's per-node reads")
     undecided: tuple[tuple, list[Op], Outcome] | None = None
     for n, (keys, ops, payloads) in enumerate(sorted(parts, key=lambda p: len(p[1]))):
         if time.monotonic() > deadline:
