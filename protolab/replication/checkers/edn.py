@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from protolab.errors import MalformedData
 
 MAX_DEPTH = 64
+_ATOM_CACHE = 1 << 16  # distinct atoms remembered per text
 
 _TOKEN = re.compile(r"""
     (?P<space>[\s,]+|;[^\n]*)
@@ -63,6 +64,7 @@ def read_all(text: str, first_line: int = 1) -> Iterator[tuple[object, int]]:
     def fail(what: str, pos: int):
         raise MalformedData(f"line {line(pos)}: {what}")
 
+    atoms: dict = {}
     stack: list[list] = []
     top = [None, None, 0, 0, 0]  # the frame of the top level
     frame = top
@@ -73,8 +75,13 @@ def read_all(text: str, first_line: int = 1) -> Iterator[tuple[object, int]]:
         start = m.start()
         if frame is top and not top[3] and not top[4]:
             top[2] = start  # where the next top-level element starts
-        if kind == "atom":
-            value = _atom(m.group(), start, fail)
+        if kind == "atom":  # keywords and numbers repeat: one object each (memory, and no re-parsing)
+            word = m.group()
+            value = atoms.get(word, atoms)
+            if value is atoms:
+                value = _atom(word, start, fail)
+                if len(atoms) < _ATOM_CACHE:
+                    atoms[word] = value
         elif kind == "open":
             if len(stack) >= MAX_DEPTH:
                 fail(f"nested deeper than {MAX_DEPTH} levels", start)
