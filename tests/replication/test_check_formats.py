@@ -92,7 +92,7 @@ def test_completions_pair_with_the_open_invoke_of_their_process_not_by_value():
     ("[{:type :invoke :f :read}]", "op 0: an op needs :process"),
     ("[1 2]", "op 0: not an op map"),
     ("INFO  jepsen.util - 0\t:invoke\t:write\t[1", "line 1: unterminated"),
-    ('{"process":0,"type":"invoke","f":"read"}\n{"process":0,', "not JSON"),
+    ('{"process":0,"type":"invoke","f":"read"}\n{"process":0,', "line 2: not JSON"),
 ])
 def test_unreadable_histories_name_the_line_or_op(text, message):
     with pytest.raises(MalformedData, match=message):

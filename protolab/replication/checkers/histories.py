@@ -75,7 +75,7 @@ def detect(text: str) -> str:
     start = text.lstrip()
     if not start:
         raise MalformedData("the history is empty")
-    if start.startswith(("{\"", "[{\"", "[]")) or (start[0] == "[" and start[1:].lstrip()[:1] in ("{\"", "\"")):
+    if start.startswith(("{\"", "[]")) or (start[0] == "[" and start[1:].lstrip().startswith('{"')):
         if '"node"' in start[:4096] or '"result"' in start[:4096] or '"key"' in start[:4096]:
             return "jsonl"
         return "json"
@@ -110,17 +110,21 @@ def _json_events(text: str) -> tuple[list[_Event], int]:
 
 
 def _json_items(text: str) -> list[tuple[object, str]]:
-    start = text.lstrip()
+    if text.lstrip().startswith("["):
+        items = _json(text, 0)
+        if not isinstance(items, tuple):
+            raise MalformedData("line 1: a JSON history is an array of ops or one op object a line")
+        return [(m, f"op {i}") for i, m in enumerate(items)]
+    return [(_json(line, n), f"line {n}") for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def _json(text: str, line: int):
     try:
-        if start.startswith("["):
-            return [(m, f"op {i}") for i, m in enumerate(_thaw(json.loads(text)))]
-        return [(_thaw(json.loads(line)), f"line {n}") for n, line in enumerate(text.splitlines(), 1)
-                if line.strip()]
+        return _thaw(json.loads(text))
     except RecursionError:
-        raise MalformedData("JSON nested too deeply") from None
+        raise MalformedData(f"line {line or 1}: JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}" if start.startswith("[") else "a line"
-        raise MalformedData(f"{where}: not JSON ({exc.msg})") from None
+        raise MalformedData(f"line {line or exc.lineno}: not JSON ({exc.msg})") from None
 
 
 def _line_of(exc: MalformedData, n: int) -> MalformedData:
