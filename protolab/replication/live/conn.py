@@ -13,9 +13,9 @@ import inspect
 import socket
 
 from redis.asyncio.connection import AbstractConnection, Connection
+from redis.asyncio.retry import Retry  # the asyncio one: redis-py converts a sync Retry, with a UserWarning
 from redis.backoff import NoBackoff
 from redis.exceptions import ResponseError
-from redis.retry import Retry
 
 try:
     from asyncio import timeout as async_timeout
