@@ -31,11 +31,19 @@ def check_backend(backend: str, sentinel: str | None, master: str | None, yes_di
 
 def redis_runner(sentinel: str | None, master: str | None, advance=None):
     """A function scenario -> (run, RunResult) on real servers, local or existing."""
+    from protolab.cli.common import warn
     from protolab.replication.live.backend import run_external, run_local
 
     if sentinel is not None:
         return lambda sc: run_external(sc, sentinel=sentinel, master=master, advance=advance)
-    return lambda sc: run_local(sc, advance=advance)
+    said: set[str] = set()
+
+    def warn_once(line: str) -> None:  # repeats of a compare find the same untrusted records again
+        if line not in said:
+            said.add(line)
+            warn(line)
+
+    return lambda sc: run_local(sc, advance=advance, warn=warn_once)
 
 
 def run_redis(sc, *, sentinel: str | None, master: str | None, svg: Path | None, history: Path | None,

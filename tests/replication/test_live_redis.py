@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from protolab.replication.live.procs import MARKER
+from protolab.replication.live.state import MARKER
 
 
 def live_pids(under: Path) -> list[int]:
@@ -46,7 +46,7 @@ def redis_tools(tool, tmp_path, monkeypatch):
     tool("redis-sentinel")
     monkeypatch.setenv("PROTOLAB_LIVE_STATE", str(tmp_path / "state"))
     yield
-    from protolab.replication.live.procs import clean_stale
+    from protolab.replication.live.state import clean_stale
 
     clean_stale()  # a test that failed half-way must not leave orphans to the next ones
     assert live_pids(tmp_path) == [], "a redis process started by the test survived it"
@@ -160,7 +160,7 @@ def test_ctrl_c_stops_everything(redis_tools, tmp_path):
 
 
 def test_killed_run_is_cleaned_by_the_next(redis_tools, tmp_path):
-    from protolab.replication.live.procs import clean_stale
+    from protolab.replication.live.state import clean_stale
 
     proc, record = _start_run(tmp_path)
     data = json.loads(record.read_text())

@@ -3,8 +3,9 @@
 Map (data flows top to bottom):
 
     backend.py    run_local / run_external: the entry points the CLI and compare use
-    procs.py      processes started (own session, temporary directory) and the record a killed
-                  run leaves for the next one to clean up (clean_stale)
+    procs.py      processes started (own session, temporary directory), recorded as they start
+    state.py      the user's state directory and its records: a killed run's servers are cleaned
+                  up by the next run (clean_stale) only when the record proves they are its own
     config.py     redis.conf / sentinel.conf from the scenario
     cluster.py    LocalCluster: places endpoints on hosts as the simulator does, starts servers
                   behind proxies, waits until Sentinels know everything; kill/stop/cont/restart

@@ -17,8 +17,9 @@ def check_scenario(scenario) -> None:
                        "modes (async, semi-sync, sync) with Sentinel; multi-primary and raft are simulator-only")
 
 
-def run_local(scenario, advance=None):
-    """Start the deployment the scenario describes on 127.0.0.1, run it, stop it; (run, RunResult)."""
+def run_local(scenario, advance=None, warn=None):
+    """Start the deployment the scenario describes on 127.0.0.1, run it, stop it; (run, RunResult).
+    ``warn(line)`` hears of stale run records left alone because they could not be trusted."""
     check_scenario(scenario)
     from protolab.replication.live.cluster import LocalCluster
     from protolab.replication.live.nemesis import LocalNemesis
@@ -26,7 +27,7 @@ def run_local(scenario, advance=None):
     from protolab.replication.live.run import LiveRun
     from protolab.replication.metrics import analyze
 
-    with ProcessManager() as procs:
+    with ProcessManager(warn=warn) as procs:
         cluster = LocalCluster(scenario, procs)
         run = LiveRun(scenario, cluster)
 

@@ -2,52 +2,30 @@
 
 Every redis-server / redis-sentinel runs in its own session (a Ctrl-C on the terminal reaches only
 protolab, which then stops them itself) with its files in one temporary directory, made in the
-state directory (``$TMPDIR/protolab-live-state``, or ``$PROTOLAB_LIVE_STATE``). Before the
-first process starts, a record ``<state dir>/<run id>.json`` names the owner (this process: pid and
-start time) and the temporary directory, and it is rewritten with each process started (pid, start
-time, argv). ``stop_all`` kills them all and deletes the directory and the record. If protolab is
-killed with SIGKILL nothing of that runs, so ``clean_stale`` (called at the start of every run)
-reads the records whose owner is gone and kills the processes they list - only when their start
-time still matches, so a recycled pid is never touched - then deletes their directories.
+user's state directory (``state.py``). Before the first process starts, a record names the owner
+(this process: pid and start time) and the temporary directory, and it is rewritten with each
+process started (pid, start time, argv). ``stop_all`` kills them all and deletes the directory and
+the record. If protolab is killed with SIGKILL nothing of that runs, so ``state.clean_stale``
+(called at the start of every run) kills what such a record lists, after checking it is really that.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from protolab.errors import BadInput
+from protolab.replication.live.state import MARKER, clean_stale, start_time, state_dir, write_record
 
 LOOPBACK = "127.0.0.1"
-STATE_ENV = "PROTOLAB_LIVE_STATE"
-MARKER = "protolab-live-"  # prefix of every temporary directory (tests look for it in argv)
-
-
-def state_dir() -> Path:
-    path = Path(os.environ.get(STATE_ENV) or Path(tempfile.gettempdir()) / "protolab-live-state")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def start_time(pid: int) -> int | None:
-    """The kernel's start time of a process (clock ticks since boot), None when it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2:].split()
-    if fields[0] == "Z":  # a zombie is gone for our purposes
-        return None
-    return int(fields[19])
 
 
 def free_ports(n: int) -> list[int]:
@@ -88,14 +66,15 @@ class Proc:
 class ProcessManager:
     """Starts processes for one run, records them, and stops them all (a context manager)."""
 
+    warn: Callable[[str], None] | None = None  # told about stale records that were not trusted
     procs: dict[str, Proc] = field(default_factory=dict)
     root: Path | None = None
     record: Path | None = None
 
     def __enter__(self) -> ProcessManager:
-        clean_stale()
+        clean_stale(self.warn)
         self.root = Path(tempfile.mkdtemp(prefix=MARKER, dir=state_dir()))
-        self.record = state_dir() / f"{os.getpid()}-{self.root.name}.json"
+        self.record = self.root.parent / f"{os.getpid()}-{self.root.name}.json"
         self._write_record()
         return self
 
@@ -106,9 +85,7 @@ class ProcessManager:
         data = {"owner": os.getpid(), "owner_start": start_time(os.getpid()), "dir": str(self.root),
                 "procs": [{"name": p.name, "pid": p.pid, "start": p.start, "argv": p.argv}
                           for p in self.procs.values()]}
-        tmp = self.record.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data))
-        tmp.replace(self.record)
+        write_record(self.record, data)
 
     def spawn(self, name: str, argv: list[str]) -> Proc:
         log = open(self.root / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
@@ -150,30 +127,3 @@ class ProcessManager:
         if self.record is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.record.unlink()
-
-
-def clean_stale() -> list[int]:
-    """Kill what runs killed with SIGKILL left behind (their owner is gone); return the pids killed."""
-    killed = []
-    for record in sorted(state_dir().glob("*.json")):
-        try:
-            data = json.loads(record.read_text())
-        except (OSError, ValueError):
-            continue
-        owner_start = start_time(data.get("owner", -1))
-        if owner_start is not None and owner_start == data.get("owner_start"):
-            continue  # a run in progress (this one or another protolab)
-        for p in data.get("procs", []):
-            if p.get("start") is not None and start_time(p["pid"]) == p["start"]:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(p["pid"], signal.SIGKILL)
-                    killed.append(p["pid"])
-        for pid in killed:  # wait until they are gone (they are not our children: poll)
-            deadline = time.monotonic() + 3
-            while start_time(pid) is not None and time.monotonic() < deadline:
-                time.sleep(0.01)
-        if MARKER in str(data.get("dir", "")):
-            shutil.rmtree(data["dir"], ignore_errors=True)
-        with contextlib.suppress(FileNotFoundError):
-            record.unlink()
-    return killed
