@@ -202,6 +202,7 @@ class _Observer:
         self.group_code = -1
         self.client_shares: dict[int, bytes] = {}
         self.sec12: Tls12Secrets | None = None
+        self.key_exchange_seen = False  # TLS 1.2: a ChangeCipherSpec without one ends an abbreviated handshake
         self.ks: KeySchedule | None = None
         self.app13: dict[str, bytes] = {}  # each side's current application traffic secret
         self.generation = {"client": 0, "server": 0}  # N of that secret (KeyUpdate counts up)
@@ -232,6 +233,8 @@ class _Observer:
         if ctype == CHANGE_CIPHER_SPEC:
             self.seen(frame, sender, "ChangeCipherSpec", False)
             if self.version == TLS12:
+                if not self.key_exchange_seen and self.suite is not None:
+                    self._abbreviated12()
                 self.encrypted[sender] = True
                 self.prot[sender] = self.pending[sender]
             return
@@ -280,6 +283,8 @@ class _Observer:
                 self.note(f"frame {frame}: {exc}")
                 self.stopped = True
                 return
+            if raw[0] == CLIENT_HELLO and self.version == TLS12 and all(self.finished.values()):
+                self._renegotiation12()
             before = self.transcript
             if not (self.finished["client"] and self.finished["server"]):
                 self.transcript += raw
@@ -399,6 +404,7 @@ class _Observer:
 
     # -- TLS 1.2 key exchange --------------------------------------------------------------------------
     def client_key_exchange(self, sender, msg, before) -> None:
+        self.key_exchange_seen = True
         suite, cr, sr = self.suite, self.r.client_random, self.r.server_random
         pms, source = None, None
         if suite.kx == "rsa":
@@ -432,12 +438,40 @@ class _Observer:
                 self.note("the key log has no CLIENT_RANDOM line for this connection's client random"
                           + (" and no RSA line for its encrypted pre-master" if suite.kx == "rsa" else ""))
             return
+        self._install12(source)
+
+    def _install12(self, source: str) -> None:
+        """The new TLS 1.2 keys of both sides, each waiting for its sender's ChangeCipherSpec."""
         self.r.key_source = source
         self.r.master_secret = self.sec12.master
         self.r.derivations += self.sec12.derivations
         keys = self.sec12.keys
         self.pending["client"] = self._protection(keys.client_key, keys.client_iv, keys.client_mac_key)
         self.pending["server"] = self._protection(keys.server_key, keys.server_iv, keys.server_mac_key)
+
+    def _abbreviated12(self) -> None:
+        """A ChangeCipherSpec with no key exchange before it: an abbreviated handshake (resumption by session ID
+        or ticket, RFC 5246 7.3 / RFC 5077) reuses the session's master secret with the new randoms; the key
+        log has it under the new client random, as OpenSSL logs it."""
+        logged = self.keys.keylog.master_secret(self.r.client_random) if self.keys.keylog else None
+        if logged is None:
+            self.note("abbreviated handshake (resumed session): the master secret comes from the first session; "
+                      "the key log has no CLIENT_RANDOM line for this client random")
+            return
+        self.sec12 = tls12_from_master(self.suite, logged, self.r.client_random, self.r.server_random,
+                                       bool(self.r.ems), "key log (CLIENT_RANDOM line)")
+        self.note("abbreviated handshake: a resumed session, its master secret from the key log")
+        self._install12("key log")
+
+    def _renegotiation12(self) -> None:
+        """A ClientHello after a finished TLS 1.2 handshake: a new handshake, carried under the current keys
+        until each side's ChangeCipherSpec switches to the new ones (RFC 5246 7.4.1.2, RFC 5746)."""
+        self.transcript = b""
+        self.finished = {"client": False, "server": False}
+        self.sec12 = None
+        self.key_exchange_seen = False
+        self.pending = {"client": None, "server": None}
+        self.note("renegotiation: a second handshake under the first one's keys")
 
     def _ecdhe_secret(self, client_public: bytes, server_public: bytes) -> tuple[bytes | None, str | None]:
         """The (EC)DHE shared secret from any given ephemeral private key that matches one side's share."""

@@ -72,7 +72,8 @@ def test_server_refusing_the_client_certificate_is_named(cli, tool, pki, lab_ca,
         openssl, "s_client", "-connect", "127.0.0.1:PORT", "-cert", str(cert), "-key", str(key),
         "-servername", "localhost", "-keylogfile", str(client_log)], tmp_path)
     conn = _decoded(relay, client_log, tmp_path)
-    assert _alerts(conn) == [("server", "Alert(fatal, unknown_ca)", True)]
+    # (the client's close_notify after its request may come before the server's alert, or not)
+    assert [a for a in _alerts(conn) if "fatal" in a[1]] == [("server", "Alert(fatal, unknown_ca)", True)]
     assert conn.status == "decrypted" and not [k for k in conn.checks if k.ok is False]
     capture = tmp_path / "alert.pcap"
     assert cli("tls", "decode", str(capture), "--keylog", str(client_log)).exit_code == 0

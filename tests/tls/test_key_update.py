@@ -110,13 +110,13 @@ def _interactive(args: list[str]) -> subprocess.Popen:
     return subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _s_server(openssl, cert, key, keylog=None, version="-tls1_3") -> tuple[subprocess.Popen, int]:
+def _s_server(openssl, cert, key, keylog=None, version="-tls1_3", extra=()) -> tuple[subprocess.Popen, int]:
     """s_server in interactive mode (stdin lines are sent; `K`/`k` update keys); returns once it printed ACCEPT."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     proc = _interactive([openssl, "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(cert), "-key", str(key),
-                         version, "-naccept", "1", *(["-keylogfile", str(keylog)] if keylog else [])])
+                         version, "-naccept", "1", *extra, *(["-keylogfile", str(keylog)] if keylog else [])])
     deadline, seen = time.monotonic() + 5, b""
     while b"ACCEPT" not in seen and time.monotonic() < deadline:
         if select.select([proc.stdout], [], [], 0.05)[0]:
