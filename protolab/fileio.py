@@ -109,7 +109,9 @@ def _too_big(what: str, path) -> str:
 
 def open_input(path, what: str = "input") -> tuple[BinaryIO, int | None]:
     """A file to stream from and its size (None for a pipe or stdin): a regular file, a pipe (FIFO) or `-`.
-    Closing the returned file never closes stdin's descriptor."""
+    A named FIFO is opened without waiting for a writer: with none, it reads as empty (an error at once,
+    not a hang); `<(gunzip -c x.gz)` has its writer already. Closing the returned file never closes
+    stdin's descriptor."""
     if is_stdio(path):
         try:
             return os.fdopen(sys.stdin.fileno(), "rb", buffering=0, closefd=False), None
@@ -119,10 +121,11 @@ def open_input(path, what: str = "input") -> tuple[BinaryIO, int | None]:
         st = os.stat(path)
         if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
             raise BadInput(f"{path}: {_kind(st.st_mode)}, not a {what} file")
-        f = open(path, "rb", buffering=0)  # noqa: SIM115 - the caller closes it
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+        os.set_blocking(fd, True)  # from here a read waits for data, as a stream's reader expects
     except OSError as exc:
         raise BadInput(f"{path}: {_reason(exc)}") from None
-    return f, st.st_size if stat.S_ISREG(st.st_mode) else None
+    return os.fdopen(fd, "rb", buffering=0), st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 # ---- writing -----------------------------------------------------------------------------------------

@@ -73,6 +73,19 @@ def test_tls_decode_reads_its_capture_from_stdin():
     assert got == want and got["connections"][0]["status"] == "decrypted"
 
 
+def test_a_capture_fifo_with_no_writer_is_an_error_at_once_and_a_pipe_with_one_reads(tmp_path):
+    fifo = tmp_path / "capture.fifo"
+    os.mkfifo(fifo)
+    r = run("pcap", "info", str(fifo), timeout=20)
+    assert r.code == 2 and r.wall_s < 10, r   # a blocking open would wait for a writer until the kill
+    assert r.stderr == f"error: {fifo}: not a pcap or pcapng capture (starts with empty file)\n"
+    shell = f"{sys.executable} -m protolab pcap info <(gzip -c {TRAIN}) --json"
+    done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    (info,) = json.loads(done.stdout)
+    assert info["compressed"] and info["packets"] == 12 and info["path"].startswith("/dev/fd/")
+
+
 def test_pcap_info_on_stdin_counts_the_bytes_it_read():
     piped = _piped(TRAIN.read_bytes(), "pcap", "info", "-")
     assert piped.returncode == 0, piped.stderr
