@@ -26,6 +26,10 @@ class CertResult:
     detail: str
     subject: str = ""
     issuer: str = ""
+    alert: int = 42  # what a refusal tells the peer (RFC 8446 6.2): bad_certificate, or the more precise one below
+
+
+UNKNOWN_CA, CERTIFICATE_EXPIRED = 48, 45  # no trust anchor for it (as OpenSSL says); not valid now
 
 
 def _name_matches(cert: x509.Certificate, host: str) -> bool:
@@ -81,8 +85,8 @@ def check_chain(chain_der: list[bytes], host: str | None, anchors: list[x509.Cer
     if not anchors:
         return CertResult(False, "no trust anchors (give --ca FILE, or --insecure)", subject, issuer)
 
-    def result(ok: bool, detail: str) -> CertResult:
-        return CertResult(ok, detail, subject, issuer)
+    def result(ok: bool, detail: str, alert: int = 42) -> CertResult:
+        return CertResult(ok, detail, subject, issuer, alert)
 
     policy_error = ""
     try:
@@ -99,7 +103,7 @@ def check_chain(chain_der: list[bytes], host: str | None, anchors: list[x509.Cer
     if any(anchor == leaf for anchor in anchors):  # pinned: this very certificate is trusted
         if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
             return result(False, f"certificate not valid now (valid {leaf.not_valid_before_utc:%Y-%m-%d} .. "
-                                 f"{leaf.not_valid_after_utc:%Y-%m-%d})")
+                                 f"{leaf.not_valid_after_utc:%Y-%m-%d})", CERTIFICATE_EXPIRED)
         if host and not _name_matches(leaf, host):
             return result(False, f"certificate is not for {host} (not in its subjectAltName)")
         return result(True, "this very certificate is trusted (pinned, from " + where + ")"
@@ -114,6 +118,6 @@ def check_chain(chain_der: list[bytes], host: str | None, anchors: list[x509.Cer
                              f"{policy_error}")
     if leaf.issuer == leaf.subject:
         return result(False, f"self-signed certificate that is not among {where} "
-                             "(trust it with --ca FILE, or skip the check with --insecure)")
+                             "(trust it with --ca FILE, or skip the check with --insecure)", UNKNOWN_CA)
     return result(False, f"unable to get the issuer certificate: {issuer} is not among {where}"
-                         + (" nor in the chain the server sent" if len(chain) > 1 else ""))
+                         + (" nor in the chain the server sent" if len(chain) > 1 else ""), UNKNOWN_CA)

@@ -180,7 +180,7 @@ class TlsClient(Endpoint):
         self.server_chain = chain
         if self.config.verify:
             res = check_chain(chain, self.config.server_name, self.config.anchors)
-            self.check("certificate chain", res.ok, f"{res.subject}: {res.detail}", ASYMMETRIC, 42,
+            self.check("certificate chain", res.ok, f"{res.subject}: {res.detail}", ASYMMETRIC, res.alert,
                        "certificate check")
         else:
             self.step(NOTE, "certificate chain not checked (--insecure)",
