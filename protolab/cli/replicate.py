@@ -93,6 +93,10 @@ def compare(
                                          "in the scenario's mode).", "--backends")] = None,
     repeat: Annotated[int, _opt("With --backends: runs per backend (medians; seeds seed, seed+1, ...).",
                                 "--repeat")] = 1,
+    tolerance: Annotated[str | None, _opt("With --backends: how far a prediction may miss the measured median of "
+                                          "failover, RTO, lost and unknown writes and two-primary time and still "
+                                          "agree, a percentage (default 30%; where real is 0, only 0 agrees).",
+                                          "--tolerance")] = None,
     sentinel_addr: Annotated[str | None, _opt("With --backends ...redis: an existing deployment's Sentinel, "
                                               "HOST:PORT (loopback only).", "--sentinel")] = None,
     master: Annotated[str | None, _opt("With --sentinel: the master name it monitors.", "--master")] = None,
@@ -117,6 +121,8 @@ def compare(
 
     if backends is None and repeat != 1:
         raise BadInput(f"--repeat goes with --backends (modes are compared on one seed), got --repeat {repeat}")
+    if backends is None and tolerance is not None:
+        raise BadInput("--tolerance goes with --backends (it is how far the simulator may miss real servers)")
     if backends is not None or sentinel_addr is not None or master is not None or yes_disrupt:
         from protolab.cli.replicate_live import check_backend, compare_redis
 
@@ -126,7 +132,7 @@ def compare(
             check_backend("redis", sentinel_addr, master, yes_disrupt)
         sc = build_scenario(scenario, **options)
         return compare_redis(sc, backends=backends, repeat=repeat, sentinel=sentinel_addr, master=master,
-                             as_json=as_json)
+                             as_json=as_json, tolerance=tolerance)
     names = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = [m for m in names if m not in MODES]
     if not names or unknown:

@@ -71,19 +71,20 @@ def run_redis(sc, *, sentinel: str | None, master: str | None, svg: Path | None,
 
 
 def compare_redis(sc, *, backends: str, repeat: int, sentinel: str | None, master: str | None,
-                  as_json: bool) -> None:
+                  as_json: bool, tolerance: str | None = None) -> None:
     from protolab.render.progress import progress
     from protolab.replication.live.backend import check_scenario
-    from protolab.replication.live.compare import compare_backends, parse_backends
+    from protolab.replication.live.compare import TOLERANCE, compare_backends, parse_backends, parse_tolerance
 
     names = parse_backends(backends)
+    bound = TOLERANCE if tolerance is None else parse_tolerance(tolerance)
     if "redis" in names:
         check_scenario(sc)
     if repeat < 1:
         raise BadInput(f"--repeat must be 1 or more, got {repeat}")
     runner = redis_runner(sentinel, master)
     with progress(repeat * len(names), "sim and real servers", unit="runs") as advance:
-        result = compare_backends(sc, names, repeat, lambda s: runner(s)[1], advance)
+        result = compare_backends(sc, names, repeat, lambda s: runner(s)[1], advance, bound)
     from protolab.render.replicate import backends_view
 
     output(result, as_json, backends_view)

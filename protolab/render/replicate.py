@@ -146,21 +146,26 @@ def backends_view(c):
     table.add_column("unit")
     for b in c.backends:
         table.add_column(f"{'predicted (sim)' if b == 'sim' else 'measured (redis)'} median", justify="right")
-    both = len(c.backends) == 2
+    both = c.verdict is not None
+    bound = f"±{c.tolerance * 100:g}%"
     if both:
         table.add_column("difference", justify="right")
         table.add_column("sim error", justify="right")
+        table.add_column(f"verdict ({bound})")
     for row in c.rows:
         cells = [row.measure, row.unit] + [_fmt(row.medians[b]) for b in c.backends]
         if both:
-            cells += [_fmt(row.difference), "-" if row.error_pct is None else f"{row.error_pct:+.1f}%"]
+            cells += [_fmt(row.difference), "-" if row.error_pct is None else f"{row.error_pct:+.1f}%",
+                      row.verdict or ""]
         table.add_row(*cells)
     lines = []
-    if c.rto_within_tolerance is not None:
-        lines.append(f"RTO predicted within 30% of the measured median: {'yes' if c.rto_within_tolerance else 'NO'}")
-    if c.loss_agrees is not None:
-        lines.append(f"acknowledged-write loss predicted: {'yes' if c.loss_predicted else 'no'}, measured: "
-                     f"{'yes' if c.loss_measured else 'no'} -> {'agree' if c.loss_agrees else 'DISAGREE'}")
+    if both:
+        judged = [row for row in c.rows if row.verdict is not None]
+        missed = [row for row in judged if row.verdict == "disagree"]
+        lines.append(f"verdict: {c.verdict} - {len(judged) - len(missed)} of {len(judged)} judged measures within "
+                     f"{bound} of the measured median (where it is 0, only 0 agrees)")
+        lines += [f"disagree: {row.measure}: predicted {_fmt(row.medians['sim'])}, measured "
+                  f"{_fmt(row.medians['redis'])} {row.unit} ({row.why})" for row in missed]
     lines += [f"note: {n}" for n in c.notes]
     return [table, Text("\n".join(lines))] if lines else table
 

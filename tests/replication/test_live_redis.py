@@ -322,7 +322,7 @@ def test_compare_backends_cli_without_servers(cli):
     r = cli("replicate", "compare", "async-crash", "--backends", "sim", "--repeat", "2", "--json")
     assert r.exit_code == 0, r.stderr
     res = json.loads(r.stdout)
-    assert res["backends"] == ["sim"] and res["repeat"] == 2 and res["loss_agrees"] is None
+    assert res["backends"] == ["sim"] and res["repeat"] == 2 and res["verdict"] is None
     lost = next(row for row in res["rows"] if row["measure"] == "acknowledged writes lost")
     assert len(lost["runs"]["sim"]) == 2 and lost["medians"]["sim"] > 0
     r = cli("replicate", "compare", "async-crash", "--backends", "sim")
@@ -350,7 +350,7 @@ def test_compare_medians_and_verdicts():
     rto = next(r for r in c.rows if r.measure.startswith("RTO"))
     assert rto.medians["redis"] == pytest.approx(rto.medians["sim"] * 1.1, rel=1e-3)
     assert rto.error_pct == pytest.approx(-100 / 11, abs=0.2)
-    assert c.rto_within_tolerance is True and c.loss_agrees is True and c.loss_predicted is True
+    assert (rto.verdict, rto.why) == ("agree", "-9.1%, within ±30%") and c.verdict == "agree"
 
 
 def test_no_redis_process_survives_the_suite(tmp_path_factory):

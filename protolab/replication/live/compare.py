@@ -4,35 +4,39 @@ Each backend runs the scenario ``repeat`` times: the simulator with seeds seed, 
 (it is deterministic, so repeats differ only by seed), the real servers with the same seeds for
 the proxies' jitter and loss draws. For each measure (``MEASURES``) the row shows both medians,
 the difference (measured - predicted) and the prediction's error relative to the measurement.
-Two verdicts: RTO predicted within ``RTO_TOLERANCE`` of the measured median,
-and loss predicted exactly where it was measured (acknowledged writes lost > 0 in the median run
-of both, or of neither).
+The judged measures - failover time, RTO, acknowledged writes lost, writes unknown, time with two
+primaries - each get a verdict: the predicted median within ``tolerance`` of the measured one
+("agree"), else "disagree"; where the measurement is 0 only 0 agrees (no relative error exists),
+and a measure one backend saw happen and the other did not (a failover) disagrees. Counts are
+judged as times are: a yes/no "both lost writes" verdict called a 62 % miss an agreement.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import statistics
 from dataclasses import dataclass, field
 
 from protolab.errors import BadInput
 
 BACKENDS = ("sim", "redis")
-RTO_TOLERANCE = 0.30
-# measure -> (unit, how to read it from a RunResult)
+TOLERANCE = 0.30  # the default of --tolerance
+MAX_TOLERANCE = 10.0  # 1000 %: past that nothing is being checked
+# measure -> (unit, how to read it from a RunResult, judged: whether it gets a verdict)
 MEASURES = {
-    "failover time (fault -> +switch-master)": ("s", lambda r: r.failover_s),
-    "RTO (longest unavailability)": ("s", lambda r: r.rto_s),
-    "unavailability, total": ("s", lambda r: r.unavailable_s),
-    "acknowledged writes lost": ("writes", lambda r: r.acked_lost),
-    "time with two primaries": ("s", lambda r: r.two_primaries_s),
-    "writes acknowledged": ("writes", lambda r: r.writes.ok),
-    "writes failed": ("writes", lambda r: r.writes.fail),
-    "writes unknown": ("writes", lambda r: r.writes.info),
-    "write latency p50": ("ms", lambda r: r.latency_ms.p50),
-    "write latency p99": ("ms", lambda r: r.latency_ms.p99),
-    "replication lag p50": ("ms", lambda r: r.lag_ms.p50),
-    "replication lag max": ("ms", lambda r: r.lag_ms.max),
+    "failover time (fault -> +switch-master)": ("s", lambda r: r.failover_s, True),
+    "RTO (longest unavailability)": ("s", lambda r: r.rto_s, True),
+    "unavailability, total": ("s", lambda r: r.unavailable_s, False),
+    "acknowledged writes lost": ("writes", lambda r: r.acked_lost, True),
+    "time with two primaries": ("s", lambda r: r.two_primaries_s, True),
+    "writes acknowledged": ("writes", lambda r: r.writes.ok, False),
+    "writes failed": ("writes", lambda r: r.writes.fail, False),
+    "writes unknown": ("writes", lambda r: r.writes.info, True),
+    "write latency p50": ("ms", lambda r: r.latency_ms.p50, False),
+    "write latency p99": ("ms", lambda r: r.latency_ms.p99, False),
+    "replication lag p50": ("ms", lambda r: r.lag_ms.p50, False),
+    "replication lag max": ("ms", lambda r: r.lag_ms.max, False),
 }
 
 
@@ -44,6 +48,8 @@ class MeasureRow:
     runs: dict[str, list]  # backend -> every run's value
     difference: float | None  # redis - sim
     error_pct: float | None  # (sim - redis) / redis * 100
+    verdict: str | None = None  # "agree" / "disagree" on a judged measure when both backends ran
+    why: str | None = None  # the verdict's reason, in words
 
 
 @dataclass
@@ -55,10 +61,8 @@ class BackendComparison:
     faults: list[str]
     backends: list[str]
     rows: list[MeasureRow]
-    rto_within_tolerance: bool | None
-    loss_predicted: bool | None
-    loss_measured: bool | None
-    loss_agrees: bool | None
+    tolerance: float
+    verdict: str | None  # "agree" when every judged measure agrees, else "disagree"; None without both
     notes: list[str] = field(default_factory=list)
 
 
@@ -70,6 +74,28 @@ def parse_backends(text: str) -> list[str]:
     return names
 
 
+def parse_tolerance(text: str) -> float:
+    """``30%`` -> 0.3 (a percentage, so that 0.3 is never mistaken for 30 %)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", text)
+    value = float(m.group(1)) / 100 if m else None
+    if value is None or value > MAX_TOLERANCE:
+        raise BadInput(f"--tolerance {text!r}: a percentage from 0% to {MAX_TOLERANCE * 100:g}%, such as 30%")
+    return value
+
+
+def judge(predicted, measured, tolerance: float) -> tuple[str, str]:
+    """(verdict, why) for one measure's medians."""
+    if predicted is None or measured is None:
+        if predicted is None and measured is None:
+            return "agree", "none on either backend"
+        return "disagree", f"none on {'sim' if predicted is None else 'redis'}, one on the other"
+    if measured == 0:
+        return ("agree", "both 0") if predicted == 0 else ("disagree", "measured 0, so only 0 agrees")
+    error = (predicted - measured) / measured
+    ok = abs(error) <= tolerance + 1e-12  # 1e-12: a median exactly at the bound is within it
+    return ("agree" if ok else "disagree"), f"{error * 100:+.1f}%, {'within' if ok else 'past'} ±{tolerance * 100:g}%"
+
+
 def _median(values: list):
     present = [v for v in values if v is not None]
     if not present:
@@ -78,7 +104,8 @@ def _median(values: list):
     return round(m, 6) if isinstance(m, float) else m
 
 
-def compare_backends(scenario, backends: list[str], repeat: int, run_redis, advance=None) -> BackendComparison:
+def compare_backends(scenario, backends: list[str], repeat: int, run_redis, advance=None,
+                     tolerance: float = TOLERANCE) -> BackendComparison:
     """``run_redis(scenario) -> RunResult`` runs once on real servers (local or external)."""
     from protolab.replication.runner import simulate
 
@@ -94,26 +121,29 @@ def compare_backends(scenario, backends: list[str], repeat: int, run_redis, adva
                 results[b].append(run_redis(sc))
             if advance is not None:
                 advance(1)
+    return summarize(scenario, results, tolerance)
+
+
+def summarize(scenario, results: dict[str, list], tolerance: float = TOLERANCE) -> BackendComparison:
+    """The comparison of runs already made: backend -> its RunResults, one per repeat."""
+    backends = list(results)
+    repeat = max(len(runs) for runs in results.values())
+    both = "sim" in backends and "redis" in backends
     rows = []
-    for measure, (unit, read) in MEASURES.items():
+    for measure, (unit, read, judged) in MEASURES.items():
         runs = {b: [read(r) for r in results[b]] for b in backends}
         medians = {b: _median(v) for b, v in runs.items()}
-        diff = err = None
-        if "sim" in medians and "redis" in medians and None not in (medians["sim"], medians["redis"]):
+        diff = err = verdict = why = None
+        if both and None not in (medians["sim"], medians["redis"]):
             diff = round(medians["redis"] - medians["sim"], 6)
             if medians["redis"]:
                 err = round((medians["sim"] - medians["redis"]) / medians["redis"] * 100, 1)
-        rows.append(MeasureRow(measure, unit, medians, runs, diff, err))
-    by_name = {r.measure: r for r in rows}
-    both = "sim" in backends and "redis" in backends
-    rto = by_name["RTO (longest unavailability)"]
-    rto_ok = None
-    if both and rto.medians["redis"]:
-        rto_ok = rto.medians["sim"] is not None and \
-            abs(rto.medians["sim"] - rto.medians["redis"]) <= RTO_TOLERANCE * rto.medians["redis"]
-    lost = by_name["acknowledged writes lost"].medians
-    predicted = lost["sim"] > 0 if "sim" in lost else None
-    measured = lost["redis"] > 0 if "redis" in lost else None
+        if both and judged:
+            verdict, why = judge(medians["sim"], medians["redis"], tolerance)
+        rows.append(MeasureRow(measure, unit, medians, runs, diff, err, verdict, why))
+    overall = None
+    if both:
+        overall = "agree" if all(r.verdict != "disagree" for r in rows) else "disagree"
     notes = []
     for b in backends:
         still = sum(1 for r in results[b] if r.rto_open)
@@ -124,5 +154,4 @@ def compare_backends(scenario, backends: list[str], repeat: int, run_redis, adva
         if any(f.kind == "skew" for f in scenario.faults):
             notes.append("clock skew cannot be applied to real processes: skipped there")
     return BackendComparison(scenario.name, scenario.mode, scenario.seed, repeat, [f.text for f in scenario.faults],
-                             backends, rows, rto_ok, predicted, measured,
-                             predicted == measured if both else None, notes)
+                             backends, rows, tolerance, overall, notes)
