@@ -1,5 +1,5 @@
 """Every input file read whole - scenario, topology, --spec, --hostapd, --keylog, --key, --ephemeral, --ca,
---cert - refuses what is not a usable file with one `error:` line and exit 2, at once and in little
+--cert, a history to check - refuses what is not a usable file with one `error:` line and exit 2, at once and in little
 memory: /dev/zero, a FIFO nobody writes to, a directory, a file past the 16 MiB cap, a 2 KB file of 1,000
 nested arrays and a 100 KB dotted key. Each runs as its own process; CPU time and peak memory are that
 process's own (os.wait4)."""
@@ -43,6 +43,7 @@ INPUTS = {
     "--ca": ["tls", "connect", "127.0.0.1:1", "--ca", "{}", "--timeout", "1"],
     "--cert": ["tls", "walk", "--cert", "{}", "--key", "GOOD_KEY"],
     "walk --key": ["tls", "walk", "--cert", "GOOD_CERT", "--key", "{}"],
+    "history": ["check", "{}"],
 }
 CPU_LIMIT_S = 1.0
 MEMORY_LIMIT_MB = 100

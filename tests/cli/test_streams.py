@@ -86,6 +86,17 @@ def test_a_capture_fifo_with_no_writer_is_an_error_at_once_and_a_pipe_with_one_r
     assert info["compressed"] and info["packets"] == 12 and info["path"].startswith("/dev/fd/")
 
 
+def test_a_history_on_stdin_checks_as_the_file_does(tmp_path):
+    history = tmp_path / "h.jsonl"
+    assert _from_file("replicate", "run", "async-crash", "--history", str(history)).returncode == 0
+    piped = _piped(history.read_bytes(), "check", "-", "--json")
+    direct = _from_file("check", str(history), "--json")
+    assert piped.returncode == direct.returncode and piped.stderr == direct.stderr.decode()
+    got, want = json.loads(piped.stdout), json.loads(direct.stdout)
+    assert got.pop("seconds") >= 0 and want.pop("seconds") >= 0   # the time the check took: its own each run
+    assert got == want and got["verdict"] == "valid" and got["ops"] > 0
+
+
 def test_pcap_info_on_stdin_counts_the_bytes_it_read():
     piped = _piped(TRAIN.read_bytes(), "pcap", "info", "-")
     assert piped.returncode == 0, piped.stderr
