@@ -34,6 +34,7 @@ from protolab.tls.records import (
     APPLICATION_DATA,
     CHANGE_CIPHER_SPEC,
     HANDSHAKE,
+    MAX_CIPHERTEXT_13,
     MAX_EMPTY_RECORDS,
     MAX_PLAINTEXT,
     Record,
@@ -263,9 +264,14 @@ class Endpoint:
         if protected and self.version == m.TLS13 and record.content_type == ALERT:
             protected = False  # a TLS 1.3 peer that failed before it had keys sends its alert in clear
         ctype, plain = record.content_type, record.fragment
+        if protected and self.version == m.TLS13 and len(record.fragment) > MAX_CIPHERTEXT_13:
+            raise TlsFailure(f"protected record of {len(record.fragment)} bytes exceeds the TLS 1.3 limit "
+                             f"{MAX_CIPHERTEXT_13}", 22, "record layer")
         if protected:
             opened = self.read_prot.open(record.encode())
             ctype, plain = opened.content_type, opened.plaintext
+            if len(plain) > MAX_PLAINTEXT:  # RFC 5246 6.2.1 / RFC 8446 5.4: record_overflow
+                raise TlsFailure(f"decrypted record of {len(plain)} bytes exceeds {MAX_PLAINTEXT}", 22, "record layer")
             if ctype == APPLICATION_DATA:
                 self.step(RECORD, "application data", data=record.encode(), spans=self._sealed_spans(opened),
                           sent=False, protected=True, crypto=SYMMETRIC,

@@ -18,6 +18,7 @@ CHANGE_CIPHER_SPEC, ALERT, HANDSHAKE, APPLICATION_DATA = 20, 21, 22, 23
 HEADER_LEN = 5
 MAX_PLAINTEXT = 2 ** 14
 MAX_CIPHERTEXT = 2 ** 14 + 2048  # RFC 5246 §6.2.3: longer is record_overflow
+MAX_CIPHERTEXT_13 = 2 ** 14 + 256  # RFC 8446 5.2: a TLS 1.3 protected record; its plaintext at most 2^14 too
 MAX_EMPTY_RECORDS = 32  # empty records in a row before the peer is cut off (OpenSSL's MAX_EMPTY_RECORDS)
 
 
