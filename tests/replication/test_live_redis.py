@@ -96,19 +96,24 @@ PARTITION = ["--fault", "partition n1,c1|n2,n3,c2 from 1s to 6s", "--writes", "3
              "--backend", "redis", "--json"]
 
 
-def run_partition(cli, *extra: str) -> dict:
+def run_partition(cli, *extra: str, need_failover: bool = True) -> dict:
     """The partition run; once more (another seed) when Sentinel's election split: the two Sentinels
     on the majority side may both ask for votes in the same instant, each abort, and retry only
-    2 x failover-timeout later, past this run's end (real Sentinel does that; it says nothing
-    about loss either way)."""
+    2 x failover-timeout later, past this run's end (real Sentinel does that, more often on a loaded
+    machine, where their +odown fall closer together)."""
     for seed in ("1", "2"):
         r = cli("replicate", "run", "sentinel-split-brain", *PARTITION, *extra, "--seed", seed)
         assert r.exit_code == 0, r.stderr
         res = json.loads(r.stdout)
         if events(res, "+switch-master") or not events(res, "-failover-abort-not-elected"):
             break
-    assert events(res, "+switch-master"), [(e["time"], e["source"], e["kind"], e["detail"]) for e in res["timeline"]]
+    if need_failover:
+        assert events(res, "+switch-master"), timeline(res)
     return res
+
+
+def timeline(res: dict) -> list[tuple]:
+    return [(e["time"], e["source"], e["kind"], e["detail"]) for e in res["timeline"]]
 
 
 def test_partition_async_loses_acknowledged_writes(cli, redis_tools):
@@ -118,10 +123,29 @@ def test_partition_async_loses_acknowledged_writes(cli, redis_tools):
     assert res["divergence"]["reference"] in ("n2", "n3")
 
 
-def test_partition_wait_1_loses_no_acknowledged_write(cli, redis_tools):
-    res = run_partition(cli, "--wait", "1", "--wait-timeout", "500ms")
-    assert res["acked_lost"] == 0
+def test_partition_wait_1_loses_no_acknowledged_write(cli, redis_tools, tmp_path):
+    """WAIT 1 acknowledges a write once a replica has it, and Sentinel promotes the replica with the most,
+    so nothing acknowledged before the cut is lost, and nothing on the cut-off n1 is acknowledged during
+    it (no replica acks there). One way remains, in real Redis too, and it depends on timing, so it is
+    read off the run rather than assumed away: if the failover had not re-pointed every replica when the
+    partition healed, a replica still attached to n1 receives c1's writes and acknowledges them, then is
+    re-pointed to the new primary and resynced from it. Without a failover (a split election) n1 stays
+    the primary and keeps everything."""
+    ops_path = tmp_path / "ops.jsonl"
+    res = run_partition(cli, "--wait", "1", "--wait-timeout", "500ms", "--history", str(ops_path),
+                        need_failover=False)
     assert res["writes"]["info"] > 0  # c1's writes on the cut-off primary: WAIT timed out, outcome unknown
+    switched = events(res, "+switch-master")
+    promoted = switched[0]["detail"].split(" -> ")[1] if switched else "n1"
+    assert res["divergence"]["reference"] == promoted, timeline(res)  # what a majority of Sentinels name
+    heal = events(res, "heal")[0]["time"]
+    ended = [e["time"] for e in events(res, "+failover-end")]
+    if not switched or (ended and min(ended) < heal):
+        assert res["acked_lost"] == 0, timeline(res)
+        return
+    acked = {o["value"]: o for o in map(json.loads, ops_path.read_text().splitlines()) if o["type"] == "ok"}
+    late = [(acked[w]["node"], acked[w]["time"]) for w in res["lost_write_ids"]]
+    assert all(node == "n1" and t >= heal for node, t in late), (late, timeline(res))
 
 
 # --- nothing left behind: Ctrl-C, and a run killed with SIGKILL ----------------------------------

@@ -2,10 +2,10 @@
 
 ``LiveRun`` is what ``metrics.analyze`` reads from a simulation, filled from real servers:
 ``history`` (the clients' ops), ``events`` (faults, Sentinel events, role changes), ``roles``,
-``nodes`` (final data per node), ``current_writer()`` (the primary the Sentinels name at the
-end), ``end`` and ``kernel.events``. Times are seconds since the deployment was ready (the
+``nodes`` (final data per node), ``current_writer()`` (the primary a majority of the Sentinels
+name at the end), ``end`` and ``kernel.events``. Times are seconds since the deployment was ready (the
 scenario's time 0), on the event loop's monotonic clock. Everything stops on the way out -
-normal end, error, Ctrl-C or SIGTERM - and a SIGKILL leaves the record ``procs.clean_stale`` reads.
+normal end, error, Ctrl-C or SIGTERM - and a SIGKILL leaves the record ``state.clean_stale`` reads.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from types import SimpleNamespace
 
 from protolab.replication.history import History
 from protolab.replication.live.clients import LiveClient
-from protolab.replication.live.conn import ask
+from protolab.replication.live.conn import ask, stop_if_cancelled
 from protolab.replication.live.observer import Observer
 from protolab.sim.quantiles import Quantiles
 
 TICK = 0.25  # progress granularity, seconds
+SETTLE_S = 5.0  # at the end: how long the final reads and the Sentinels' agreement may take
 PHASE = 1.0  # Sentinel's PING period: time 0 falls at a seeded random point within it (see execute)
 
 
@@ -103,17 +104,41 @@ class LiveRun:
     def initial_writer(self) -> str:
         return self.dep.data_nodes()[0]
 
-    async def named_primary(self, timeout: float = 0.3) -> str | None:
-        """The primary most live Sentinels name (ties: the lower name), None without Sentinels."""
-        votes: dict[str, int] = {}
-        for s in self.sentinel_names():
+    async def _votes(self, timeout: float) -> dict[str, int]:
+        """primary name -> how many Sentinels name it (those that answer within ``timeout``)."""
+
+        async def one(s: str) -> str | None:
             with contextlib.suppress(Exception):
                 reply = await ask(self.private_port(s), "SENTINEL", "get-master-addr-by-name", self.master_name,
                                   timeout=timeout)
-                name = self.name_of_addr(reply[0], int(reply[1]))
-                if name is not None:
-                    votes[name] = votes.get(name, 0) + 1
+                return self.name_of_addr(reply[0], int(reply[1]))
+            return None
+
+        votes: dict[str, int] = {}
+        for name in await asyncio.gather(*(one(s) for s in self.sentinel_names())):
+            if name is not None:
+                votes[name] = votes.get(name, 0) + 1
+        return votes
+
+    async def named_primary(self, timeout: float = 0.3) -> str | None:
+        """The primary most live Sentinels name (ties: the lower name), None without Sentinels."""
+        votes = await self._votes(timeout)
         return min(votes, key=lambda n: (-votes[n], n)) if votes else None
+
+    async def agreed_primary(self) -> str | None:
+        """The primary a majority of the Sentinels name, asked again until they agree or SETTLE_S pass;
+        None if they never do. Right after a heal the cut-off Sentinel still names the old primary, and
+        on a loaded machine the others may answer late: a minority must not decide what counts as lost."""
+        need = len(self.sentinel_names()) // 2 + 1
+        deadline = asyncio.get_running_loop().time() + SETTLE_S
+        while True:
+            votes = await self._votes(timeout=2.0)
+            best = min(votes, key=lambda n: (-votes[n], n)) if votes else None
+            if best is not None and votes[best] >= need:
+                return best
+            if asyncio.get_running_loop().time() >= deadline:
+                return None
+            await asyncio.sleep(0.2)
 
     async def current_primary(self) -> str | None:
         primaries = sorted(n for n, r in self.observer.current.items() if r == "primary")
@@ -164,21 +189,45 @@ class LiveRun:
         await self.observer.stop()
         self.events.sort(key=lambda e: e[0])
 
+    async def _final_role(self, name: str) -> str | None:
+        """The node's role, asked again for up to SETTLE_S while a live process does not answer: a node
+        taken for down has no data, and if it is the primary the Sentinels name, every write it
+        acknowledged would look lost."""
+        deadline = asyncio.get_running_loop().time() + SETTLE_S
+        while (role := await self.observer.role_of(name)) is None and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.2)
+        return role
+
+    async def _final_items(self, name: str, keys: int) -> set[int] | None:
+        """Every item of the node's lists; None when they cannot be read within SETTLE_S (a node that
+        is loading a full resync answers LOADING; a loaded machine answers late). A key that failed
+        to read must never count as empty: its writes would look lost."""
+        deadline = asyncio.get_running_loop().time() + SETTLE_S
+        while True:
+            try:
+                items: set[int] = set()
+                for k in range(keys):
+                    items |= {int(v) for v in await ask(self.private_port(name), "LRANGE", self.key(k), 0, -1,
+                                                        timeout=2.0)}
+                return items
+            except Exception:  # noqa: BLE001 - LOADING, timeout, reset: ask again
+                stop_if_cancelled()
+                if asyncio.get_running_loop().time() >= deadline:
+                    return None
+                await asyncio.sleep(0.2)
+
     async def collect(self) -> None:
         """The final data of every node (read directly), and the primary the Sentinels name."""
         keys = max((c.keys for c in self.scenario.clients), default=1)
         for name in self.data_names():
-            role = await self.observer.role_of(name)
-            items: set[int] = set()
-            up = role not in (None, "down")
-            if up:
-                for k in range(keys):
-                    with contextlib.suppress(Exception):
-                        items |= {int(v) for v in await ask(self.private_port(name), "LRANGE", self.key(k), 0, -1,
-                                                            timeout=2.0)}
-            self.nodes[name] = LiveNode(name, up, role or "down", items, getattr(self.dep, "lags", {}).get(name))
-        # The reference state decides what counts as lost, so the Sentinels get time to answer here.
-        named = await self.named_primary(timeout=2.0) if self.sentinel_names() else None
+            role = await self._final_role(name)
+            items = await self._final_items(name, keys) if role not in (None, "down") else None
+            if items is None and role not in (None, "down"):
+                self.event("lab", "unreadable", f"{name}'s final data could not be read: counted as down")
+            self.nodes[name] = LiveNode(name, items is not None, role or "down", items or set(),
+                                        getattr(self.dep, "lags", {}).get(name))
+        # The reference state decides what counts as lost, so the Sentinels get time to agree here.
+        named = await self.agreed_primary() if self.sentinel_names() else None
         primaries = [n for n, node in self.nodes.items() if node.up and node.role == "primary"]
         self.writer = named if named in primaries else self.newest_primary(primaries)
 
