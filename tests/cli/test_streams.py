@@ -160,7 +160,7 @@ def big_capture(tmp_path_factory) -> Path:
     ["pcap", "summary", "{}"],
     ["pcap", "info", "{}"],
     ["beacon", "survey", "{}", "--each", "--csv"],
-    ["beacon", "dissect", "{}"],
+    ["beacon", "dissect", "{}", "--limit", "100"],   # all 20,000 trees would take minutes to build
     ["beacon", "dissect", "{}", "--json"],
     ["replicate", "run", "async-crash", "--history", "-"],
     ["tour"],
