@@ -156,9 +156,11 @@ class Table:
         return self.fields or declared(self.cls)
 
 
-def field(default=REQUIRED, kind: Kind = TEXT, help: str = "", *, compare: bool = True, **declaration):
-    """A dataclass attribute with its declaration (see ``Field``)."""
-    meta = {_META: Field(kind, help, default=default, **declaration)}
+def field(default=REQUIRED, kind: Kind = TEXT, help: str = "", *, compare: bool = True, json_omit_none: bool = False,
+          **declaration):
+    """A dataclass attribute with its declaration (see ``Field``); ``json_omit_none``: left out of --json
+    output while None (a field added later leaves the outputs of the specs that do not use it as they were)."""
+    meta = {_META: Field(kind, help, default=default, **declaration), "json_omit_none": json_omit_none}
     if isinstance(default, (list, dict)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta, compare=compare)
     return dataclasses.field(default=dataclasses.MISSING if default is REQUIRED else default, metadata=meta,

@@ -46,18 +46,30 @@ def _spec_options() -> list[schema.Option]:
     return schema.flags(BeaconSpec)
 
 
-def _spec_from_options(spec_file: Path | None, hostapd: Path | None, values: dict):
-    """The spec of --spec or --hostapd (or the default one) with the options' field values on top."""
+def _spec_from_options(spec_file: Path | None, hostapd: Path | None, values: dict, strict: bool = False):
+    """The spec of --spec or --hostapd (or the default one) with the options' field values on top; the
+    hostapd keys the beacon does not reflect are listed in one warning line per kind."""
     from protolab.errors import BadInput
     from protolab.tomlfile import read_text
-    from protolab.wifi.spec import BeaconSpec, apply, spec_from_hostapd, spec_from_toml
+    from protolab.wifi.hostapd_conf import read_hostapd
+    from protolab.wifi.spec import BeaconSpec, apply, spec_from_toml
 
     if spec_file and hostapd:
         raise BadInput("give either --spec or --hostapd, not both")
+    if strict and not hostapd:
+        raise BadInput("--strict is about --hostapd: it refuses the keys the beacon does not reflect")
     if spec_file:
         base = spec_from_toml(spec_file)
     elif hostapd:
-        base = spec_from_hostapd(read_text(hostapd, "--hostapd"), str(hostapd))
+        conf = read_hostapd(read_text(hostapd, "--hostapd"), str(hostapd), strict=strict)
+        if conf.not_in_beacon:
+            warn(f"{hostapd}: not part of a beacon, ignored: {', '.join(conf.not_in_beacon)}")
+        if conf.not_built:
+            warn(f"{hostapd}: in hostapd's beacon but not built here: "
+                 + "; ".join(f"{key} ({what})" for key, what in conf.not_built))
+        if conf.other_bss_line:
+            warn(f"{hostapd}:{conf.other_bss_line}: only the first BSS is built (bss= and what follows ignored)")
+        base = conf.spec
     else:
         base = BeaconSpec()
     return apply(base, values)
@@ -67,7 +79,10 @@ def _spec_from_options(spec_file: Path | None, hostapd: Path | None, values: dic
 @with_options(_spec_options)  # --ssid ... --signal: the spec's fields
 def build(
     spec: Annotated[Path | None, typer.Option(help="TOML spec file (keys: the spec fields).")] = None,
-    hostapd: Annotated[Path | None, typer.Option(help="hostapd.conf to read (a subset of its keys).")] = None,
+    hostapd: Annotated[Path | None, typer.Option(help="hostapd.conf to read as hostapd reads it (keys that "
+                                                      "are not part of a beacon are listed and ignored).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="With --hostapd: refuse the keys the beacon does not "
+                                                          "reflect instead of listing them.")] = False,
     out: Annotated[Path | None, typer.Option("-o", "--output",
                                              help="Write the train to this radiotap pcap (-: stdout).")] = None,
     frame: Annotated[int, typer.Option(help="Which beacon of the train to show (1-based).")] = 1,
@@ -91,7 +106,7 @@ def build(
 
     values = {opt.field.name: flag_value(opt, chosen[opt.param])
               for opt in _spec_options() if opt.param in chosen}
-    beacon_spec = resolve(_spec_from_options(spec, hostapd, values))
+    beacon_spec = resolve(_spec_from_options(spec, hostapd, values, strict))
     if not 1 <= frame <= beacon_spec.count:
         raise BadInput(f"--frame must be 1..{beacon_spec.count}")
     piped = stdout_taken(as_json, {"-o": out})  # `-o -`: the capture is the output (e.g. into tshark -r -)

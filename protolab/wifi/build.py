@@ -130,15 +130,16 @@ def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
     if codes[bp.MAX_SUPPORTED_RATES:]:
         out.append(Dot11EltRates(ID=50, rates=codes[bp.MAX_SUPPORTED_RATES:]))
     pairwise = spec.effective_pairwise
+    rsn_akms = spec.rsn_akms
     if profile.rsn_akms:
         mfpc, mfpr = _rsn_caps(spec.effective_mfp)
         # An explicit length leaves out the optional PMKID list and group management cipher (Scapy adds
         # them when the length is left to compute).
-        out.append(Dot11EltRSN(len=12 + 4 * len(pairwise) + 4 * len(profile.rsn_akms),
-                               nb_pairwise_cipher_suites=len(pairwise), nb_akm_suites=len(profile.rsn_akms),
+        out.append(Dot11EltRSN(len=12 + 4 * len(pairwise) + 4 * len(rsn_akms),
+                               nb_pairwise_cipher_suites=len(pairwise), nb_akm_suites=len(rsn_akms),
                                group_cipher_suite=RSNCipherSuite(cipher=profile.group),
                                pairwise_cipher_suites=[RSNCipherSuite(cipher=c) for c in pairwise],
-                               akm_suites=[AKMSuite(suite=a) for a in profile.rsn_akms],
+                               akm_suites=[AKMSuite(suite=a) for a in rsn_akms],
                                mfp_capable=mfpc, mfp_required=mfpr))
     if spec.bss_load is not None:
         stations, util, capacity = spec.bss_load
@@ -198,7 +199,7 @@ def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
         out.append(Dot11EltMicrosoftWPA(group_cipher_suite=RSNCipherSuite(oui=0x0050F2, cipher=profile.group),
                                         pairwise_cipher_suites=[RSNCipherSuite(oui=0x0050F2, cipher=c)
                                                                 for c in spec.effective_wpa_pairwise],
-                                        akm_suites=[AKMSuite(oui=0x0050F2, suite=a) for a in profile.wpa_akms]))
+                                        akm_suites=[AKMSuite(oui=0x0050F2, suite=a) for a in spec.wpa_akms]))
     if spec.wmm:
         params = bp.effective_wmm(rates_of(spec)[0], spec.wmm_ac)
         out.append(L.Dot11EltWMM(subtype=1, uapsd=int(spec.uapsd), ac_parameters=[

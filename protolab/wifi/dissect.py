@@ -393,9 +393,11 @@ def dissect_file(path: str | Path, frame: int | None = None, bssid: str | None =
 
 # ---- back to a spec (the round trip of `beacon build`) -----------------------------------------------
 
-def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], tuple[int, ...], str]:
-    """(profile, pairwise, WPA-element pairwise in mixed mode, mfp), each empty when it is the profile's."""
+def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], tuple[int, ...], str, tuple[int, ...] | None]:
+    """(profile, pairwise, WPA-element pairwise in mixed mode, mfp, AKMs), each empty (AKMs: None) when it is
+    the profile's."""
     from protolab.wifi.spec import PROFILES
+    from protolab.wifi.suites import akm_order
 
     privacy = bool(beacon.value("fixed", "cap.privacy"))
     rsn = beacon.element(48)
@@ -409,11 +411,15 @@ def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], tuple[int, ...],
     mfp = "off"
     if rsn and rsn.get("mfp_capable"):
         mfp = "required" if rsn.get("mfp_required") else "capable"
-    for profile in PROFILES.values():
-        if (profile.privacy, profile.rsn_akms, profile.wpa_akms) == (privacy, rsn_akms, wpa_akms) and (
-                not source or profile.group == group):
-            return (profile.name, () if pairwise == profile.pairwise or not source else pairwise,
-                    () if wpa_pairwise == profile.wpa_pairwise else wpa_pairwise, "" if mfp == profile.mfp else mfp)
+    def same_shape(p) -> bool:  # the same elements and group cipher: any AKM list can be the spec's
+        return (p.privacy, bool(p.rsn_akms), bool(p.wpa_akms)) == (privacy, bool(rsn_akms), bool(wpa_akms)) and (
+            not source or p.group == group)
+
+    exact = [p for p in PROFILES.values() if (p.rsn_akms, p.wpa_akms) == (rsn_akms, wpa_akms) and same_shape(p)]
+    for profile in exact or [p for p in PROFILES.values() if same_shape(p)][:1]:
+        akm = None if exact else akm_order(rsn_akms or wpa_akms)
+        return (profile.name, () if pairwise == profile.pairwise or not source else pairwise,
+                () if wpa_pairwise == profile.wpa_pairwise else wpa_pairwise, "" if mfp == profile.mfp else mfp, akm)
     raise BadInput(f"frame {beacon.frame}: security does not match a built-in profile "
                    f"(privacy={privacy}, RSN AKMs {rsn_akms}, WPA AKMs {wpa_akms})")
 
@@ -444,7 +450,7 @@ def spec_from_beacon(beacon: Beacon):
             width = 160 if info.get("channel_center1") else 80
     if he6:
         width = {0: 20, 1: 40, 2: 80, 3: 160}[he6.get("channel_width", 0)]
-    security, pairwise, wpa_pairwise, mfp = _security_of(beacon)
+    security, pairwise, wpa_pairwise, mfp, akm = _security_of(beacon)
     country = beacon.element(7)
     load = beacon.element(11)
     wmm = next((e for e in beacon.elements if e.name == "WMM"), None)
@@ -467,7 +473,7 @@ def spec_from_beacon(beacon: Beacon):
     spec = BeaconSpec(
         ssid=ssid, hidden=hidden, bssid=beacon.value("header", "bssid"), band=band,
         channel=channel or 0, width=width, beacon_interval=beacon.value("fixed", "beacon interval"),
-        dtim_period=tim.get("dtim_period") if tim else 1, security=security, pairwise=pairwise,
+        dtim_period=tim.get("dtim_period") if tim else 1, security=security, akm=akm, pairwise=pairwise,
         wpa_pairwise=wpa_pairwise, mfp=mfp,
         country=bytes.fromhex(country.get("country_string"))[:2].decode("latin-1") if country else None,
         rates=rates, basic_rates=basic, country_triplets=triplets,

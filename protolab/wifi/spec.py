@@ -16,7 +16,6 @@ from pathlib import Path
 from protolab import schema, tomlfile
 from protolab.errors import BadInput
 from protolab.wifi import spec_values as v
-from protolab.wifi.spec_values import CIPHER_NAMES, hex_bytes, read_bool, read_int
 
 BANDS = ("2.4", "5", "6")
 WIDTHS = (20, 40, 80, 160)
@@ -97,7 +96,11 @@ class BeaconSpec:
     security: str = _f("wpa2-personal", v.TEXT, "open, wep, wpa, wpa2-personal, wpa2-enterprise, wpa3-personal, "
                        "wpa3-transition, owe, wpa-wpa2-personal (WPA+WPA2 mixed).", choices=PROFILES,
                        message="unknown security profile {value!r} (one of: {choices})", flag=_opt("--security"),
-                       hostapd=_H("wpa wpa_key_mgmt wep_key0", by_hand=True))
+                       hostapd=_H("wpa wep_key0 wep_key1 wep_key2 wep_key3", by_hand=True))
+    akm: tuple[int, ...] | None = _f(None, v.AKMS, "AKM suites of the RSN element, by hostapd's wpa_key_mgmt names "
+                              "(WPA-PSK, WPA-PSK-SHA256, SAE, SAE-EXT-KEY, FT-PSK, FT-SAE, FT-EAP, WPA-EAP, "
+                              "WPA-EAP-SHA256, WPA-EAP-SUITE-B-192, OWE...; repeat; default: the profile's).",
+                              flag=_opt("--akm"), hostapd=_H("wpa_key_mgmt", by_hand=True), json_omit_none=True)
     pairwise: tuple[int, ...] = _f((), v.CIPHERS, "Pairwise cipher (CCMP, GCMP-256, TKIP...; repeat).",
                                    flag=_opt("--pairwise"), hostapd=_H("rsn_pairwise wpa_pairwise", by_hand=True))
     wpa_pairwise: tuple[int, ...] = _f((), v.CIPHERS, "wpa-wpa2-personal only: the WPA element's pairwise cipher "
@@ -181,6 +184,20 @@ class BeaconSpec:
         return self.effective_pairwise
 
     @property
+    def rsn_akms(self) -> tuple[int, ...]:
+        """The RSN element's AKMs: the spec's list (in hostapd's order) or the profile's."""
+        return self.akm or self.profile.rsn_akms
+
+    @property
+    def wpa_akms(self) -> tuple[int, ...]:
+        """The WPA element's AKMs: the spec's PSK/802.1X ones, or the profile's."""
+        from protolab.wifi.suites import WPA1_AKMS
+
+        if self.akm and self.profile.wpa_akms:
+            return tuple(a for a in self.akm if a in WPA1_AKMS)
+        return self.profile.wpa_akms
+
+    @property
     def effective_mfp(self) -> str:
         return self.mfp or self.profile.mfp
 
@@ -260,6 +277,8 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
             raise BadInput(f"{len(ciphers)} pairwise ciphers: at most {MAX_PAIRWISE}")
         if any(not 0 <= c <= 255 for c in ciphers):
             raise BadInput(f"pairwise cipher suite types are 0..255, not {ciphers}")
+    if spec.akm:
+        changes["akm"] = _check_akms(spec, profile)
     if spec.wpa_pairwise and not profile.wpa_pairwise:
         raise BadInput(f"wpa_pairwise is the WPA element's list in WPA+WPA2 mixed mode (wpa-wpa2-personal), "
                        f"not {spec.security}: use pairwise")
@@ -304,6 +323,22 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
     return dataclasses.replace(spec, **changes)
 
 
+def _check_akms(spec: BeaconSpec, profile: SecurityProfile) -> tuple[int, ...] | None:
+    """The spec's AKM list in hostapd's element order; None when it is the profile's own."""
+    from protolab.wifi.suites import WPA1_AKMS, akm_order
+
+    if not (profile.rsn_akms or profile.wpa_akms):
+        raise BadInput(f"{spec.security} has no RSN or WPA element: an AKM list needs a WPA/RSN profile")
+    akms = akm_order(spec.akm)
+    if len(akms) > MAX_PAIRWISE:
+        raise BadInput(f"{len(akms)} AKMs: at most {MAX_PAIRWISE}")
+    if profile.wpa_akms and not any(a in WPA1_AKMS for a in akms):
+        raise BadInput("the WPA (v1) element carries only WPA-PSK and WPA-EAP: give one of them")
+    if not profile.rsn_akms and any(a not in WPA1_AKMS for a in akms):
+        raise BadInput(f"{spec.security} has only the WPA (v1) element, which carries only WPA-PSK and WPA-EAP")
+    return None if akms == (profile.rsn_akms or profile.wpa_akms) else akms
+
+
 def _check_channel_14(spec: BeaconSpec) -> BeaconSpec:
     """2.4 GHz channel 14 (Japan) allows only DSSS/CCK: no OFDM rates, no HT/VHT/HE, 20 MHz. Fills the
     default HT (on everywhere else) and the rates (1, 2, 5.5, 11 Mb/s) there."""
@@ -341,14 +376,6 @@ def _check_secondary(spec: BeaconSpec) -> str:
 
 # ---- sources: TOML and hostapd.conf (values read by their fields' kinds, spec_values.py) ------------
 
-def _choice(conf: dict, key: str, choices: dict, default: str):
-    """A hostapd value that must be one of `choices` (value text -> what it means here)."""
-    value = conf.get(key, default).strip()
-    if value not in choices:
-        raise BadInput(f"{key}={value} is not supported by beacon build (one of: {', '.join(choices)})")
-    return choices[value]
-
-
 FIELDS = {f.name: f for f in schema.declared(BeaconSpec)}
 
 
@@ -379,9 +406,8 @@ def spec_from_toml(path: Path) -> BeaconSpec:
 # hostapd's centre channel indexes: seg0 is the centre of the whole channel, seg1 that of 80+80's second part
 CENTRE_KEYS = ("vht_oper_centr_freq_seg0_idx", "he_oper_centr_freq_seg0_idx")
 SEG1_KEYS = ("vht_oper_centr_freq_seg1_idx", "he_oper_centr_freq_seg1_idx")
-# keys accepted beside those that set a field: checked against the spec, or not about the beacon
-HOSTAPD_OTHER_KEYS = (*CENTRE_KEYS, *SEG1_KEYS, "sae_require_mfp", "interface", "driver", "wpa_passphrase",
-                      "sae_password", "auth_algs")
+# keys read beside those that set a field: checked against the channel the spec's fields give
+HOSTAPD_OTHER_KEYS = (*CENTRE_KEYS, *SEG1_KEYS)
 HOSTAPD_KEYS = tuple(dict.fromkeys([k for f in FIELDS.values() if f.hostapd for k in f.hostapd.keys.split()]
                                    + list(HOSTAPD_OTHER_KEYS)))
 # hostapd's WMM key suffix -> our parameter name
@@ -389,140 +415,3 @@ HOSTAPD_WMM = {"aifs": "aifsn", "cwmin": "cwmin", "cwmax": "cwmax", "txop_limit"
 # hostapd's wpa_key_mgmt (sorted, space-separated) + wpa= -> our profile
 KEY_MGMT_PROFILES = {(p.hostapd[0], " ".join(sorted(p.hostapd[1].split()))): p.name
                      for p in PROFILES.values() if p.hostapd[0]}
-
-
-def _check_centre_keys(conf: dict, source: str, band: str, channel: int, width: int, secondary: str) -> None:
-    """The centre channel keys must say what beacon build computes from the channel and width (0 is
-    accepted for 20/40 MHz, where hostapd ignores them); 80+80 MHz (a non-zero seg1) is not built."""
-    from protolab.wifi.channels import center_channel, secondary_above
-
-    if band == "2.4" and width == 40:  # either side of the primary: the HT40+/- choice
-        centre = channel + (2 if (secondary == "above" if secondary else secondary_above(band, channel)) else -2)
-    else:
-        centre = center_channel(band, channel, width)
-    for key in CENTRE_KEYS:
-        if key in conf:
-            value = read_int(conf[key], key)
-            if value != centre and not (value == 0 and width <= 40):
-                raise BadInput(f"{source}: {key}={value} disagrees with channel {channel} at {width} MHz, "
-                               f"whose centre is channel {centre}")
-    for key in SEG1_KEYS:
-        if key in conf and read_int(conf[key], key) != 0:
-            raise BadInput(f"{source}: {key}={conf[key]}: 80+80 MHz is not built (leave it 0)")
-
-
-def _ciphers(text: str, source: str) -> tuple[int, ...]:
-    try:
-        return tuple(CIPHER_NAMES[x] for x in text.split())
-    except KeyError as exc:
-        raise BadInput(f"{source}: unknown cipher {exc.args[0]!r}") from None
-
-
-def spec_from_hostapd(text: str, source: str = "hostapd.conf") -> BeaconSpec:
-    """The beacon-relevant subset of a hostapd.conf (see HOSTAPD_KEYS); other keys are refused by name."""
-    conf: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        if not sep:
-            raise BadInput(f"{source}:{number}: expected key=value, got {line!r}")
-        if key not in HOSTAPD_KEYS:
-            raise BadInput(f"{source}:{number}: hostapd key {key!r} is not supported by beacon build")
-        conf[key] = value
-    c: dict = {}
-    if "ssid2" in conf:
-        raw = conf["ssid2"]
-        c["ssid"] = raw[1:-1].encode() if raw.startswith('"') else hex_bytes(raw, "ssid2")
-    elif "ssid" in conf:
-        c["ssid"] = conf["ssid"].encode("utf-8")
-    channel = read_int(conf["channel"], "channel") if "channel" in conf else None
-    if channel == 0:
-        raise BadInput(f"{source}: channel=0 (automatic channel selection) cannot be built: give a channel")
-    op_class = read_int(conf["op_class"], "op_class") if "op_class" in conf else None
-    hw_mode = _choice(conf, "hw_mode", {"a": "a", "b": "b", "g": "g"}, "g")
-    if op_class is not None and 131 <= op_class <= 137:
-        band = "6"
-    elif hw_mode == "a":
-        band = "5"
-    else:
-        band = "2.4"
-    if hw_mode == "b" and "supported_rates" not in conf:  # an 802.11b AP: DSSS/CCK rates only
-        from protolab.wifi.bss_params import DSSS_RATES
-
-        c["rates"] = DSSS_RATES
-    c.update(band=band, channel=channel)
-    for f in FIELDS.values():  # a key that sets one field is read by the field's kind (absent: hostapd's default)
-        if f.hostapd and not f.hostapd.by_hand:
-            value = conf.get(f.hostapd.keys, f.hostapd.absent)
-            if value is not None:
-                c[f.name] = f.kind.read(value, f.hostapd.keys)
-    c["hidden"] = _choice(conf, "ignore_broadcast_ssid", {"0": "no", "1": "empty", "2": "zeros"}, "0")
-    if read_bool(conf.get("ieee80211d", "0"), "ieee80211d"):
-        if "country_code" not in conf:
-            raise BadInput(f"{source}: ieee80211d=1 needs country_code")
-        c["country"] = conf["country_code"]
-    from protolab.wifi.bss_params import parse_rate_list
-
-    for key, name in (("supported_rates", "rates"), ("basic_rates", "basic_rates")):
-        if key in conf:  # hostapd: units of 100 kb/s, space-separated
-            c[name] = parse_rate_list(conf[key], 10, key)
-    wmm_ac: dict[str, dict[str, int]] = {}
-    for key, value in conf.items():
-        if key.startswith("wmm_ac_"):
-            ac, param = key[7:9], key[10:]
-            wmm_ac.setdefault(ac, {})[HOSTAPD_WMM[param]] = read_int(value, key)
-    if wmm_ac:
-        c["wmm_ac"] = wmm_ac
-    if read_bool(conf.get("ieee80211h", "0"), "ieee80211h"):
-        c["spectrum_mgmt"] = True
-        c["power_constraint"] = read_int(conf.get("local_pwr_constraint", "0"), "local_pwr_constraint")
-    wpa = read_int(conf.get("wpa", "0"), "wpa")
-    if wpa:
-        mgmt = " ".join(sorted(conf.get("wpa_key_mgmt", "WPA-PSK").split()))
-        profile = KEY_MGMT_PROFILES.get((wpa, mgmt))
-        if profile is None:
-            raise BadInput(f"{source}: wpa={wpa} wpa_key_mgmt={mgmt!r} is not one of the built-in profiles")
-        c["security"] = profile
-        # hostapd: wpa_pairwise defaults to TKIP, rsn_pairwise to wpa_pairwise
-        wpa_ciphers = _ciphers(conf.get("wpa_pairwise", "TKIP"), source)
-        rsn_ciphers = _ciphers(conf["rsn_pairwise"], source) if "rsn_pairwise" in conf else wpa_ciphers
-        if wpa == 3:
-            if 2 not in wpa_ciphers:
-                raise BadInput(f"{source}: wpa=3 (WPA+WPA2) is built with a TKIP group cipher: wpa_pairwise "
-                               "must include TKIP")
-            c["wpa_pairwise"] = wpa_ciphers
-        if wpa == 1 and "wpa_pairwise" in conf or wpa >= 2 and ("rsn_pairwise" in conf or "wpa_pairwise" in conf):
-            c["pairwise"] = wpa_ciphers if wpa == 1 else rsn_ciphers
-    else:
-        c["security"] = "wep" if "wep_key0" in conf else "open"
-    if "ieee80211w" in conf:
-        c["mfp"] = _choice(conf, "ieee80211w", {"0": "off", "1": "capable", "2": "required"}, "0")
-    width = 20
-    ht_capab = conf.get("ht_capab", "")
-    if "[HT40+]" in ht_capab or "[HT40-]" in ht_capab:
-        width = 40
-        c["secondary"] = "above" if "[HT40+]" in ht_capab else "below"
-    for key in ("vht_oper_chwidth", "he_oper_chwidth"):
-        if key in conf:  # 0: 20/40 MHz as ht_capab says, 1: 80, 2: 160 (3, 80+80, is not built)
-            width = _choice(conf, key, {"0": width, "1": 80, "2": 160}, "0")
-    c["width"] = width
-    _check_centre_keys(conf, source, band, channel or DEFAULT_CHANNEL[band], width, c.get("secondary", ""))
-    if "mobility_domain" in conf:
-        # hostapd writes the MDID as the two octets in frame order; the field is little-endian
-        mdid = hex_bytes(conf["mobility_domain"], "mobility_domain")
-        if len(mdid) != 2:
-            raise BadInput(f"mobility_domain={conf['mobility_domain']}: 2 bytes of hex (e.g. a1b2)")
-        c["mobility_domain"] = int.from_bytes(mdid, "little")
-    if "vendor_elements" in conf:  # hostapd: full elements in hex (dd len OUI data ...)
-        raw = hex_bytes(conf["vendor_elements"], "vendor_elements")
-        vendor, i = [], 0
-        while i < len(raw):
-            if raw[i] != 221 or i + 2 > len(raw) or i + 2 + raw[i + 1] > len(raw):
-                raise BadInput(f"vendor_elements: not a chain of whole vendor elements (dd len OUI data ...) "
-                               f"at byte {i}")
-            vendor.append(raw[i + 2:i + 2 + raw[i + 1]])
-            i += 2 + raw[i + 1]
-        c["vendor"] = tuple(vendor)
-    return dataclasses.replace(BeaconSpec(), **c)

@@ -95,6 +95,21 @@ def _ciphers(value, key: str) -> tuple[int, ...]:
     return ciphers
 
 
+def _akms(value, key: str) -> tuple[int, ...]:
+    """hostapd's wpa_key_mgmt names (WPA-PSK, SAE, FT-SAE...; a list, or one text of names) or AKM numbers."""
+    from protolab.wifi.suites import KEY_MGMT
+
+    items = value.split() if isinstance(value, str) else _items(value, key)
+    names = [w for item in items for w in (item.replace(",", " ").split() if isinstance(item, str) else [item])]
+    akms = tuple(KEY_MGMT.get(n.upper(), n) if isinstance(n, str) else _whole(n, key) for n in names)
+    unknown = [a for a in akms if isinstance(a, str)]
+    if unknown:
+        raise BadInput(f"{key}: unknown AKM {unknown[0]!r} (hostapd's wpa_key_mgmt names: {', '.join(KEY_MGMT)})")
+    if any(not 0 <= a <= 255 for a in akms):
+        raise BadInput(f"{key}: an AKM suite type is 0..255 (one byte after the OUI)")
+    return akms
+
+
 def _rates(value, key: str) -> tuple[float, ...]:
     from protolab.wifi.bss_params import parse_rate_list
 
@@ -134,6 +149,7 @@ BAND = schema.Kind("text", _band)
 SSID = schema.Kind("text, or hex:...", _ssid, show=lambda ssid: f'"{ssid.decode()}"')
 CIPHERS = schema.Kind("list of ciphers (CCMP, GCMP-256, TKIP, or numbers)", _ciphers, cli_type=list[str])
 RATES = schema.Kind("list of rates in Mb/s", _rates)
+AKMS = schema.Kind("list of AKMs (hostapd's wpa_key_mgmt names, or numbers)", _akms, cli_type=list[str])
 TRIPLETS = schema.Kind("list of [first channel, channels, max dBm]", _triplets, cli_type=list[str])
 WMM = schema.Kind("table per access category (be/bk/vi/vo)", _wmm, cli_type=list[str], merge=_merge_wmm)
 NUMBERS = schema.Kind("list of whole numbers", lambda value, key: tuple(_whole(v, key) for v in _items(value, key)),

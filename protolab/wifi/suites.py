@@ -26,11 +26,29 @@ AKMS: dict[int, tuple[str, str]] = {
     9: ("FT-SAE", "SAE"), 11: ("802.1X-SuiteB", "MGT"), 12: ("802.1X-SuiteB-192", "MGT"),
     13: ("FT-802.1X-SHA384", "MGT"), 14: ("FILS-SHA256", "MGT"), 15: ("FILS-SHA384", "MGT"),
     16: ("FT-FILS-SHA256", "MGT"), 17: ("FT-FILS-SHA384", "MGT"), 18: ("OWE", "OWE"),
-    19: ("FT-PSK-SHA384", "PSK"), 20: ("PSK-SHA384", "PSK"), 24: ("SAE-EXT-KEY", "SAE"),
+    19: ("FT-PSK-SHA384", "PSK"), 20: ("PSK-SHA384", "PSK"), 23: ("802.1X-SHA384", "MGT"), 24: ("SAE-EXT-KEY", "SAE"),
     25: ("FT-SAE-EXT-KEY", "SAE"),
 }
 FT_AKMS = frozenset({3, 4, 9, 13, 16, 17, 19, 25})
 WPA3_AKMS = frozenset({8, 9, 18, 24, 25, 12})
+# hostapd's wpa_key_mgmt names -> AKM type, in the order hostapd writes them into the RSN element
+# (wpa_auth_ie.c), whatever order a config lists them in
+KEY_MGMT: dict[str, int] = {
+    "WPA-EAP": 1, "WPA-PSK": 2, "FT-EAP": 3, "FT-EAP-SHA384": 13, "FT-PSK": 4, "WPA-EAP-SHA384": 23,
+    "WPA-EAP-SHA256": 5, "WPA-PSK-SHA256": 6, "SAE": 8, "SAE-EXT-KEY": 24, "FT-SAE": 9, "FT-SAE-EXT-KEY": 25,
+    "WPA-EAP-SUITE-B": 11, "WPA-EAP-SUITE-B-192": 12, "FILS-SHA256": 14, "FILS-SHA384": 15, "FT-FILS-SHA256": 16,
+    "FT-FILS-SHA384": 17, "OWE": 18,
+}
+KEY_MGMT_NOT_BUILT = ("DPP", "PASN")  # hostapd knows them; DPP's suite has the Wi-Fi Alliance OUI
+KEY_MGMT_NAME = {t: name for name, t in KEY_MGMT.items()}
+# the AKMs the WPA (v1) vendor element can carry: hostapd writes only these two there
+WPA1_AKMS = (1, 2)
+
+
+def akm_order(akms) -> tuple[int, ...]:
+    """AKM types in hostapd's RSN element order, once each; types hostapd does not write come last."""
+    rank = {t: i for i, t in enumerate(KEY_MGMT.values())}
+    return tuple(sorted(dict.fromkeys(akms), key=lambda t: (rank.get(t, len(rank)), t)))
 
 
 def cipher_name(oui: int, kind: int) -> str:

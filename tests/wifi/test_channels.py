@@ -7,7 +7,8 @@ import pytest
 
 from protolab.errors import BadInput
 from protolab.wifi.build import build_train, write_pcap
-from protolab.wifi.spec import resolve, spec_from_hostapd
+from protolab.wifi.hostapd_conf import spec_from_hostapd
+from protolab.wifi.spec import resolve
 
 from .tshark import tshark_fields
 
@@ -48,6 +49,9 @@ ieee80211ax=1
 he_oper_chwidth=2
 he_oper_centr_freq_seg0_idx=47
 he_oper_centr_freq_seg1_idx=0
+wpa=2
+wpa_key_mgmt=SAE
+ieee80211w=2
 """
 
 

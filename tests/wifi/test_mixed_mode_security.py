@@ -8,7 +8,8 @@ import pytest
 from protolab.errors import BadInput
 from protolab.wifi.build import build_train
 from protolab.wifi.dissect import dissect_file
-from protolab.wifi.spec import BeaconSpec, resolve, spec_from_hostapd
+from protolab.wifi.hostapd_conf import spec_from_hostapd
+from protolab.wifi.spec import BeaconSpec, resolve
 
 from .tshark import tshark_fields
 

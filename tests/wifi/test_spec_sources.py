@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from protolab.errors import BadInput
-from protolab.wifi.spec import BeaconSpec, resolve, spec_from_hostapd, spec_from_toml
+from protolab.wifi.hostapd_conf import spec_from_hostapd
+from protolab.wifi.spec import BeaconSpec, resolve, spec_from_toml
 
 
 def test_channel_defaults_per_band():
@@ -88,10 +89,10 @@ def test_hostapd_conf_subset():
                                     "wpa=2\nwpa_key_mgmt=SAE\nieee80211w=2\nignore_broadcast_ssid=1\n"))
     assert (six.band, six.width, six.he, six.ht, six.security, six.hidden) == ("6", 160, True, False,
                                                                                "wpa3-personal", "empty")
-    with pytest.raises(BadInput, match="not supported"):
-        spec_from_hostapd("ssid=x\nmax_num_sta=5\n")
-    with pytest.raises(BadInput, match="not one of the built-in profiles"):
-        spec_from_hostapd("wpa=2\nwpa_key_mgmt=FT-EAP-SHA384\n")
+    with pytest.raises(BadInput, match="hostapd.conf:2: unknown hostapd key 'max_num_stations'"):
+        spec_from_hostapd("ssid=x\nmax_num_stations=5\n")
+    ft = resolve(spec_from_hostapd("wpa=2\nwpa_key_mgmt=FT-EAP-SHA384\n"))
+    assert (ft.security, ft.akm) == ("wpa2-enterprise", (13,))
 
 
 def test_toml_spec(tmp_path):
