@@ -315,7 +315,8 @@ def _width(conf: _Conf, band: str, channel: int | None) -> dict:
         if key in conf:  # 0: 20/40 MHz as ht_capab says, 1: 80, 2: 160 (3, 80+80, is not built)
             width = conf.choice(key, {"0": width, "1": 80, "2": 160}, str(conf.number(key)))
     c["width"] = width
-    _check_centre_keys(conf, band, channel or DEFAULT_CHANNEL[band], width, c.get("secondary", ""))
+    with conf.at("channel"):  # a channel in no block of that width: the channel's line
+        _check_centre_keys(conf, band, channel or DEFAULT_CHANNEL[band], width, c.get("secondary", ""))
     return c
 
 

@@ -216,15 +216,6 @@ def parse_mac(text: str) -> str:
 
 
 DEFAULT_CHANNEL = {"2.4": 6, "5": 36, "6": 37}  # 37: a 6 GHz preferred scanning channel
-CHANNELS_TEXT = {"2.4": "1..14", "5": "36..64, 100..144, 149..177 in steps of 4", "6": "1, 5, 9 .. 233"}
-
-
-def valid_channel(band: str, channel: int) -> bool:
-    if band == "2.4":
-        return 1 <= channel <= 14
-    if band == "5":
-        return channel in (*range(36, 65, 4), *range(100, 145, 4), *range(149, 178, 4))
-    return 1 <= channel <= 233 and channel % 4 == 1
 
 
 def resolve(spec: BeaconSpec) -> BeaconSpec:
@@ -232,8 +223,12 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
     schema.check(spec, "")  # every declared range and choice (the frame field each value must fit in)
     if spec.channel is None:
         spec = dataclasses.replace(spec, channel=DEFAULT_CHANNEL[spec.band])
+    from protolab.wifi.channels import CHANNELS_TEXT, check_width, valid_channel
+
     if not valid_channel(spec.band, spec.channel):
         raise BadInput(f"channel {spec.channel} is not a {spec.band} GHz channel ({CHANNELS_TEXT[spec.band]})")
+    if spec.width in WIDTHS:
+        check_width(spec.band, spec.channel, spec.width)
     spec = _check_channel_14(spec)
     if len(spec.ssid) > 32:
         raise BadInput(f"SSID is {len(spec.ssid)} bytes; at most 32")
