@@ -81,6 +81,9 @@ class LiveClient:
             conn = self._conn(run.port_of(node, self.name), self.spec.timeout)
             try:
                 await conn.connect()
+            except asyncio.CancelledError:
+                await conn.disconnect()
+                raise
             except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
                 await conn.disconnect()
                 kind = "timeout" if isinstance(exc, RedisTimeoutError) else "refused"
@@ -89,6 +92,9 @@ class LiveClient:
                 return
         try:
             replies = await call(conn, *commands)
+        except asyncio.CancelledError:  # the run ended with this write in flight: close, not leak, its socket
+            await conn.disconnect()
+            raise
         except (RedisTimeoutError, asyncio.TimeoutError):
             await conn.disconnect()
             record(run.now(), self.name, INFO, "write", key, wid, node, "timeout")
@@ -153,8 +159,10 @@ class LiveClient:
         return run.name_of_addr(reply[0], int(reply[1]))
 
     async def close(self) -> None:
-        for task in list(self.tasks):
+        tasks = list(self.tasks)
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # each closes its own connection on the way out
         for pool in self.idle.values():
             for conn in pool:
                 await conn.disconnect()

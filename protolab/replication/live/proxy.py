@@ -206,15 +206,26 @@ class Proxy:
         await asyncio.gather(*handlers, return_exceptions=True)
         self.conns.clear()
 
-    async def _accept(self, reader, writer) -> None:
-        task = asyncio.current_task()
+    def _accept(self, reader, writer) -> None:
+        """A plain callback, not a coroutine: the handler task is listed the moment the connection is
+        made, so ``close`` cancels it even before its first step. (For a coroutine handler asyncio makes
+        the task itself, and Python 3.11's done-callback on it prints "Exception in callback ...
+        CancelledError" when it is cancelled that early - a SIGTERM while replicas connect.)"""
+        task = asyncio.ensure_future(self._handle(reader, writer))
         self.handlers.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self.handlers.discard(t)
+            if t.cancelled():
+                writer.transport.abort()  # shutting down: nothing more to do for this connection
+
+        task.add_done_callback(done)
+
+    async def _handle(self, reader, writer) -> None:
         try:
             await self._serve(reader, writer)
         except asyncio.CancelledError:
-            writer.transport.abort()  # shutting down: nothing more to do for this connection
-        finally:
-            self.handlers.discard(task)
+            writer.transport.abort()
 
     async def _serve(self, reader, writer) -> None:
         conn = Conn()
