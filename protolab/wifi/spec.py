@@ -131,7 +131,8 @@ class BeaconSpec:
                    hostapd=_H("ieee80211ac", absent="0"))
     he: bool = _f(False, v.BOOL, "HE (802.11ax) elements.", flag=_opt("--he/--no-he"),
                   hostapd=_H("ieee80211ax", absent="0"))
-    wmm: bool = _f(True, v.BOOL, "WMM parameter element.", flag=_opt("--wmm/--no-wmm"), hostapd=_H("wmm_enabled"))
+    wmm: bool | None = _f(None, v.BOOL, "WMM parameter element (default: with HT or HE, as hostapd's "
+                          "wmm_enabled=-1).", flag=_opt("--wmm/--no-wmm"), hostapd=_H("wmm_enabled"))
     wmm_ac: dict = _f({}, v.WMM, "WMM parameters of one access category (be/bk/vi/vo), e.g. "
                       "vo:aifsn=2,cwmin=2,cwmax=3,txop=47 (cwmin/cwmax are exponents: CW = 2^n - 1; txop in 32 us "
                       "units; repeat).", flag=_opt("--wmm-ac", read=v.wmm_option), hostapd=_H(_WMM_KEYS, by_hand=True))
@@ -281,8 +282,11 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
         raise BadInput(f"{spec.security} has no cipher suites: pairwise ciphers need a WPA/RSN profile")
     if spec.mfp and spec.mfp != profile.mfp and not profile.rsn_akms:
         raise BadInput(f"management frame protection is an RSN capability: {spec.security} has no RSN element")
-    if not spec.wmm and (spec.uapsd or spec.wmm_ac):
-        raise BadInput("U-APSD and per-AC parameters are advertised in the WMM element: they need WMM (--wmm)")
+    if spec.wmm is None:  # hostapd's wmm_enabled=-1: on with HT or HE (hostapd.c)
+        changes["wmm"] = bool(changes.get("ht", spec.ht) or changes.get("he", spec.he))
+    if not changes.get("wmm", spec.wmm) and (spec.uapsd or spec.wmm_ac):
+        raise BadInput("U-APSD and per-AC parameters are advertised in the WMM element: they need WMM (--wmm; "
+                       "without it WMM is on only with HT or HE)")
     changes["secondary"] = _check_secondary(spec)
     # The spec holds what the beacon carries (a hidden AP's real name is not in it), and an empty or
     # zero-filled SSID is a hidden one however it was asked for.

@@ -45,7 +45,7 @@ def custom_params(band: str, k: int) -> dict:
     rates = (1.0, 2.0, 5.5, 11.0) if band == "2.4" and k % 2 else (6.0, 9.0, 12.0, 18.0, 24.0, 36.0, 48.0, 54.0)
     side = {"secondary": "below"} if k // len(PROFILES) == 2 else {}  # COMBOS[2], channel 7: HT40- for once
     return dict(rates=rates, basic_rates=rates[:1] + rates[2:3], country_triplets=((1, 3, 17), (8, 6, 20)), **side,
-                wmm_ac={"vo": {"aifsn": 3, "cwmin": 1, "cwmax": 2, "txop": 30, "acm": 1}, "bk": {"cwmax": 9}})
+                wmm=True, wmm_ac={"vo": {"aifsn": 3, "cwmin": 1, "cwmax": 2, "txop": 30, "acm": 1}, "bk": {"cwmax": 9}})
 
 
 _MATRIX: dict = {}

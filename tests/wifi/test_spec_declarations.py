@@ -49,9 +49,10 @@ def test_one_key_fields_absent_from_hostapd_take_hostapds_default():
     assert set(ONE_KEY) == {"bssid", "beacon_interval", "dtim_period", "ht", "vht", "he", "wmm", "uapsd", "rrm",
                             "bss_transition"}
     spec = spec_from_hostapd("channel=6\n")
-    # ieee80211n=0 is hostapd's default, not the spec's "HT unless channel 14"; wmm_enabled=1 is both
+    # ieee80211n=0 is hostapd's default, not the spec's "HT unless channel 14"; WMM follows HT/HE in both
     assert (spec.ht, spec.vht, spec.he, spec.uapsd, spec.rrm, spec.bss_transition, spec.wmm) == (
-        False, False, False, False, False, False, True)
+        False, False, False, False, False, False, None)
+    assert resolve(spec).wmm is False and resolve(spec_from_hostapd("channel=6\nieee80211n=1\n")).wmm is True
     assert (spec.beacon_interval, spec.dtim_period, spec.bssid) == (100, 2, None)
     with pytest.raises(BadInput, match="beacon_int: not a number: 'soon'"):
         spec_from_hostapd("beacon_int=soon\n")

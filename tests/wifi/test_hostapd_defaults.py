@@ -1,0 +1,29 @@
+"""hostapd's defaults where they decide what a beacon carries, read back with tshark: WMM follows HT/HE unless
+set (hostapd's wmm_enabled=-1)."""
+
+from __future__ import annotations
+
+from protolab.wifi.build import build_one
+from protolab.wifi.hostapd_conf import spec_from_hostapd
+from protolab.wifi.spec import BeaconSpec, resolve
+
+from .tshark import tshark_fields
+
+
+def _fields(tmp_path, tool, specs, *fields):
+    from protolab.capture.writer import LINKTYPE_RADIOTAP, PcapWriter
+
+    path = tmp_path / "d.pcap"
+    with PcapWriter(path, linktype=LINKTYPE_RADIOTAP) as writer:
+        for i, spec in enumerate(specs):
+            writer.write(build_one(resolve(spec), 0, False), i * 1000)
+    return tshark_fields(tool("tshark"), path, *fields)
+
+
+def test_wmm_follows_ht_or_he_unless_set(tmp_path, tool):
+    specs = [BeaconSpec(ht=False), BeaconSpec(), BeaconSpec(band="6", channel=37, security="wpa3-personal"),
+             BeaconSpec(ht=False, wmm=True), BeaconSpec(wmm=False), spec_from_hostapd("ssid=a\nchannel=1\n"),
+             spec_from_hostapd("ssid=a\nchannel=1\nieee80211n=1\n"), spec_from_hostapd("ssid=a\nwmm_enabled=1\n")]
+    rows = _fields(tmp_path, tool, specs, "wlan.wfa.ie.wme.acp.aifsn", "wlan.ht.capabilities")
+    assert [bool(r[0]) for r in rows] == [False, True, True, True, False, False, True, True]
+    assert [bool(r[1]) for r in rows] == [False, True, False, False, True, False, True, False]
