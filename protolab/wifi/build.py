@@ -137,7 +137,7 @@ def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
         # them when the length is left to compute).
         out.append(Dot11EltRSN(len=12 + 4 * len(pairwise) + 4 * len(rsn_akms),
                                nb_pairwise_cipher_suites=len(pairwise), nb_akm_suites=len(rsn_akms),
-                               group_cipher_suite=RSNCipherSuite(cipher=profile.group),
+                               group_cipher_suite=RSNCipherSuite(cipher=spec.group_cipher),
                                pairwise_cipher_suites=[RSNCipherSuite(cipher=c) for c in pairwise],
                                akm_suites=[AKMSuite(suite=a) for a in rsn_akms],
                                mfp_capable=mfpc, mfp_required=mfpr))
@@ -196,7 +196,7 @@ def element_layers(spec: BeaconSpec, dtim_count: int, multicast: bool) -> list:
             out.append(L.Dot11EltHE6GHzCapabilities(len=3, ext_ID=59, max_ampdu_exponent=7, max_mpdu_length=2,
                                                     sm_power_save=3))
     if profile.wpa_akms:
-        out.append(Dot11EltMicrosoftWPA(group_cipher_suite=RSNCipherSuite(oui=0x0050F2, cipher=profile.group),
+        out.append(Dot11EltMicrosoftWPA(group_cipher_suite=RSNCipherSuite(oui=0x0050F2, cipher=spec.group_cipher),
                                         pairwise_cipher_suites=[RSNCipherSuite(oui=0x0050F2, cipher=c)
                                                                 for c in spec.effective_wpa_pairwise],
                                         akm_suites=[AKMSuite(oui=0x0050F2, suite=a) for a in spec.wpa_akms]))

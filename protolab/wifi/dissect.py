@@ -397,7 +397,7 @@ def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], tuple[int, ...],
     """(profile, pairwise, WPA-element pairwise in mixed mode, mfp, AKMs), each empty (AKMs: None) when it is
     the profile's."""
     from protolab.wifi.spec import PROFILES
-    from protolab.wifi.suites import akm_order
+    from protolab.wifi.suites import akm_order, group_cipher
 
     privacy = bool(beacon.value("fixed", "cap.privacy"))
     rsn = beacon.element(48)
@@ -411,9 +411,13 @@ def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], tuple[int, ...],
     mfp = "off"
     if rsn and rsn.get("mfp_capable"):
         mfp = "required" if rsn.get("mfp_required") else "capable"
-    def same_shape(p) -> bool:  # the same elements and group cipher: any AKM list can be the spec's
-        return (p.privacy, bool(p.rsn_akms), bool(p.wpa_akms)) == (privacy, bool(rsn_akms), bool(wpa_akms)) and (
-            not source or p.group == group)
+    def same_shape(p) -> bool:  # the same elements: any AKM list can be the spec's
+        return (p.privacy, bool(p.rsn_akms), bool(p.wpa_akms)) == (privacy, bool(rsn_akms), bool(wpa_akms))
+
+    wpa_list = tuple(c["cipher"] for c in wpa.get("pairwise_cipher_suites", [])) if wpa else ()
+    if source and group != group_cipher(wpa_list, pairwise if rsn else ()):
+        raise BadInput(f"frame {beacon.frame}: group cipher {group} is not the one hostapd picks for these pairwise "
+                       "ciphers (beacon build derives it)")
 
     exact = [p for p in PROFILES.values() if (p.rsn_akms, p.wpa_akms) == (rsn_akms, wpa_akms) and same_shape(p)]
     for profile in exact or [p for p in PROFILES.values() if same_shape(p)][:1]:

@@ -29,7 +29,6 @@ class SecurityProfile:
     privacy: bool
     rsn_akms: tuple[int, ...] = ()   # empty: no RSN element
     wpa_akms: tuple[int, ...] = ()   # empty: no WPA1 vendor element
-    group: int = 4                   # group cipher (CCMP-128)
     pairwise: tuple[int, ...] = (4,)
     wpa_pairwise: tuple[int, ...] = ()  # WPA+WPA2 mixed mode: the WPA element's own pairwise ciphers
     mfp: str = "off"                 # off | capable | required
@@ -39,7 +38,7 @@ class SecurityProfile:
 PROFILES: dict[str, SecurityProfile] = {p.name: p for p in [
     SecurityProfile("open", "open (no protection)", False),
     SecurityProfile("wep", "WEP (privacy bit only)", True),
-    SecurityProfile("wpa", "WPA (vendor element, TKIP, PSK)", True, wpa_akms=(2,), group=2, pairwise=(2,),
+    SecurityProfile("wpa", "WPA (vendor element, TKIP, PSK)", True, wpa_akms=(2,), pairwise=(2,),
                     hostapd=(1, "WPA-PSK")),
     SecurityProfile("wpa2-personal", "WPA2-Personal (CCMP, PSK)", True, rsn_akms=(2,), hostapd=(2, "WPA-PSK")),
     SecurityProfile("wpa2-enterprise", "WPA2-Enterprise (CCMP, 802.1X)", True, rsn_akms=(1,),
@@ -52,7 +51,7 @@ PROFILES: dict[str, SecurityProfile] = {p.name: p for p in [
                     hostapd=(2, "OWE")),
     # hostapd wpa=3: a WPA vendor element (wpa_pairwise) and an RSN element (rsn_pairwise), TKIP group cipher
     SecurityProfile("wpa-wpa2-personal", "WPA+WPA2 mixed (WPA TKIP + RSN CCMP, PSK)", True, rsn_akms=(2,),
-                    wpa_akms=(2,), group=2, pairwise=(4,), wpa_pairwise=(2,), hostapd=(3, "WPA-PSK")),
+                    wpa_akms=(2,), pairwise=(4,), wpa_pairwise=(2,), hostapd=(3, "WPA-PSK")),
 ]}
 MFP_MODES = ("off", "capable", "required")
 MAX_PAIRWISE = 32  # the RSN / WPA element must stay within 255 bytes
@@ -197,6 +196,15 @@ class BeaconSpec:
         if self.akm and self.profile.wpa_akms:
             return tuple(a for a in self.akm if a in WPA1_AKMS)
         return self.profile.wpa_akms
+
+    @property
+    def group_cipher(self) -> int:
+        """hostapd's choice from the pairwise ciphers of the elements sent (GCMP-256 alone -> GCMP-256)."""
+        from protolab.wifi.suites import group_cipher
+
+        profile = self.profile
+        return group_cipher(self.effective_wpa_pairwise if profile.wpa_akms else (),
+                            self.effective_pairwise if profile.rsn_akms else ())
 
     @property
     def effective_mfp(self) -> str:

@@ -45,6 +45,19 @@ KEY_MGMT_NAME = {t: name for name, t in KEY_MGMT.items()}
 WPA1_AKMS = (1, 2)
 
 
+def group_cipher(wpa_pairwise: tuple[int, ...], rsn_pairwise: tuple[int, ...]) -> int:
+    """The group cipher hostapd picks from the pairwise ciphers of the WPA and RSN elements a BSS sends
+    (wpa_select_ap_group_cipher): TKIP if any is TKIP, else GCMP, GCMP-256 or CCMP-256 when that is the only
+    one among CCMP/GCMP/it, else CCMP."""
+    pairwise = set(wpa_pairwise) | set(rsn_pairwise)
+    if 2 in pairwise:
+        return 2
+    for only in (8, 9, 10):
+        if pairwise & {4, 8, only} == {only}:
+            return only
+    return 4
+
+
 def akm_order(akms) -> tuple[int, ...]:
     """AKM types in hostapd's RSN element order, once each; types hostapd does not write come last."""
     rank = {t: i for i, t in enumerate(KEY_MGMT.values())}

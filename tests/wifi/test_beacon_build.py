@@ -122,7 +122,8 @@ def test_matrix_tshark_agrees_without_errors(matrix, tool):
         if p.rsn_akms:
             mfp = spec.effective_mfp
             assert (row["wlan.rsn.gcs.type"], row["wlan.rsn.pcs.type"], row["wlan.rsn.akms.type"]) == (
-                str(p.group), ",".join(map(str, spec.effective_pairwise)), ",".join(map(str, p.rsn_akms))), where
+                str(spec.group_cipher), ",".join(map(str, spec.effective_pairwise)),
+                ",".join(map(str, p.rsn_akms))), where
             assert (row["wlan.rsn.capabilities.mfpc"], row["wlan.rsn.capabilities.mfpr"]) == (
                 str(int(mfp != "off")), str(int(mfp == "required"))), where
         else:

@@ -27,3 +27,15 @@ def test_wmm_follows_ht_or_he_unless_set(tmp_path, tool):
     rows = _fields(tmp_path, tool, specs, "wlan.wfa.ie.wme.acp.aifsn", "wlan.ht.capabilities")
     assert [bool(r[0]) for r in rows] == [False, True, True, True, False, False, True, True]
     assert [bool(r[1]) for r in rows] == [False, True, False, False, True, False, True, False]
+
+
+def test_the_group_cipher_is_hostapds_choice_from_the_pairwise_ciphers(tmp_path, tool):
+    cases = {(9,): "9", (4, 9): "4", (4, 2): "2", (8,): "8", (10,): "10", (9, 10): "9", (10, 8): "8"}
+    specs = [BeaconSpec(pairwise=p) for p in cases]
+    specs.append(spec_from_hostapd("ssid=g\nwpa=2\nwpa_key_mgmt=SAE\nrsn_pairwise=GCMP-256\nieee80211w=2\n"))
+    rows = _fields(tmp_path, tool, specs, "wlan.rsn.gcs.type", "wlan.rsn.pcs.type", "_ws.expert.message")
+    assert [r[0] for r in rows] == [*cases.values(), "9"]
+    assert rows[-1] == ["9", "9", ""]
+    mixed = _fields(tmp_path, tool, [BeaconSpec(security="wpa-wpa2-personal", pairwise=(9,))],
+                    "wlan.rsn.gcs.type", "wlan.wfa.ie.wpa.mcs.type")
+    assert mixed == [["2", "2"]]  # the WPA element's TKIP decides for both elements
