@@ -54,8 +54,8 @@ def capability_word(spec: BeaconSpec) -> int:
     bits = [0]  # ESS
     if spec.profile.privacy:
         bits.append(4)
-    if spec.band == "2.4":
-        bits.append(5)  # short preamble
+    if spec.short_preamble:  # hostapd sets it only with preamble=1 (and no long-preamble station)
+        bits.append(5)
     if is_erp(spec):
         bits.append(10)  # short slot time
     if spec.spectrum_mgmt:

@@ -487,7 +487,8 @@ def spec_from_beacon(beacon: Beacon):
                   load.get("available_admission_capacity")) if load else None,
         ht=beacon.element(45) is not None, vht=beacon.element(191) is not None,
         he=beacon.element(255, 35) is not None, wmm=wmm is not None, uapsd=bool(wmm and wmm.get("uapsd")),
-        cf=beacon.element(4) is not None, mobility_domain=mde.get("mdid") if mde else None,
+        cf=beacon.element(4) is not None, short_preamble=bool(beacon.value("fixed", "cap.short-preamble")),
+        mobility_domain=mde.get("mdid") if mde else None,
         rrm=beacon.element(70) is not None,
         bss_transition="bss_transition" in (ext.get("extended_capabilities") or []) if ext else False,
         vendor=vendor, dtim_count=tim.get("dtim_count") if tim else 0, tsf_start=beacon.value("fixed", "timestamp"))

@@ -53,7 +53,6 @@ NOT_BUILT: dict[str, str] = {
     "the RSN override elements and test overrides of elements": "rsn_override_key_mgmt rsn_override_key_mgmt_2 "
     "rsn_override_mfp rsn_override_mfp_2 rsn_override_pairwise rsn_override_pairwise_2 rsn_override_omit_rsnxe "
     "rsne_override rsnoe_override rsno2e_override rsnxe_override rsnxoe_override own_ie_override",
-    "the short preamble capability bit": "preamble",
     "the spectrum management bit without 802.11h": "spectrum_mgmt_required",
     "the privacy bit from dynamic WEP (802.1X)": "ieee8021x wep_key_len_broadcast wep_key_len_unicast",
     "the rate beacons are sent at": "beacon_rate",

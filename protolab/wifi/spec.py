@@ -138,6 +138,8 @@ class BeaconSpec:
     uapsd: bool = _f(False, v.BOOL, "Advertise U-APSD.", flag=_opt("--uapsd"),
                      hostapd=_H("uapsd_advertisement_enabled", absent="0"))
     cf: bool = _f(False, v.BOOL, "CF parameter set (legacy PCF).", flag=_opt("--cf"))
+    short_preamble: bool = _f(False, v.BOOL, "Short preamble capability bit (hostapd: only with preamble=1).",
+                              flag=_opt("--short-preamble/--long-preamble"), hostapd=_H("preamble", absent="0"))
     mobility_domain: int | None = _f(None, v.WHOLE, "802.11r MDID, hex (e.g. a1b2).", low=0, high=0xFFFF,
                                      message="the mobility domain id must be {low}..{high}, not {value}",
                                      flag=_opt("--mobility-domain", cli_type=str, read=v.mobility_domain_option),

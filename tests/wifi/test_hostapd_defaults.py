@@ -39,3 +39,11 @@ def test_the_group_cipher_is_hostapds_choice_from_the_pairwise_ciphers(tmp_path,
     mixed = _fields(tmp_path, tool, [BeaconSpec(security="wpa-wpa2-personal", pairwise=(9,))],
                     "wlan.rsn.gcs.type", "wlan.wfa.ie.wpa.mcs.type")
     assert mixed == [["2", "2"]]  # the WPA element's TKIP decides for both elements
+
+
+def test_short_preamble_only_when_asked_as_hostapds_preamble_1(tmp_path, tool):
+    specs = [BeaconSpec(), BeaconSpec(short_preamble=True), spec_from_hostapd("ssid=p\nchannel=6\n"),
+             spec_from_hostapd("ssid=p\nchannel=6\npreamble=1\n"), spec_from_hostapd("ssid=p\npreamble=0 # long\n"),
+             BeaconSpec(band="5", channel=36, short_preamble=True)]
+    rows = _fields(tmp_path, tool, specs, "wlan.fixed.capabilities.short_preamble")
+    assert [r[0] for r in rows] == ["0", "1", "0", "1", "0", "1"]

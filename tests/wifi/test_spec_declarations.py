@@ -23,7 +23,7 @@ from protolab.wifi.spec import (
 def test_the_hostapd_keys_read_are_those_the_fields_declare():
     declared = {k for f in FIELDS.values() if f.hostapd for k in f.hostapd.keys.split()}
     assert set(HOSTAPD_KEYS) == declared | set(HOSTAPD_OTHER_KEYS)
-    assert len(HOSTAPD_KEYS) == len(set(HOSTAPD_KEYS)) == 60
+    assert len(HOSTAPD_KEYS) == len(set(HOSTAPD_KEYS)) == 61
     assert {"beacon_int", "wmm_ac_vo_txop_limit", "vendor_elements", "vht_oper_centr_freq_seg1_idx"} <= declared | set(
         HOSTAPD_OTHER_KEYS)
     with pytest.raises(BadInput, match="unknown hostapd key 'max_num_stas'"):
@@ -47,7 +47,7 @@ def test_a_one_key_field_is_read_from_hostapd_by_its_kind(name, text, value):
 
 def test_one_key_fields_absent_from_hostapd_take_hostapds_default():
     assert set(ONE_KEY) == {"bssid", "beacon_interval", "dtim_period", "ht", "vht", "he", "wmm", "uapsd", "rrm",
-                            "bss_transition"}
+                            "bss_transition", "short_preamble"}
     spec = spec_from_hostapd("channel=6\n")
     # ieee80211n=0 is hostapd's default, not the spec's "HT unless channel 14"; WMM follows HT/HE in both
     assert (spec.ht, spec.vht, spec.he, spec.uapsd, spec.rrm, spec.bss_transition, spec.wmm) == (
