@@ -396,8 +396,8 @@ def dissect_file(path: str | Path, frame: int | None = None, bssid: str | None =
 def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], tuple[int, ...], str, tuple[int, ...] | None]:
     """(profile, pairwise, WPA-element pairwise in mixed mode, mfp, AKMs), each empty (AKMs: None) when it is
     the profile's."""
-    from protolab.wifi.spec import PROFILES
-    from protolab.wifi.suites import akm_order, group_cipher
+    from protolab.wifi.spec import profile_for
+    from protolab.wifi.suites import group_cipher
 
     privacy = bool(beacon.value("fixed", "cap.privacy"))
     rsn = beacon.element(48)
@@ -411,17 +411,13 @@ def _security_of(beacon: Beacon) -> tuple[str, tuple[int, ...], tuple[int, ...],
     mfp = "off"
     if rsn and rsn.get("mfp_capable"):
         mfp = "required" if rsn.get("mfp_required") else "capable"
-    def same_shape(p) -> bool:  # the same elements: any AKM list can be the spec's
-        return (p.privacy, bool(p.rsn_akms), bool(p.wpa_akms)) == (privacy, bool(rsn_akms), bool(wpa_akms))
-
     wpa_list = tuple(c["cipher"] for c in wpa.get("pairwise_cipher_suites", [])) if wpa else ()
     if source and group != group_cipher(wpa_list, pairwise if rsn else ()):
         raise BadInput(f"frame {beacon.frame}: group cipher {group} is not the one hostapd picks for these pairwise "
                        "ciphers (beacon build derives it)")
-
-    exact = [p for p in PROFILES.values() if (p.rsn_akms, p.wpa_akms) == (rsn_akms, wpa_akms) and same_shape(p)]
-    for profile in exact or [p for p in PROFILES.values() if same_shape(p)][:1]:
-        akm = None if exact else akm_order(rsn_akms or wpa_akms)
+    found = profile_for(privacy, rsn_akms, wpa_akms)
+    if found is not None:
+        profile, akm = found
         return (profile.name, () if pairwise == profile.pairwise or not source else pairwise,
                 () if wpa_pairwise == profile.wpa_pairwise else wpa_pairwise, "" if mfp == profile.mfp else mfp, akm)
     raise BadInput(f"frame {beacon.frame}: security does not match a built-in profile "

@@ -34,14 +34,12 @@ from protolab.wifi.spec import (
     SEG1_KEYS,
     BeaconSpec,
 )
-from protolab.wifi.suites import AKMS, KEY_MGMT, KEY_MGMT_NAME, KEY_MGMT_NOT_BUILT, akm_order
+from protolab.wifi.suites import KEY_MGMT, KEY_MGMT_NAME, KEY_MGMT_NOT_BUILT, akm_order
 
 LINE_BUFFER = 4096  # hostapd reads lines with fgets into a buffer this size (the newline included)
 _ATOI = re.compile(r"[ \t\n\v\f\r]*([+-]?\d+)")
 # hostapd's cipher names (wpa_parse_cipher) -> suite type; NONE/WEP are refused as pairwise by hostapd
 CIPHERS = {"CCMP": 4, "CCMP-256": 10, "GCMP": 8, "GCMP-256": 9, "TKIP": 2}
-# the profile a wpa_key_mgmt list that matches none is built on: by the kind of the first AKM
-BASE_PROFILE = {"PSK": "wpa2-personal", "MGT": "wpa2-enterprise", "SAE": "wpa3-personal", "OWE": "owe"}
 
 
 @dataclass(frozen=True)
@@ -270,7 +268,8 @@ def _security(conf: _Conf) -> dict:
     names = " ".join(sorted(KEY_MGMT_NAME[a] for a in akms))
     c: dict = {"security": KEY_MGMT_PROFILES.get((wpa, names))}
     if c["security"] is None:
-        c["security"] = {1: "wpa", 3: "wpa-wpa2-personal"}.get(wpa) or BASE_PROFILE[AKMS[akms[0]][1]]
+        # a list no profile has: on the profile with these elements (resolve spells it as dissect reads it)
+        c["security"] = {1: "wpa", 3: "wpa-wpa2-personal"}.get(wpa, "wpa2-personal")
         c["akm"] = akms
     # hostapd: wpa_pairwise defaults to TKIP, rsn_pairwise to wpa_pairwise
     wpa_ciphers = _ciphers(conf, "wpa_pairwise", "TKIP")

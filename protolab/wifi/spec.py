@@ -329,7 +329,35 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
     bp.check_triplets(triplets, spec.country)
     changes["country_triplets"] = () if triplets == bp.default_triplets(spec.band, spec.country) else triplets
     changes["wmm_ac"] = bp.canonical_wmm(bp.effective_rates(spec.band, rates, basic)[0], spec.wmm_ac or {})
-    return dataclasses.replace(spec, **changes)
+    return _canonical_security(dataclasses.replace(spec, **changes))
+
+
+def profile_for(privacy: bool, rsn_akms: tuple[int, ...], wpa_akms: tuple[int, ...]
+                ) -> tuple[SecurityProfile, tuple[int, ...] | None] | None:
+    """The profile a beacon's security elements spell, and the AKM list it needs on top (None: the profile's
+    own): the profile with exactly these AKMs, else the first with the same elements. None: no profile fits."""
+    from protolab.wifi.suites import akm_order
+
+    shape = [p for p in PROFILES.values()
+             if (p.privacy, bool(p.rsn_akms), bool(p.wpa_akms)) == (privacy, bool(rsn_akms), bool(wpa_akms))]
+    exact = [p for p in shape if (p.rsn_akms, p.wpa_akms) == (rsn_akms, wpa_akms)]
+    if exact:
+        return exact[0], None
+    return (shape[0], akm_order(rsn_akms or wpa_akms)) if shape else None
+
+
+def _canonical_security(spec: BeaconSpec) -> BeaconSpec:
+    """One spelling of a security setup with its own AKM list: the profile the beacon's elements spell (as
+    dissect reads it back), the MFP and cipher lists relative to that profile."""
+    if spec.akm is None:
+        return spec
+    own = spec.profile
+    profile, akm = profile_for(own.privacy, spec.rsn_akms if own.rsn_akms else (), spec.wpa_akms)
+    mfp, pairwise, wpa_pairwise = spec.effective_mfp, spec.effective_pairwise, spec.effective_wpa_pairwise
+    return dataclasses.replace(
+        spec, security=profile.name, akm=akm, mfp="" if mfp == profile.mfp else mfp,
+        pairwise=() if pairwise == profile.pairwise else pairwise,
+        wpa_pairwise=() if not profile.wpa_pairwise or wpa_pairwise == profile.wpa_pairwise else wpa_pairwise)
 
 
 def _check_akms(spec: BeaconSpec, profile: SecurityProfile) -> tuple[int, ...] | None:

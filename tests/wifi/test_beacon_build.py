@@ -29,13 +29,19 @@ def matrix_specs() -> list[BeaconSpec]:
             specs.append(resolve(BeaconSpec(
                 ssid=f"rt-{k}".encode(), band=band, channel=channel, ht=ht, vht=vht, he=he, width=width,
                 security=profile, seed=k, country="DE" if k % 2 else "JP" if k % 5 == 2 else None, rrm=k % 3 == 0,
-                bss_transition=k % 4 == 0, mobility_domain=0x100 + k if k % 5 == 0 else None,
+                bss_transition=k % 4 == 0, **fast_transition(profile, k),
                 bss_load=(k, 10, 300) if k % 6 == 0 else None, cf=k % 7 == 0,
                 vendor=(bytes.fromhex("001122010203"),) if k % 8 == 1 else (),
                 spectrum_mgmt=band != "2.4" and k % 2 == 0, dtim_period=1 + k % 4,
                 extra_capabilities=("QoS", "immediate-block-ack") if k % 9 == 0 else (),
                 **custom_params(band, k))))
     return specs
+
+
+def fast_transition(profile: str, k: int) -> dict:
+    """Every 5th RSN spec adds FT-PSK to its AKMs and a Mobility Domain element (which goes with an FT AKM)."""
+    rsn = PROFILES[profile].rsn_akms
+    return dict(mobility_domain=0x100 + k, akm=(*rsn, 4)) if k % 5 == 0 and rsn else {}
 
 
 def custom_params(band: str, k: int) -> dict:
@@ -123,7 +129,7 @@ def test_matrix_tshark_agrees_without_errors(matrix, tool):
             mfp = spec.effective_mfp
             assert (row["wlan.rsn.gcs.type"], row["wlan.rsn.pcs.type"], row["wlan.rsn.akms.type"]) == (
                 str(spec.group_cipher), ",".join(map(str, spec.effective_pairwise)),
-                ",".join(map(str, p.rsn_akms))), where
+                ",".join(map(str, spec.rsn_akms))), where
             assert (row["wlan.rsn.capabilities.mfpc"], row["wlan.rsn.capabilities.mfpr"]) == (
                 str(int(mfp != "off")), str(int(mfp == "required"))), where
         else:

@@ -14,7 +14,7 @@ from protolab.wifi.dissect import split_elements
 from protolab.wifi.spec import BeaconSpec
 
 BASE = build_train(BeaconSpec(ssid=b"fuzz", band="5", channel=36, vht=True, he=True, width=80,
-                              security="wpa3-transition", country="US", rrm=True, mobility_domain=0x1234,
+                              security="wpa3-transition", akm=(2, 8, 4), country="US", rrm=True, mobility_domain=0x1234,
                               bss_load=(1, 2, 3), cf=True, buffered_aids=(4,), seed=9))[0]
 RT = BASE.radiotap_len
 FRAME = BASE.frame[RT:]
@@ -149,6 +149,7 @@ def specs(draw):
         uapsd=draw(st.booleans()), pairwise=draw(st.sampled_from([(), (4,), (8, 4)])),
         mfp=draw(st.sampled_from(["", "off", "capable", "required"])), rrm=draw(st.booleans()),
         bss_transition=draw(st.booleans()), mobility_domain=draw(st.sampled_from([None, 0xA1B2])),
+        akm=draw(st.sampled_from([None, (2, 4), (1, 3), (8, 9, 24)])),
         extra_capabilities=draw(st.sampled_from([(), ("QoS",)])), seed=draw(st.integers(0, 99)),
         ssid=draw(st.binary(max_size=32)), hidden=draw(st.sampled_from(["no", "no", "empty", "zeros"])))
 

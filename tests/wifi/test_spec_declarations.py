@@ -86,11 +86,11 @@ def test_declared_ranges_are_checked_by_resolve(spec, message):
 def test_options_with_a_syntax_of_their_own_reach_the_spec(cli, tmp_path):
     r = cli("beacon", "build", "--band", "5", "--channel", "36", "--bss-load", "3,40,1000", "--mobility-domain",
             "a1b2", "--wmm-ac", "vo:aifsn=3", "--country", "NZ", "--country-triplet", "36,4,23", "--cap", "QoS",
-            "--vendor", "0050f2aa", "--buffered-aid", "5", "--no-wmm", "--json")
+            "--vendor", "0050f2aa", "--buffered-aid", "5", "--akm", "FT-PSK", "--no-wmm", "--json")
     assert r.exit_code == 2 and "WMM" in r.stderr  # per-AC parameters need WMM: the options were all read
     r = cli("beacon", "build", "--band", "5", "--channel", "36", "--bss-load", "3,40,1000", "--mobility-domain",
             "a1b2", "--wmm-ac", "vo:aifsn=3", "--country", "NZ", "--country-triplet", "36,4,23", "--cap", "QoS",
-            "--vendor", "0050f2aa", "--buffered-aid", "5", "--json")
+            "--vendor", "0050f2aa", "--buffered-aid", "5", "--akm", "WPA-PSK FT-PSK", "--json")
     assert r.exit_code == 0, r.stderr
     spec = json.loads(r.stdout)["spec"]
     assert spec["bss_load"] == [3, 40, 1000] and spec["mobility_domain"] == 0xB2A1
