@@ -31,10 +31,11 @@ from protolab.wifi.spec import (
     HOSTAPD_KEYS,
     HOSTAPD_WMM,
     KEY_MGMT_PROFILES,
+    PROFILES,
     SEG1_KEYS,
     BeaconSpec,
 )
-from protolab.wifi.suites import KEY_MGMT, KEY_MGMT_NAME, KEY_MGMT_NOT_BUILT, akm_order
+from protolab.wifi.suites import FT_AKMS, KEY_MGMT, KEY_MGMT_NAME, KEY_MGMT_NOT_BUILT, akm_order
 
 LINE_BUFFER = 4096  # hostapd reads lines with fgets into a buffer this size (the newline included)
 _ATOI = re.compile(r"[ \t\n\v\f\r]*([+-]?\d+)")
@@ -140,6 +141,8 @@ def read_hostapd(text: str, source: str = "hostapd.conf", *, strict: bool = Fals
         else:
             not_in_beacon.setdefault(raw_key, None)
     spec = _spec(conf)
+    if "mobility_domain" in conf and spec.mobility_domain is None:  # no FT AKM: hostapd sends no MDE
+        not_in_beacon.setdefault("mobility_domain", None)
     return HostapdConf(spec, tuple(not_in_beacon), tuple(not_built.items()), other_bss)
 
 
@@ -226,7 +229,8 @@ def _spec(conf: _Conf) -> BeaconSpec:
             mdid = v.hex_bytes(text, "mobility_domain") if len(text) == 4 else b""
         if len(mdid) != 2:
             raise BadInput(f"{conf.where('mobility_domain')}: mobility_domain={text}: 2 bytes of hex (e.g. a1b2)")
-        c["mobility_domain"] = int.from_bytes(mdid, "little")
+        if FT_AKMS & set(c.get("akm") or PROFILES[c["security"]].rsn_akms):  # hostapd's MDE needs an FT AKM
+            c["mobility_domain"] = int.from_bytes(mdid, "little")
     if "vendor_elements" in conf:
         with conf.at("vendor_elements"):
             c["vendor"] = _vendor_elements(conf.text("vendor_elements"))

@@ -21,8 +21,9 @@ def sample_specs() -> dict[str, BeaconSpec]:
     specs["band-2.4ghz-ht40.pcap"] = BeaconSpec(ssid=b"lab-2g", band="2.4", channel=1, width=40, he=True,
                                                 security="wpa3-transition", rrm=True, bss_transition=True, seed=20)
     specs["band-5ghz-vht80.pcap"] = BeaconSpec(ssid=b"lab-5g", band="5", channel=100, width=80, vht=True,
-                                               security="wpa2-enterprise", country="DE", spectrum_mgmt=True,
-                                               power_constraint=3, mobility_domain=0xA1B2, seed=21)
+                                               security="wpa2-enterprise", akm=(1, 3), country="DE",
+                                               spectrum_mgmt=True, power_constraint=3, mobility_domain=0xA1B2,
+                                               seed=21)  # WPA-EAP FT-EAP: the MDE goes with an FT AKM
     specs["band-6ghz-he160.pcap"] = BeaconSpec(ssid=b"lab-6g", band="6", channel=37, width=160, he=True,
                                                security="wpa3-personal", seed=22)
     specs["train-dtim3.pcap"] = BeaconSpec(ssid=b"lab-train", band="2.4", channel=11, dtim_period=3, count=12,

@@ -285,6 +285,12 @@ def resolve(spec: BeaconSpec) -> BeaconSpec:
             raise BadInput(f"pairwise cipher suite types are 0..255, not {ciphers}")
     if spec.akm:
         changes["akm"] = _check_akms(spec, profile)
+    if spec.mobility_domain is not None:
+        from protolab.wifi.suites import FT_AKMS
+
+        if not FT_AKMS & set(spec.akm or profile.rsn_akms):
+            raise BadInput("the Mobility Domain element goes with an FT AKM (hostapd sends it only then): add one, "
+                           "e.g. --akm FT-PSK (mobility_domain with wpa_key_mgmt=... FT-PSK)")
     if spec.wpa_pairwise and not profile.wpa_pairwise:
         raise BadInput(f"wpa_pairwise is the WPA element's list in WPA+WPA2 mixed mode (wpa-wpa2-personal), "
                        f"not {spec.security}: use pairwise")

@@ -47,3 +47,17 @@ def test_short_preamble_only_when_asked_as_hostapds_preamble_1(tmp_path, tool):
              BeaconSpec(band="5", channel=36, short_preamble=True)]
     rows = _fields(tmp_path, tool, specs, "wlan.fixed.capabilities.short_preamble")
     assert [r[0] for r in rows] == ["0", "1", "0", "1", "0", "1"]
+
+
+def test_the_mobility_domain_element_only_with_an_ft_akm(tmp_path, tool, cli):
+    from protolab.wifi.hostapd_conf import read_hostapd
+
+    ft = "ssid=r\nwpa=2\nwpa_key_mgmt=WPA-PSK FT-PSK\nrsn_pairwise=CCMP\nmobility_domain=a1b2\n"
+    no_ft = ft.replace(" FT-PSK", "")
+    rows = _fields(tmp_path, tool, [spec_from_hostapd(ft), spec_from_hostapd(no_ft)], "wlan.mobility_domain.mdid",
+                   "wlan.rsn.akms.type")
+    assert rows == [["0xb2a1", "2,4"], ["", "2"]]
+    assert read_hostapd(no_ft).not_in_beacon == ("mobility_domain",)  # hostapd reads it, sends no MDE
+    r = cli("beacon", "build", "--mobility-domain", "a1b2")
+    assert r.exit_code == 2 and r.stderr.startswith("error: the Mobility Domain element goes with an FT AKM")
+    assert cli("beacon", "build", "--mobility-domain", "a1b2", "--akm", "WPA-PSK FT-PSK", "--json").exit_code == 0
