@@ -20,7 +20,7 @@ replication stream reaching each of the 2 replicas. Printed, from one run:
   timeouts, no lag quantiles): the ratios flatter SimPy, if anything;
 - peak memory (max RSS of a child process) for writes / 10 and writes without history, and for
   writes / 10 with the full history kept, to show that memory follows the history, not the writes.
-Targets (issue 6): protolab within 2x of the bare loop, at least 5x SimPy, flat memory without history.
+Targets: protolab within 2x of the bare loop, at least 5x SimPy, flat memory without history.
 SimPy is only needed here: `pip install simpy` (not a protolab dependency).
 """
 
