@@ -71,11 +71,6 @@ def _line(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
 
-def read_text(path: str | Path, what: str) -> str:
-    """A file's text; BadInput naming what it is (e.g. "scenario", "--spec") when it cannot be read."""
-    return fileio.read_text(path, what)
-
-
 def parse(text: str, source: str) -> dict:
     check_shape(text, source)
     try:
@@ -85,7 +80,7 @@ def parse(text: str, source: str) -> dict:
 
 
 def read(path: str | Path, what: str) -> dict:
-    return parse(read_text(path, what), str(path))
+    return parse(fileio.read_text(path, what), str(path))
 
 
 def shipped(package: str) -> dict[str, str]:

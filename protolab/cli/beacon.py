@@ -50,7 +50,7 @@ def _spec_from_options(spec_file: Path | None, hostapd: Path | None, values: dic
     """The spec of --spec or --hostapd (or the default one) with the options' field values on top; the
     hostapd keys the beacon does not reflect are listed in one warning line per kind."""
     from protolab.errors import BadInput
-    from protolab.tomlfile import read_text
+    from protolab.fileio import read_text
     from protolab.wifi.hostapd_conf import read_hostapd
     from protolab.wifi.spec import BeaconSpec, apply, spec_from_toml
 

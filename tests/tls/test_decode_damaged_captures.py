@@ -31,12 +31,19 @@ def _mutator(seed):
 def test_mutated_captures_are_results_or_protolab_errors(shared, tmp_path, name):
     capture, keylog = paths(shared, name)
     keys = load_key_material(keylog)
+    control = decode_capture(_rewrite(capture, tmp_path / "same.pcap", lambda _c, data: data, mss=1460), keys)
+    assert not control.failed_checks and {c.status for c in control.connections} == {"decrypted"}
+    outcomes = {"clean": 0, "caught": 0}
     for seed in range(120):
         mutated = _rewrite(capture, tmp_path / f"{seed}.pcap", _mutator(seed), mss=1460)
         try:
-            decode_capture(mutated, keys)
-        except ProtolabError:
-            pass  # BadInput (e.g. the key log no longer matches a mangled client random)
+            result = decode_capture(mutated, keys)  # anything but a ProtolabError fails the test
+        except ProtolabError:  # BadInput (e.g. the key log no longer matches a mangled client random)
+            outcomes["caught"] += 1
+            continue
+        outcomes["caught" if result.failed_checks or result.warnings else "clean"] += 1
+    # The rewrite alone keeps the capture whole (control above); the mutations were seen as damage.
+    assert outcomes["caught"] >= 60, outcomes
 
 
 def test_a_bug_in_a_handler_is_an_internal_error_not_a_damaged_capture(cli, shared, monkeypatch):
